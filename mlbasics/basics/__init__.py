@@ -1,0 +1,1 @@
+"""Lessons 01-04: perceptron and XOR, tensors and shapes, the training loop, fitting."""
