@@ -1,0 +1,40 @@
+"""The ``mlbasics`` command: ``mlbasics <command> [<verb>] ...``.
+
+Each track adds its commands in its own ``cli`` module with a function
+``add_commands(subparsers)``; this file only lists the tracks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: Modules that provide ``add_commands(subparsers)``, in the order shown by ``--help``.
+TRACKS = (
+    "mlbasics.workbook_cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every track's sub-commands."""
+    parser = argparse.ArgumentParser(prog="mlbasics", description="Run the mlbasics workbook and its jobs.")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in TRACKS:
+        importlib.import_module(name).add_commands(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, FileNotFoundError, KeyError) as exc:
+        print(f"mlbasics {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
