@@ -1,0 +1,1 @@
+"""Plots with one look across lessons."""
