@@ -1,0 +1,52 @@
+"""Linear regression trained by gradient descent: the simplest model for lesson 03's loop."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlbasics.validation import check_array, check_positive_int
+
+
+class LinearRegressor:
+    """``y_hat = X @ W + b`` with mean-squared-error loss.
+
+    ``X``: ``(n_samples, n_features)``; ``y``: ``(n_samples,)``. ``params`` holds ``W``
+    ``(n_features,)`` and ``b`` ``()``; train it with :func:`mlbasics.basics.training.train`.
+    """
+
+    def __init__(self, n_features: int = 1):
+        n = check_positive_int("n_features", n_features)
+        self.params: dict[str, np.ndarray] = {"W": np.zeros(n), "b": np.zeros(())}
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predictions, shape ``(n_samples,)``."""
+        X = check_array("X", X, ndim=2, shape=(None, len(self.params["W"])))
+        return X @ self.params["W"] + self.params["b"]
+
+    def loss(self, X: np.ndarray, y: np.ndarray) -> float:
+        """Mean squared error on ``(X, y)``."""
+        return float(np.mean((self.predict(X) - y) ** 2))
+
+    def loss_and_grads(self, X: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+        """Mean squared error and its gradient w.r.t. ``W`` and ``b``."""
+        residual = self.predict(X) - y
+        grads = {"W": 2.0 * X.T @ residual / len(X), "b": np.asarray(2.0 * residual.mean())}
+        return float(np.mean(residual**2)), grads
+
+
+def line_data(n: int = 1000, slope: float = 2.0, intercept: float = 1.0, noise: float = 0.5, seed: int = 0):
+    """``X`` ``(n, 1)`` uniform in [-1, 1] and ``y = slope·x + intercept + N(0, noise²)`` ``(n,)``."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.0, 1.0, (check_positive_int("n", n), 1))
+    return X, slope * X[:, 0] + intercept + rng.normal(0.0, noise, n)
+
+
+def batch_size_experiment(batch_size: int, n_samples: int = 1000, epochs: int = 5, learning_rate: float = 0.05,
+                          seed: int = 0):
+    """Train the line model with one batch size; returns ``(model, history)`` (lesson 03's widget calls this)."""
+    from mlbasics.basics.training import train
+
+    X, y = line_data(n_samples, seed=seed)
+    model = LinearRegressor(1)
+    history = train(model, X, y, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
+    return model, history
