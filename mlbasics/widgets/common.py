@@ -26,12 +26,12 @@ def wire(controls: Sequence[widgets.Widget], summary: widgets.HTML, plot: widget
 
     def redraw(_: object = None) -> None:
         text, fig = update()
-        summary.value = text
         with plot:
             plot.clear_output(wait=True)
             if fig is not None:
                 display(fig)
                 plt.close(fig)
+        summary.value = text  # last, so a changed summary means the redraw is complete
 
     for control in controls:
         control.observe(redraw, names="value")

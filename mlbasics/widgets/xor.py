@@ -23,15 +23,17 @@ def xor_figure(model: MLP) -> Figure:
     X, y = truth_table("xor")
     fig, (left, right) = figure(2, 3.6, 3.0)
     plot_decision_boundary(left, model.predict, X, y, title="what the network learned")
-    plot_losses(right, model.history_.epoch_loss, title="loss per epoch")
+    plot_losses(right, model.history_.epoch_loss, title="loss (one iteration per epoch)")
     return fig
 
 
 def xor_panel() -> widgets.VBox:
     """Sliders for learning rate, hidden units and epochs; retrains and redraws on every change."""
-    rate = widgets.FloatLogSlider(value=0.5, base=10, min=-3, max=1, step=0.25, description="learning rate")
-    hidden = widgets.IntSlider(value=4, min=1, max=16, description="hidden units")
-    epochs = widgets.IntSlider(value=2000, min=100, max=5000, step=100, description="epochs")
+    wide = {"description_width": "initial"}
+    rate = widgets.FloatLogSlider(value=0.5, base=10, min=-3, max=1, step=0.1, description="learning rate",
+                                  readout_format=".3g", style=wide)
+    hidden = widgets.IntSlider(value=4, min=1, max=16, description="hidden units", style=wide)
+    epochs = widgets.IntSlider(value=2000, min=100, max=5000, step=100, description="epochs", style=wide)
     summary, plot = widgets.HTML(), widgets.Output()
 
     def update() -> tuple[str, Figure]:
