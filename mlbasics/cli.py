@@ -15,6 +15,7 @@ from collections.abc import Sequence
 TRACKS = (
     "mlbasics.workbook_cli",
     "mlbasics.cloud.cli",
+    "mlbasics.export.cli",
 )
 
 
