@@ -69,6 +69,8 @@ def check(exercise_id: str, answer: Any) -> Feedback:
     answer is reported as a wrong answer with the reason, not as an exception."""
     prompt(exercise_id)  # loads the lesson and names known ids if this one is unknown
     _, checker = _REGISTRY[exercise_id]
+    if answer is Ellipsis or answer is None:
+        return Feedback(exercise_id, False, "no answer yet: replace ... with your answer and run the cell again.")
     try:
         correct, message = checker(answer)
     except Exception as exc:  # noqa: BLE001 - the reader's answer may be anything

@@ -32,7 +32,7 @@ def plot_decision_boundary(
         points = X[np.asarray(y) == label]
         ax.scatter(points[:, 0], points[:, 1], s=120, c=CLASS_COLOURS[label], edgecolors="k", label=f"class {label}")
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title)
-    ax.legend(loc="upper center", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
 
 
 def plot_losses(ax: Axes, step_loss: Sequence[float], steps_per_epoch: int | None = None, title: str = "",
@@ -58,9 +58,13 @@ def plot_polynomial_fit(ax: Axes, model: Callable[[np.ndarray], np.ndarray], x_t
     ax.legend(fontsize=8, loc="upper left")
 
 
-def show_images(images: Sequence[np.ndarray], titles: Sequence[str], size: float = 2.5) -> Figure:
-    """A row of images with titles (nearest-neighbour, so tiny images stay crisp)."""
+def show_images(images: Sequence[np.ndarray], titles: Sequence[str], size: float = 2.5, dpi: int = 72) -> Figure:
+    """A row of images with titles (nearest-neighbour, so tiny images stay crisp).
+
+    The low default ``dpi`` keeps photos small in saved notebooks.
+    """
     fig, axes = figure(len(images), size, size)
+    fig.set_dpi(dpi)
     for ax, image, title in zip(axes, images, titles):
         ax.imshow(image, interpolation="nearest")
         ax.set_title(title, fontsize=9)

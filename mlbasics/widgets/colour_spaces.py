@@ -36,7 +36,7 @@ def colour_panel(image: np.ndarray) -> widgets.VBox:
     summary, plot = widgets.HTML(), widgets.Output()
 
     def update() -> tuple[str, Figure]:
-        return colour_summary(image, view.value), show_images([colour_view(image, view.value)], [view.value], 3.5)
+        return colour_summary(image, view.value), show_images([colour_view(image, view.value)], [view.value], 3.0)
 
     wire([view], summary, plot, update)
     return panel("RGB / YUV explorer", [view], summary, plot)

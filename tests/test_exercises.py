@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+from mlbasics.basics.tensors import four_pixel_image
+from mlbasics.exercises import check, prompt
+
+RIGHT_AND_WRONG = {
+    "00.2": (3, 2),
+    "01.1": ((-1.0, -1.0, 1.5), (1.0, 1.0, -1.5)),
+    "01.2": (5, 7),
+    "01.3": (2, 1),
+    "02.1": ((8, 416, 416, 3), (8, 3, 416, 416)),
+    "02.2": (np.moveaxis(four_pixel_image(), -1, 0), four_pixel_image().reshape(3, 2, 2)),
+    "02.3": (150, 76),
+    "03.1": (320, 310),
+    "03.2": (4, 1024),
+    "04.1": (2, 0),
+    "04.2": (0.1, 0.5),
+}
+
+
+@pytest.mark.parametrize("exercise_id", sorted(RIGHT_AND_WRONG))
+def test_right_answer_passes_wrong_answer_gets_a_hint(exercise_id):
+    right, wrong = RIGHT_AND_WRONG[exercise_id]
+    assert check(exercise_id, right).correct
+    feedback = check(exercise_id, wrong)
+    assert not feedback.correct and feedback.message
+    assert str(right) not in feedback.message  # hints, not the answer
+    assert prompt(exercise_id)
+
+
+def test_placeholder_and_garbage_answers():
+    assert "no answer yet" in check("01.2", ...).message
+    feedback = check("02.1", "not a shape")
+    assert not feedback.correct
+    assert "could not check" in check("01.1", 3).message
+    assert "✘" in feedback._repr_html_()
+
+
+def test_unknown_exercise():
+    with pytest.raises(KeyError, match="no exercise '99.1'"):
+        check("99.1", 1)
