@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from mlbasics.export.formats import ExportError, conversion_failed, write_atomically
+from mlbasics.export.formats import ExportError, conversion_failed, quiet_converter, write_atomically
 
 
 @contextlib.contextmanager
@@ -58,7 +58,8 @@ def convert(model: Any) -> Any:
         image = ct.ImageType(name=model.inputs[0].name, shape=(1, height, width, 3), scale=1 / 255,
                              color_layout=ct.colorlayout.RGB)
         try:
-            mlmodel = ct.convert(model, inputs=[image], convert_to="mlprogram",
+            with quiet_converter():
+                mlmodel = ct.convert(model, inputs=[image], convert_to="mlprogram",
                                  minimum_deployment_target=ct.target.iOS15)
         except Exception as exc:  # noqa: BLE001 - the converter raises many types
             raise conversion_failed("coreml", exc) from None

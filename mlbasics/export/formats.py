@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +68,19 @@ def conversion_failed(format_name: str, exc: BaseException) -> ExportError:
                            "replace the layer that uses them with standard layers (Conv2D, Dense, pooling, "
                            "activations) or compute that step in the app")
     return ExportError(f"{format_name}: conversion failed ({type(exc).__name__}: {str(exc)[-400:]})")
+
+
+@contextlib.contextmanager
+def quiet_converter() -> Iterator[None]:
+    """Silence what converters print about their temporary SavedModel folders (machine paths)."""
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 def write_atomically(path: str | os.PathLike[str], produce: Callable[[Path], Any]) -> Path:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mlbasics.export.formats import conversion_failed, write_atomically
+from mlbasics.export.formats import conversion_failed, quiet_converter, write_atomically
 
 OPSET = 17
 
@@ -23,7 +21,7 @@ def onnx_bytes(model: Any, opset: int = OPSET) -> bytes:
 
     spec = tuple(tf.TensorSpec((None, *t.shape[1:]), tf.float32, name=t.name) for t in model.inputs)
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
+        with quiet_converter():
             proto, _ = tf2onnx.convert.from_keras(model, input_signature=spec, opset=opset)
         data = proto.SerializeToString()
         # tf2onnx only logs unsupported ops and writes them anyway: loading the graph catches them.

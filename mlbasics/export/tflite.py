@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mlbasics.export.formats import ExportError, conversion_failed, write_atomically
+from mlbasics.export.formats import ExportError, conversion_failed, quiet_converter, write_atomically
 
 PRECISIONS = ("float32", "float16", "int8")
 
@@ -31,7 +29,7 @@ def tflite_bytes(model: Any, precision: str = "float32") -> bytes:
     if precision == "float16":
         converter.target_spec.supported_types = [tf.float16]
     try:
-        with contextlib.redirect_stdout(io.StringIO()):  # Keras prints the temporary SavedModel's path
+        with quiet_converter():
             return bytes(converter.convert())
     except Exception as exc:  # noqa: BLE001 - TF raises several converter error types
         raise conversion_failed(f"tflite-{precision}", exc) from None
