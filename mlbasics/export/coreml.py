@@ -7,28 +7,16 @@ by 1/255, as the app's camera frames are ``uint8``) and the model's outputs by n
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from mlbasics.export.formats import ExportError, conversion_failed, quiet_converter, write_atomically
 
 
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
+def _quiet() -> Any:
     """Hide coremltools' progress bars and its 'TensorFlow version untested' warnings."""
-    logger = logging.getLogger("coremltools")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        with contextlib.redirect_stderr(io.StringIO()):
-            yield
-    finally:
-        logger.setLevel(level)
+    return quiet_converter("coremltools", hide_stderr=True)
 
 
 def keras_outputs(model: Any) -> dict[str, tuple[int, ...]]:
@@ -58,8 +46,7 @@ def convert(model: Any) -> Any:
         image = ct.ImageType(name=model.inputs[0].name, shape=(1, height, width, 3), scale=1 / 255,
                              color_layout=ct.colorlayout.RGB)
         try:
-            with quiet_converter():
-                mlmodel = ct.convert(model, inputs=[image], convert_to="mlprogram",
+            mlmodel = ct.convert(model, inputs=[image], convert_to="mlprogram",
                                  minimum_deployment_target=ct.target.iOS15)
         except Exception as exc:  # noqa: BLE001 - the converter raises many types
             raise conversion_failed("coreml", exc) from None

@@ -71,16 +71,20 @@ def conversion_failed(format_name: str, exc: BaseException) -> ExportError:
 
 
 @contextlib.contextmanager
-def quiet_converter() -> Iterator[None]:
-    """Silence what converters print about their temporary SavedModel folders (machine paths)."""
-    logger = logging.getLogger("tensorflow")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+def quiet_converter(*loggers: str, hide_stderr: bool = False) -> Iterator[None]:
+    """Silence what converters print: TensorFlow's notes on temporary SavedModel folders (machine
+    paths), the named ``loggers`` below ERROR and, with ``hide_stderr``, progress bars."""
+    chosen = [logging.getLogger(name) for name in ("tensorflow", *loggers)]
+    levels = [logger.level for logger in chosen]
+    for logger in chosen:
+        logger.setLevel(logging.ERROR)
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()) if hide_stderr else contextlib.nullcontext():
             yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(chosen, levels):
+            logger.setLevel(level)
 
 
 def write_atomically(path: str | os.PathLike[str], produce: Callable[[Path], Any]) -> Path:
