@@ -1,0 +1,38 @@
+"""Latency and size of each export format relative to Keras, measured side by side in one run.
+
+    python -m benchmarks export_formats
+
+One image at a time on one CPU thread (as an app calls a model per camera frame), on the
+lesson's detector with seeded random weights (speed does not depend on training).
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+import numpy as np
+
+
+def main() -> None:
+    import keras
+
+    from mlbasics.cloud.model import build_detector
+    from mlbasics.export.api import export_model
+    from mlbasics.export.measure import format_table
+    from mlbasics.export.report import compare_formats
+
+    keras.utils.set_random_seed(0)
+    model = build_detector(64, 3)
+    x = np.random.default_rng(0).random((16, 64, 64, 3), dtype=np.float32)
+    with tempfile.TemporaryDirectory() as tmp:
+        results = export_model(model, tmp, ["tflite-float32", "tflite-float16", "tflite-int8", "onnx"])
+        rows = compare_formats(model, results, x, repeats=200)
+    base = rows[0]
+    for row in rows:
+        row["size vs keras"] = row["MB"] / base["MB"]
+        row["speed-up vs keras"] = base["ms/image"] / row["ms/image"]
+    print(format_table([{k: v for k, v in r.items() if k != "boxes agree"} for r in rows]))
+
+
+if __name__ == "__main__":
+    main()

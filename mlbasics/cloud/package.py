@@ -1,0 +1,65 @@
+"""Build the training code as the installable package a cloud training service runs.
+
+Vertex AI's prebuilt training images ``pip install`` the packages listed in a job's
+``package_uris`` and then run ``python -m <module>``. The package built here is named
+``mlbasics-trainer`` and holds the ``mlbasics`` library (so the module is
+``mlbasics.cloud.trainer``); it depends only on what the images lack (TensorFlow and
+Keras are in them), not on the notebook tooling.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import mlbasics
+
+TRAINER_MODULE = "mlbasics.cloud.trainer"
+#: Installed on top of the executor image (which has TensorFlow, Keras and NumPy).
+TRAINER_REQUIREMENTS = ("fsspec", "gcsfs", "google-cloud-storage", "pillow", "defusedxml")
+
+_PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=69"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "mlbasics-trainer"
+version = "{version}"
+description = "The mlbasics training job (python -m {module})"
+requires-python = ">=3.10"
+dependencies = {requirements}
+
+[tool.setuptools.packages.find]
+include = ["mlbasics*"]
+"""
+
+
+def build_trainer_package(out_dir: str | Path) -> list[Path]:
+    """Build the sdist (``.tar.gz``) and wheel (``.whl``) into ``out_dir``; return their paths.
+
+    Uses ``python -m build --no-isolation``, so it works offline with the installed setuptools.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    source = Path(mlbasics.__file__).parent
+    with tempfile.TemporaryDirectory(prefix="mlbasics-trainer-") as tmp:
+        staging = Path(tmp)
+        shutil.copytree(source, staging / "mlbasics", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        requirements = "[" + ", ".join(f'"{r}"' for r in TRAINER_REQUIREMENTS) + "]"
+        (staging / "pyproject.toml").write_text(
+            _PYPROJECT.format(version=mlbasics.__version__, module=TRAINER_MODULE, requirements=requirements))
+        built = Path(tmp, "dist")
+        result = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(built), str(staging)],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"building the trainer package failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+        paths = []
+        for artefact in sorted(built.iterdir()):
+            target = out / artefact.name
+            shutil.copyfile(artefact, target)  # a fresh name per version: no half file is ever read as whole
+            paths.append(target)
+    return paths

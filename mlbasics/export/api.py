@@ -1,0 +1,60 @@
+"""One call to export a Keras model to any of :data:`~mlbasics.export.formats.FORMATS`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from mlbasics.export.formats import FORMATS, ExportError, ExportResult, check_format, size_of
+from mlbasics.export.parity import Runner
+
+
+def load_model(path: str | os.PathLike[str]) -> Any:
+    """Load a ``.keras`` file in safe mode (no arbitrary code from the file)."""
+    import keras
+
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ExportError(f"{path.name}: expected a .keras model file (weights-only .h5 files lack the architecture)")
+    if not path.is_file():
+        raise ExportError(f"{path}: no such model file")
+    return keras.saving.load_model(path, safe_mode=True)
+
+
+def export_model(model: Any, out_dir: str | os.PathLike[str], formats: Iterable[str] = FORMATS,
+                 stem: str = "model") -> list[ExportResult]:
+    """Export ``model`` to each format as ``out_dir/<stem>-<format><suffix>``.
+
+    Each file is written atomically: a format that fails raises :class:`ExportError`
+    and leaves no file of its own behind.
+    """
+    from mlbasics.export.coreml import to_coreml
+    from mlbasics.export.onnx import to_onnx
+    from mlbasics.export.tflite import to_tflite
+
+    results = []
+    for name in formats:
+        suffix = FORMATS[check_format(name)][0]
+        path = Path(out_dir, f"{stem}-{name}{suffix}")
+        if name.startswith("tflite-"):
+            to_tflite(model, path, name.removeprefix("tflite-"))
+        elif name == "onnx":
+            to_onnx(model, path)
+        else:
+            to_coreml(model, path)
+        results.append(ExportResult(name, path, size_of(path)))
+    return results
+
+
+def runner(result: ExportResult) -> Runner | None:
+    """A CPU runner for an exported model, or None for Core ML (which runs only on Apple systems)."""
+    from mlbasics.export.onnx import OnnxRunner
+    from mlbasics.export.tflite import TfliteRunner
+
+    if result.format.startswith("tflite-"):
+        return TfliteRunner(result.path)
+    if result.format == "onnx":
+        return OnnxRunner(result.path)
+    return None

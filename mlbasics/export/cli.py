@@ -1,0 +1,39 @@
+"""``mlbasics export MODEL.keras --to FORMAT ...``: export and check against Keras."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def _export(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from mlbasics.export.api import export_model, load_model, runner
+    from mlbasics.export.measure import format_table
+    from mlbasics.export.parity import FLOAT32_TOLERANCE, check_parity
+
+    model = load_model(args.model)
+    results = export_model(model, args.out_dir, args.to, stem=Path(args.model).stem)
+    x = np.random.default_rng(0).random((args.check, *model.inputs[0].shape[1:]), dtype=np.float32)
+    rows, failed = [], False
+    for result in results:
+        run = runner(result)
+        worst = check_parity(model, run, x).worst if run is not None else None
+        ok = worst is None or not result.format.endswith(("float32", "onnx")) or worst <= FLOAT32_TOLERANCE
+        failed |= not ok
+        rows.append({"format": result.format, "file": result.path.name, "MB": result.size_bytes / 1e6,
+                     "max |diff| vs Keras": "spec only (Core ML runs on Apple systems)" if worst is None else worst})
+    print(format_table(rows))
+    return 1 if failed else 0
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``mlbasics export``."""
+    export = subparsers.add_parser("export", help="export a .keras model to TFLite, ONNX and Core ML and check it")
+    export.add_argument("model", help="a .keras file (loaded in safe mode)")
+    export.add_argument("--to", nargs="+", default=["tflite-float32", "onnx", "coreml"],
+                        choices=["tflite-float32", "tflite-float16", "tflite-int8", "onnx", "coreml"])
+    export.add_argument("--out-dir", default="exported", help="folder for the exported files")
+    export.add_argument("--check", type=int, default=8, help="random inputs compared against Keras")
+    export.set_defaults(func=_export)

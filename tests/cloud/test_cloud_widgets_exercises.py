@@ -1,0 +1,24 @@
+import dataclasses
+
+from mlbasics.cloud.cost import CostInputs, break_even_hours
+from mlbasics.exercises import check
+from mlbasics.widgets.cloud_cost import cost_figure, cost_panel, cost_summary
+
+
+def test_cost_summary_and_figure():
+    text = cost_summary(CostInputs(hours_per_month=400))
+    assert "owning is cheaper" in text
+    assert "cloud is cheaper" in cost_summary(CostInputs(hours_per_month=1))
+    assert len(cost_figure(CostInputs()).axes[0].lines) == 2
+    assert cost_panel().children
+
+
+def test_lesson11_exercises(good_spec):
+    assert check("11.1", round(break_even_hours(CostInputs(cloud_per_hour=1.2, purchase_price=2400)))).correct
+    assert not check("11.1", 5).correct
+    g2 = dataclasses.replace(good_spec, machine_type="g2-standard-8", accelerator_type="NVIDIA_L4")
+    assert check("11.2", g2).correct
+    wrong = check("11.2", dataclasses.replace(good_spec, machine_type="g2-standard-8"))
+    assert not wrong.correct and "NVIDIA_L4" in wrong.message
+    assert check("11.3", "AIP_MODEL_DIR").correct
+    assert not check("11.3", "MODEL_DIR").correct
