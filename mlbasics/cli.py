@@ -14,6 +14,8 @@ from collections.abc import Sequence
 #: Modules that provide ``add_commands(subparsers)``, in the order shown by ``--help``.
 TRACKS = (
     "mlbasics.workbook_cli",
+    "mlbasics.pipelines.embeddings_cli",
+    "mlbasics.pipelines.faces.cli",
 )
 
 
