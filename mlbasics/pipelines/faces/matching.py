@@ -48,7 +48,7 @@ def facebox_result(faces: Sequence[Face], state: FaceState, threshold: float = D
     return {"success": True, "facesCount": len(entries), "faces": entries}
 
 
-def cluster_faces(descriptors: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+def cluster_faces(descriptors: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> np.ndarray:
     """Group ``(n, 128)`` descriptors of unknown people: cluster label ``(n,)`` per face.
 
     dlib's Chinese-whispers graph clustering: faces closer than ``threshold`` are linked.
