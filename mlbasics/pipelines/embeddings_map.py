@@ -79,3 +79,13 @@ def embedding_map_png(embeddings: np.ndarray, labels: Sequence[str]) -> bytes:
     figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
     plt.close(figure)
     return buffer.getvalue()
+
+
+def nearest_neighbours(embeddings: np.ndarray, index: int, k: int = 5) -> np.ndarray:
+    """Indices ``(k,)`` of the ``k`` embeddings nearest to ``embeddings[index]`` (itself left out)."""
+    x = check_array("embeddings", embeddings, ndim=2)
+    if not 0 <= index < len(x):
+        raise IndexError(f"index must be in [0, {len(x)}), got {index}")
+    distances = np.linalg.norm(x - x[index], axis=1)
+    distances[index] = np.inf
+    return np.argsort(distances, kind="stable")[:k]

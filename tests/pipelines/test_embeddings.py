@@ -151,3 +151,12 @@ def test_cli_passes_beam_options_and_checks_them(tiny_model, shapes, tmp_path, c
         beam_args_from(args)
     assert main(["embed", str(shapes), str(tmp_path / "out"), "--model", str(tiny_model)]) == 0
     assert '"embedded": 12' in capsys.readouterr().out
+
+
+def test_store_ignores_float_noise_but_not_changes(tmp_path):
+    path = store_embedding(str(tmp_path), "a", np.array([1.0, 2.0], np.float32))
+    before = os.stat(path).st_mtime_ns
+    store_embedding(str(tmp_path), "a", np.array([1.0 + 1e-7, 2.0], np.float32))
+    assert os.stat(path).st_mtime_ns == before
+    store_embedding(str(tmp_path), "a", np.array([1.5, 2.0], np.float32))
+    assert np.load(path).tolist() == [1.5, 2.0]
