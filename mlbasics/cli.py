@@ -16,6 +16,8 @@ TRACKS = (
     "mlbasics.workbook_cli",
     "mlbasics.cloud.cli",
     "mlbasics.export.cli",
+    "mlbasics.pipelines.embeddings_cli",
+    "mlbasics.pipelines.faces.cli",
 )
 
 

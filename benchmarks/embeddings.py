@@ -1,0 +1,101 @@
+"""Images/s of three ways to embed the same images with the same model, measured in one run.
+
+(i) the article's way: ``model.predict`` on one image at a time inside a Beam ``ParDo``;
+(ii) the batched pipeline (``mlbasics.pipelines.embeddings``: RunInference + KerasModelHandler);
+(iii) the ceiling: a plain Python loop doing the same load → extract → store in batches.
+
+Pipeline start-up (building the graph, starting the runner, loading the model) is measured
+on a one-image run and reported apart; throughputs are given both raw and with start-up
+taken out. Run: ``python -m benchmarks embeddings [--images 2000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import apache_beam as beam
+import numpy as np
+
+from mlbasics.pipelines.embedding_cnn import cached_embedding_cnn
+from mlbasics.pipelines.embeddings import run_embedding_pipeline
+from mlbasics.pipelines.embeddings_io import list_images, read_and_resize, store_embedding
+from mlbasics.pipelines.keras_handler import load_keras_model, model_image_size
+from mlbasics.pipelines.shapes import write_shape_folder
+
+
+class PredictOneByOne(beam.DoFn):
+    """The article's way: ``model.predict`` per image (model loaded once per DoFn instance)."""
+
+    def __init__(self, model_path: str, out_dir: str):
+        self._model_path, self._out_dir = model_path, out_dir
+
+    def setup(self):
+        self._model = load_keras_model(self._model_path)
+        self._size = model_image_size(self._model)
+
+    def process(self, item):
+        pixels = read_and_resize(item.path, self._size)
+        embedding = self._model.predict(pixels[None].astype(np.float32), verbose=0)[0]
+        store_embedding(self._out_dir, item.key, embedding)
+        yield item.path
+
+
+def per_image(items, model_path: str, out_dir: str) -> float:
+    """Seconds for way (i) over ``items``."""
+    start = time.perf_counter()
+    with beam.Pipeline() as pipeline:
+        _ = pipeline | beam.Create(items) | beam.ParDo(PredictOneByOne(model_path, out_dir))
+    return time.perf_counter() - start
+
+
+def plain_loop(items, model_path: str, out_dir: str, batch_size: int = 64) -> float:
+    """Seconds for way (iii), model loading included."""
+    start = time.perf_counter()
+    model = load_keras_model(model_path)
+    size = model_image_size(model)
+    for first in range(0, len(items), batch_size):
+        batch = items[first:first + batch_size]
+        pixels = np.stack([read_and_resize(item.path, size) for item in batch]).astype(np.float32)
+        for item, embedding in zip(batch, np.asarray(model.predict_on_batch(pixels))):
+            store_embedding(out_dir, item.key, embedding)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks embeddings")
+    parser.add_argument("--images", type=int, default=2000)
+    args = parser.parse_args(argv)
+    model = str(cached_embedding_cnn())
+    load_keras_model(model)  # import TensorFlow and warm Keras up before any clock starts
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "images"
+        write_shape_folder(folder, args.images, seed=7)
+        items = list_images(folder)
+        one = Path(tmp) / "one.txt"
+        one.write_text(items[0].path + "\n")
+        startup = run_embedding_pipeline(one, Path(tmp) / "out-startup", model).seconds
+        batched = run_embedding_pipeline(folder, Path(tmp) / "out-batched", model).seconds
+        ceiling = plain_loop(items, model, str(Path(tmp) / "out-loop"))
+        slow = per_image(items, model, str(Path(tmp) / "out-per-image"))
+    n = len(items)
+    figures = {
+        "images": n,
+        "startup_s": round(startup, 2),
+        "per_image_ips": round(n / slow, 1),
+        "batched_ips": round(n / batched, 1),
+        "batched_ips_without_startup": round(n / max(batched - startup, 1e-9), 1),
+        "ceiling_ips": round(n / ceiling, 1),
+        "batched_over_per_image": round(slow / batched, 1),
+        "batched_over_ceiling": round(ceiling / batched, 2),
+        "batched_without_startup_over_ceiling": round(ceiling / max(batched - startup, 1e-9), 2),
+    }
+    print(json.dumps(figures, indent=2))
+    return figures
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Inputs and outputs of the embedding pipeline: image lists, loading, the ``.npy`` store.
+
+Paths may be local or any file system Beam knows (``gs://`` with ``apache-beam[gcp]``):
+reading goes through ``apache_beam.io.filesystems.FileSystems``. Local outputs are written
+atomically; remote ones through Beam's file systems, whose objects appear only when
+complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+from PIL import Image
+
+from mlbasics.errors import DataFileError
+from mlbasics.io.files import atomic_write
+from mlbasics.io.images import load_image_bytes
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+GLOB_CHARS = "*?["
+
+
+@dataclass(frozen=True)
+class ImageItem:
+    """One image to embed: where it is, its class (folder name or CSV label), its output file name."""
+
+    path: str
+    label: str
+    key: str
+
+
+def _is_remote(path: str) -> bool:
+    return "://" in path
+
+
+def output_key(path: str) -> str:
+    """A stable, unique output name for ``path``: ``<stem>-<10 hex of sha1(path)>``."""
+    digest = hashlib.sha1(path.encode("utf-8")).hexdigest()[:10]
+    return f"{PurePosixPath(path).stem}-{digest}"
+
+
+def _item(path: str, label: str | None = None) -> ImageItem:
+    folder = PurePosixPath(path.replace("\\", "/")).parent.name
+    return ImageItem(path, label if label else folder, output_key(path))
+
+
+def _read_text(path: str) -> str:
+    from apache_beam.io.filesystems import FileSystems
+
+    try:
+        with FileSystems.open(path) as handle:
+            return handle.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataFileError(path, f"list file is not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise DataFileError(path, f"cannot read list file ({exc})") from None
+
+
+def read_path_list(path: str) -> list[ImageItem]:
+    """Images named in a text file (one path per line) or a CSV with a ``path`` column and an
+    optional ``label`` column. Relative paths are taken relative to the list file's folder;
+    blank lines and lines starting with ``#`` are skipped."""
+    text = _read_text(path)
+    base = path.rsplit("/", 1)[0] if "/" in path else "."
+
+    def resolve(entry: str) -> str:
+        if _is_remote(entry) or os.path.isabs(entry):
+            return entry
+        return f"{base}/{entry}"
+
+    items = []
+    if path.lower().endswith(".csv"):
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames or "path" not in reader.fieldnames:
+            raise DataFileError(path, f"CSV needs a 'path' column, found columns {reader.fieldnames}", line=1)
+        for row in reader:
+            if not (row.get("path") or "").strip():
+                raise DataFileError(path, "empty 'path' field", line=reader.line_num)
+            items.append(_item(resolve(row["path"].strip()), (row.get("label") or "").strip() or None))
+    else:
+        for line in text.splitlines():
+            entry = line.strip()
+            if entry and not entry.startswith("#"):
+                items.append(_item(resolve(entry)))
+    if not items:
+        raise DataFileError(path, "the list names no images")
+    return items
+
+
+def list_images(source: str | os.PathLike[str]) -> list[ImageItem]:
+    """Images of ``source``: a folder (searched recursively), a glob, or a ``.txt``/``.csv`` list."""
+    from apache_beam.io.filesystems import FileSystems
+
+    source = os.fspath(source)
+    if not _is_remote(source) and Path(source).is_dir():
+        paths = sorted(str(p) for p in Path(source).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not paths:
+            raise DataFileError(source, f"no images ({', '.join(IMAGE_SUFFIXES)}) in this folder")
+        return [_item(p) for p in paths]
+    if any(c in source for c in GLOB_CHARS):
+        matches = FileSystems.match([source])[0].metadata_list
+        if not matches:
+            raise DataFileError(source, "the pattern matches no files")
+        return [_item(m.path) for m in sorted(matches, key=lambda m: m.path)]
+    if source.lower().endswith((".txt", ".csv")):
+        return read_path_list(source)
+    raise DataFileError(source, "not a folder, a glob pattern or a .txt/.csv list of images")
+
+
+def read_and_resize(path: str, size: tuple[int, int]) -> np.ndarray:
+    """Read, decode (RGB) and resize one image: ``(height, width, 3)`` uint8 with ``size = (height, width)``.
+
+    Raises ``DataFileError`` naming the file when it cannot be read or decoded.
+    """
+    from apache_beam.io.filesystems import FileSystems
+
+    try:
+        with FileSystems.open(path) as handle:
+            data = handle.read()
+    except (OSError, ValueError) as exc:  # Beam raises BeamIOError (an IOError) for missing files
+        raise DataFileError(path, f"cannot read file ({type(exc).__name__}: {exc})") from None
+    pixels = load_image_bytes(data, name=path)
+    if pixels.shape[:2] == size:
+        return pixels
+    resized = Image.fromarray(pixels).resize((size[1], size[0]), Image.Resampling.BILINEAR)
+    return np.asarray(resized)
+
+
+def write_bytes(path: str, data: bytes) -> None:
+    """Write ``data`` to a local path atomically, or to a remote path through Beam's file systems."""
+    if _is_remote(path):
+        from apache_beam.io.filesystems import FileSystems
+
+        with FileSystems.create(path) as handle:
+            handle.write(data)
+        return
+    with atomic_write(path) as handle:
+        handle.write(data)
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    """The bytes of ``array`` in ``.npy`` format (no pickle)."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def store_embedding(out_dir: str, key: str, embedding: np.ndarray) -> str:
+    """Write ``embedding`` (shape ``(dim,)``) to ``out_dir/embeddings/<key>.npy``; return that path.
+
+    The file is only rewritten when the values change by more than float32 noise: the same
+    image in a batch of another size can differ in the last bits (the CPU kernels sum in
+    another order), and a re-run must leave the outputs as they were.
+    """
+    target = f"{out_dir.rstrip('/')}/embeddings/{key}.npy"
+    if not _is_remote(target) and Path(target).is_file():
+        try:
+            old = np.load(target, allow_pickle=False)
+            if old.shape == np.shape(embedding) and np.allclose(old, embedding, rtol=1e-4, atol=1e-5):
+                return target
+        except ValueError:
+            pass  # a damaged file is rewritten
+    write_bytes(target, npy_bytes(embedding))
+    return target

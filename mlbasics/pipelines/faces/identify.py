@@ -1,0 +1,116 @@
+"""Stage 2, identify: images -> one facebox JSON per image, as a Beam pipeline.
+
+Only images whose bytes, the trained state or the threshold changed since the last run
+are sent through the pipeline (see ``records``); the rest keep their JSON. Unreadable
+images get ``{"success": false, "error": ...}`` and are listed in ``report.json``; the
+others are still processed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from mlbasics.data.cache import sha256_of
+from mlbasics.errors import DataFileError
+from mlbasics.io.files import write_json
+from mlbasics.pipelines.faces.analysis import AnalysisCache, analyse_file
+from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD, facebox_result
+from mlbasics.pipelines.faces.records import list_photos, read_records, remove_outputs, write_records
+from mlbasics.pipelines.faces.state import FaceState, load_state, state_checksum
+
+REPORT = "report.json"
+
+
+@dataclass(frozen=True)
+class IdentifyReport:
+    """How many images were identified now, reused from earlier runs, removed; failures with reasons."""
+
+    processed: int
+    reused: int
+    removed: int
+    failed: dict[str, str]
+
+
+def output_path(out_dir: str | os.PathLike[str], relative: str) -> Path:
+    """Where the JSON of image ``relative`` goes: ``out_dir/<relative>.json``."""
+    return Path(out_dir) / f"{relative}.json"
+
+
+class IdentifyImages(beam.DoFn):
+    """``(relative path, sha256)`` -> writes its JSON, yields ``(relative, record, error or "")``.
+
+    dlib's models load once per DoFn instance (per worker thread), and only if an image is
+    not already in the analysis cache.
+    """
+
+    def __init__(self, images_dir: str, out_dir: str, cache_dir: str, state: FaceState, threshold: float, deps: str):
+        self._images, self._out, self._cache = images_dir, out_dir, cache_dir
+        self._state, self._threshold, self._deps = state, threshold, deps
+
+    def setup(self) -> None:
+        self._models = None
+
+    def process(self, element: tuple[str, str]) -> Iterator[tuple[str, dict[str, str], str]]:
+        from mlbasics.pipelines.faces.models import FaceModels
+
+        relative, sha = element
+        path = Path(self._images) / relative
+        cache = AnalysisCache(self._cache)
+        try:
+            faces = cache.get(sha)
+            if faces is None:
+                if self._models is None:
+                    self._models = FaceModels()
+                _, faces, _ = analyse_file(path, self._models, cache)
+            result, error = facebox_result(faces, self._state, self._threshold), ""
+        except DataFileError as exc:
+            result, error = {"success": False, "error": exc.reason}, exc.reason
+        write_json(output_path(self._out, relative), result)
+        yield relative, {"input": sha, "deps": self._deps}, error
+
+
+def _finish(results: list, out_dir: str, kept: dict[str, dict[str, str]]) -> None:
+    """Merge this run's records with the kept ones; write records and the run report."""
+    records = dict(kept)
+    failed = {}
+    for relative, record, error in results:
+        records[relative] = record
+        if error:
+            failed[relative] = error
+    write_records(out_dir, records)
+    write_json(Path(out_dir) / REPORT, {"processed": len(results), "failed": failed})
+
+
+def identify(images_dir: str | os.PathLike[str], state_path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
+             cache: AnalysisCache, *, threshold: float = DEFAULT_THRESHOLD, beam_args: Sequence[str] = ()
+             ) -> IdentifyReport:
+    """Bring ``out_dir`` up to date with the images of ``images_dir`` and the state file."""
+    import json
+
+    state = load_state(state_path)
+    deps = f"state={state_checksum(state)};threshold={threshold}"
+    out = Path(out_dir)
+    photos = list_photos(images_dir)
+    shas = {relative: sha256_of(Path(images_dir) / relative) for relative in photos}
+    records = read_records(out)
+    kept = {r: records[r] for r in photos
+            if records.get(r) == {"input": shas[r], "deps": deps} and output_path(out, r).is_file()}
+    todo = [(r, shas[r]) for r in photos if r not in kept]
+    gone = [r for r in records if r not in shas]
+    remove_outputs([output_path(out, r) for r in gone])
+    out.mkdir(parents=True, exist_ok=True)
+    with beam.Pipeline(options=PipelineOptions(list(beam_args))) as pipeline:
+        _ = (pipeline
+             | "Images" >> beam.Create(todo)
+             | "Identify" >> beam.ParDo(IdentifyImages(str(images_dir), str(out), str(cache.folder), state,
+                                                       threshold, deps))
+             | "All" >> beam.combiners.ToList()
+             | "Finish" >> beam.Map(_finish, str(out), kept))
+    report = json.loads((out / REPORT).read_text(encoding="utf-8"))
+    return IdentifyReport(report["processed"], len(kept), len(gone), report["failed"])

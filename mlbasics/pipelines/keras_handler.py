@@ -1,0 +1,83 @@
+"""A Beam ``ModelHandler`` for Keras 3 models: a ``.keras`` file or a ``keras.applications`` backbone.
+
+Beam's ``RunInference`` calls :meth:`KerasModelHandler.load_model` once per worker (it
+keeps the model in a shared handle) and hands :meth:`run_inference` batches of images.
+The stock TensorFlow handler needs ``tensorflow-hub`` and calls the model eagerly;
+``predict_on_batch`` on the stacked batch is the fast path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from apache_beam.ml.inference.base import ModelHandler, PredictionResult
+
+from mlbasics.errors import InputError
+
+#: Backbones by name: the ``keras.applications`` module whose ``preprocess_input`` they need.
+BACKBONES = {
+    "MobileNetV3Small": "mobilenet_v3",
+    "MobileNetV3Large": "mobilenet_v3",
+    "MobileNetV2": "mobilenet_v2",
+    "EfficientNetB0": "efficientnet",
+    "ResNet50": "resnet50",
+}
+
+
+def load_keras_model(model: str | os.PathLike[str], *, weights: str | None = None, image_size: int = 224):
+    """Load ``model``: a ``.keras`` file (safe mode: no code from the file runs) or a backbone name
+    from :data:`BACKBONES` (``weights`` ``None`` or ``"imagenet"``, which downloads the weights)."""
+    import keras
+
+    name = os.fspath(model)
+    if name in BACKBONES:
+        constructor = getattr(keras.applications, name)
+        backbone = constructor(weights=weights, include_top=False, pooling="avg", input_shape=(image_size, image_size, 3))
+        preprocess = getattr(keras.applications, BACKBONES[name]).preprocess_input
+        inputs = keras.Input((image_size, image_size, 3))
+        return keras.Model(inputs, backbone(preprocess(inputs)), name=f"{name}_embedder")
+    if not name.endswith(".keras"):
+        raise InputError(f"model must be a .keras file or one of {sorted(BACKBONES)}, got {name!r}")
+    if not os.path.isfile(name):
+        raise InputError(f"model file {name!r} does not exist")
+    return keras.saving.load_model(name, safe_mode=True, compile=False)
+
+
+def model_image_size(model) -> tuple[int, int]:
+    """``(height, width)`` the model takes; raises if its input is not ``(batch, h, w, 3)``."""
+    shape = tuple(model.input_shape)
+    if len(shape) != 4 or shape[3] != 3 or shape[1] is None or shape[2] is None:
+        raise InputError(f"the model must take images of shape (batch, height, width, 3), its input is {shape}")
+    return int(shape[1]), int(shape[2])
+
+
+class KerasModelHandler(ModelHandler[np.ndarray, PredictionResult, Any]):
+    """Runs a Keras model on batches of ``(height, width, 3)`` images; yields one embedding each."""
+
+    def __init__(self, model: str, *, weights: str | None = None, image_size: int = 224,
+                 min_batch_size: int = 8, max_batch_size: int = 64):
+        super().__init__()
+        self._model = os.fspath(model)
+        self._weights = weights
+        self._image_size = image_size
+        self._batching = {"min_batch_size": min_batch_size, "max_batch_size": max_batch_size}
+
+    def load_model(self):
+        return load_keras_model(self._model, weights=self._weights, image_size=self._image_size)
+
+    def run_inference(self, batch: Sequence[np.ndarray], model, inference_args: dict[str, Any] | None = None
+                      ) -> Iterable[PredictionResult]:
+        outputs = np.asarray(model.predict_on_batch(np.stack(batch).astype(np.float32)))
+        return [PredictionResult(example, output) for example, output in zip(batch, outputs)]
+
+    def batch_elements_kwargs(self) -> dict[str, int]:
+        return dict(self._batching)
+
+    def get_num_bytes(self, batch: Sequence[np.ndarray]) -> int:
+        return sum(example.nbytes for example in batch)
+
+    def get_metrics_namespace(self) -> str:
+        return "mlbasics_keras"

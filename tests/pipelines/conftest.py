@@ -1,0 +1,64 @@
+"""Fixtures of the pipelines tests: small images, an untrained tiny model, the mirrored face photos."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_mirror(tmp_path_factory):
+    """Use the offline mirror (``../shared/datasets``) unless MLBASICS_DATA_MIRROR is set, and a fresh cache."""
+    old = {k: os.environ.get(k) for k in ("MLBASICS_DATA_MIRROR", "MLBASICS_CACHE")}
+    os.environ.setdefault("MLBASICS_DATA_MIRROR", str(ROOT.parent / "shared" / "datasets"))
+    os.environ["MLBASICS_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    for key, value in old.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def faces_root(data_mirror) -> Path:
+    """The face photos, fetched (copied from the mirror, sha256-checked) into the test cache."""
+    from mlbasics.data import fetch_dataset
+
+    return fetch_dataset("faces") / "faces"
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """An untrained 32x32 embedding CNN saved as .keras (shapes of outputs matter here, not quality)."""
+    from mlbasics.pipelines.embedding_cnn import build_embedding_cnn
+
+    path = tmp_path_factory.mktemp("model") / "tiny.keras"
+    build_embedding_cnn(size=32, dim=8)[1].save(path)
+    return path
+
+
+def huge_png(path: Path, width: int = 20_000, height: int = 20_000) -> Path:
+    """A tiny file whose PNG header claims ``width`` x ``height`` pixels (a decompression bomb)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16))
+                     + chunk(b"IEND", b""))
+    return path
+
+
+def copy_photos(source: Path, target: Path, names: list[str], count: int, start: int = 0) -> None:
+    """Copy ``count`` photos (from index ``start``) of each person in ``names`` into ``target/<name>/``."""
+    for name in names:
+        (target / name).mkdir(parents=True, exist_ok=True)
+        for photo in sorted((source / name).glob("*.jpg"))[start:start + count]:
+            shutil.copy(photo, target / name / photo.name)

@@ -1,0 +1,162 @@
+"""The embedding pipeline: inputs, loading, the Keras handler, the Beam run, dead letters, re-runs."""
+
+from __future__ import annotations
+
+import csv
+import os
+
+import numpy as np
+import pytest
+
+from mlbasics.errors import DataFileError, InputError
+from mlbasics.pipelines.embeddings_io import list_images, read_and_resize, store_embedding
+from mlbasics.pipelines.embeddings_map import cluster_separation, pca_2d
+from mlbasics.pipelines.shapes import SHAPES, make_shapes, write_shape_folder
+from tests.pipelines.conftest import huge_png
+
+
+@pytest.fixture
+def shapes(tmp_path):
+    write_shape_folder(tmp_path / "shapes", 12, size=40, seed=3)
+    return tmp_path / "shapes"
+
+
+def test_shapes_are_deterministic_and_balanced():
+    a, labels = make_shapes(8, size=24, seed=1)
+    b, _ = make_shapes(8, size=24, seed=1)
+    assert a.shape == (8, 24, 24, 3) and a.dtype == np.uint8
+    assert np.array_equal(a, b)
+    assert np.bincount(labels).tolist() == [2] * len(SHAPES)
+
+
+def test_list_images_from_folder_glob_txt_and_csv(shapes, tmp_path):
+    by_folder = list_images(shapes)
+    assert len(by_folder) == 12 and {i.label for i in by_folder} == set(SHAPES)
+    assert len(list_images(f"{shapes}/circle/*.jpg")) == 3
+    (tmp_path / "list.txt").write_text("# two images\nshapes/circle/circle_0000.jpg\n\nshapes/square/square_0001.jpg\n")
+    items = list_images(tmp_path / "list.txt")
+    assert [i.label for i in items] == ["circle", "square"] and os.path.isfile(items[0].path)
+    (tmp_path / "list.csv").write_text("path,label\nshapes/circle/circle_0000.jpg,round\n")
+    assert list_images(tmp_path / "list.csv")[0].label == "round"
+    assert len({i.key for i in by_folder}) == 12  # output names never collide
+
+
+@pytest.mark.parametrize("content, match", [("file,label\na.jpg,x\n", "'path' column"),
+                                            ("path\n\n", "names no images"),
+                                            ("path,label\n,x\n", "empty 'path'")])
+def test_bad_csv_lists_name_the_problem(tmp_path, content, match):
+    (tmp_path / "bad.csv").write_text(content)
+    with pytest.raises(DataFileError, match=match):
+        list_images(tmp_path / "bad.csv")
+
+
+def test_unknown_source_and_empty_glob(tmp_path):
+    with pytest.raises(DataFileError, match="not a folder"):
+        list_images(tmp_path / "nothing.bin")
+    with pytest.raises(DataFileError, match="matches no files"):
+        list_images(f"{tmp_path}/*.jpg")
+
+
+def test_read_and_resize_and_bad_images(shapes, tmp_path):
+    assert read_and_resize(str(shapes / "circle" / "circle_0000.jpg"), (32, 16)).shape == (32, 16, 3)
+    truncated = tmp_path / "cut.jpg"
+    truncated.write_bytes((shapes / "circle" / "circle_0000.jpg").read_bytes()[:200])
+    for bad, reason in [(tmp_path / "missing.jpg", "cannot read"), (truncated, "cannot decode"),
+                        (huge_png(tmp_path / "bomb.png"), "too large|more than the limit")]:
+        with pytest.raises(DataFileError, match=reason) as info:
+            read_and_resize(str(bad), (32, 32))
+        assert info.value.path == str(bad)
+
+
+def test_store_is_atomic_and_skips_identical_bytes(tmp_path):
+    path = store_embedding(str(tmp_path), "a", np.arange(3, dtype=np.float32))
+    before = os.stat(path).st_mtime_ns
+    store_embedding(str(tmp_path), "a", np.arange(3, dtype=np.float32))
+    assert os.stat(path).st_mtime_ns == before
+    assert np.load(path, allow_pickle=False).tolist() == [0, 1, 2]
+    assert sorted(os.listdir(tmp_path / "embeddings")) == ["a.npy"]  # no temporary files left
+
+
+def test_pca_finds_the_main_direction_and_separation():
+    rng = np.random.default_rng(0)
+    x = np.outer(np.r_[-np.ones(20), np.ones(20)], [3.0, 0, 0, 0]) + rng.normal(0, 0.1, (40, 4))
+    points, explained = pca_2d(x)
+    assert points.shape == (40, 2) and explained[0] > 0.95
+    assert cluster_separation(points, ["a"] * 20 + ["b"] * 20) > 10
+    with pytest.raises(InputError, match="embeddings"):
+        pca_2d(np.ones((1, 4)))
+
+
+def test_handler_loads_keras_files_in_safe_mode(tiny_model, tmp_path):
+    import keras
+
+    from mlbasics.pipelines.keras_handler import KerasModelHandler, load_keras_model
+
+    handler = KerasModelHandler(str(tiny_model))
+    results = list(handler.run_inference([np.zeros((32, 32, 3), np.uint8)] * 3, handler.load_model()))
+    assert len(results) == 3 and results[0].inference.shape == (8,)
+    unsafe = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x * 2)])
+    unsafe.save(tmp_path / "lambda.keras")
+    with pytest.raises(ValueError, match="(?i)unsafe|lambda|safe_mode"):
+        load_keras_model(tmp_path / "lambda.keras")
+    with pytest.raises(InputError, match=r"\.keras file or one of"):
+        load_keras_model("model.h5")
+
+
+def test_pipeline_embeds_reports_dead_letters_and_reruns_idempotently(tiny_model, shapes, tmp_path):
+    from mlbasics.pipelines.embeddings import run_embedding_pipeline
+
+    (shapes / "square" / "notes.png").write_text("not an image")
+    (shapes / "square" / "cut.jpg").write_bytes((shapes / "circle" / "circle_0000.jpg").read_bytes()[:300])
+    out = tmp_path / "out"
+    summary = run_embedding_pipeline(shapes, out, tiny_model, batch_size=4)
+    assert (summary.embedded, summary.failed) == (12, 2)
+    with open(out / "dead_letter.csv") as handle:
+        dead = {os.path.basename(row["path"]): row["reason"] for row in csv.DictReader(handle)}
+    assert dead.keys() == {"notes.png", "cut.jpg"} and "not an image" in dead["notes.png"]
+    with open(out / "index.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 12 and np.load(out / "embeddings" / rows[0]["embedding"]).shape == (8,)
+    assert (out / "embedding_map.png").read_bytes()[:4] == b"\x89PNG"
+    snapshot = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (out / "embeddings").iterdir()}
+    index = (out / "index.csv").read_bytes()
+    again = run_embedding_pipeline(shapes, out, tiny_model, batch_size=4)
+    assert (again.embedded, again.failed) == (12, 2)
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (out / "embeddings").iterdir()} == snapshot
+    assert (out / "index.csv").read_bytes() == index
+    assert not [p for p in out.rglob("*.tmp")]
+
+
+def test_missing_paths_in_a_list_are_dead_letters(tiny_model, shapes, tmp_path):
+    from mlbasics.pipelines.embeddings import run_embedding_pipeline
+
+    (tmp_path / "list.txt").write_text(f"{shapes}/circle/circle_0000.jpg\n{tmp_path}/gone.jpg\n")
+    summary = run_embedding_pipeline(tmp_path / "list.txt", tmp_path / "out", tiny_model)
+    assert (summary.embedded, summary.failed) == (1, 1)
+    assert "gone.jpg" in (tmp_path / "out" / "dead_letter.csv").read_text()
+
+
+def test_cli_passes_beam_options_and_checks_them(tiny_model, shapes, tmp_path, capsys):
+    from mlbasics.cli import build_parser, main
+    from mlbasics.pipelines.embeddings_cli import beam_args_from
+
+    args = build_parser().parse_args(["embed", "in", "out", "--model", "m.keras", "--runner", "DataflowRunner",
+                                      "--project", "p", "--region", "europe-west1", "--temp_location", "gs://b/t",
+                                      "--max_num_workers", "4", "--beam-option", "sdk_location=container"])
+    assert beam_args_from(args) == ["--runner", "DataflowRunner", "--project", "p", "--region", "europe-west1",
+                                    "--temp_location", "gs://b/t", "--max_num_workers", "4",
+                                    "--sdk_location", "container"]
+    args.beam_option = ["oops"]
+    with pytest.raises(InputError, match="NAME=VALUE"):
+        beam_args_from(args)
+    assert main(["embed", str(shapes), str(tmp_path / "out"), "--model", str(tiny_model)]) == 0
+    assert '"embedded": 12' in capsys.readouterr().out
+
+
+def test_store_ignores_float_noise_but_not_changes(tmp_path):
+    path = store_embedding(str(tmp_path), "a", np.array([1.0, 2.0], np.float32))
+    before = os.stat(path).st_mtime_ns
+    store_embedding(str(tmp_path), "a", np.array([1.0 + 1e-7, 2.0], np.float32))
+    assert os.stat(path).st_mtime_ns == before
+    store_embedding(str(tmp_path), "a", np.array([1.5, 2.0], np.float32))
+    assert np.load(path).tolist() == [1.5, 2.0]
