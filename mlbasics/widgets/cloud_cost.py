@@ -34,7 +34,7 @@ def cost_panel() -> widgets.VBox:
     """Sliders for hourly price, monthly hours and purchase price."""
     from mlbasics.widgets.common import panel, wire
 
-    rate = widgets.FloatSlider(value=0.54, min=0.1, max=4.0, step=0.05, description="cloud $/h")
+    rate = widgets.FloatSlider(value=0.54, min=0.1, max=4.0, step=0.01, description="cloud $/h")
     hours = widgets.IntSlider(value=40, min=1, max=400, step=1, description="hours/month")
     price = widgets.IntSlider(value=1800, min=300, max=6000, step=100, description="PC price $")
     summary, plot = widgets.HTML(), widgets.Output()

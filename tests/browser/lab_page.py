@@ -54,9 +54,9 @@ def run_all_cells(page: Page, n_code_cells: int, timeout_s: float = 600) -> list
 
 
 def error_outputs(page: Page) -> list[str]:
-    """Texts of outputs that show an exception (tracebacks and error names)."""
+    """Texts of outputs that show an exception (IPython's traceback), not warnings on stderr."""
     texts = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
-    return [t for t in texts if "Traceback" in t or "Error" in t]
+    return [t for t in texts if "Traceback (most recent call last)" in t]
 
 
 def widget_panels(page: Page) -> Locator:

@@ -44,6 +44,22 @@ def _number(page, panel):
     lab_page.set_slider(page, panel, 0, "7")
 
 
+def _neighbours(page, panel):
+    lab_page.set_slider(page, panel, 0, "5")
+
+
+def _threshold(page, panel):
+    lab_page.set_slider(page, panel, 0, "0.9")
+
+
+def _hours(page, panel):
+    lab_page.set_slider(page, panel, 1, "400")  # GPU hours per month
+
+
+def _format(page, panel):
+    lab_page.choose(panel, 0, "onnx")
+
+
 # lesson -> (what to do with its first panel, text before, text after)
 LESSONS: dict[str, tuple[Callable, str, str]] = {
     "00_welcome.ipynb": (_number, "squared = 9", "squared = 49"),
@@ -51,6 +67,10 @@ LESSONS: dict[str, tuple[Callable, str, str]] = {
     "02_tensors_and_shapes.ipynb": (_colours, "0.0 levels", "difference from the true RGB image: 42.7 levels"),
     "03_epochs_batches_loss.ipynb": (_batches, "32 iterations per epoch", "16 iterations per epoch"),
     "04_over_and_underfitting.ipynb": (_degree, "appropriate", "over-fitting"),
+    "09_embedding_pipeline.ipynb": (_neighbours, "image 0 (", "image 5 ("),
+    "10_face_finder_pipeline.ipynb": (_threshold, "threshold 0.60", "threshold 0.90"),
+    "11_cloud_training_job.ipynb": (_hours, "per month: cloud 22,", "per month: cloud 216,"),
+    "12_export_to_mobile.ipynb": (_format, "MB", "onnx: "),
 }
 
 
