@@ -33,8 +33,7 @@ def _fetch(args: argparse.Namespace) -> int:
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``lab``, ``info`` and ``data``."""
     lab = subparsers.add_parser("lab", help="open the workbook in JupyterLab")
-    lab.add_argument("extra", nargs=argparse.REMAINDER, help="further JupyterLab options, e.g. --no-browser")
-    lab.set_defaults(func=_lab)
+    lab.set_defaults(func=_lab, pass_through=True)  # any further options go to JupyterLab, e.g. --no-browser
     info = subparsers.add_parser("info", help="versions, devices and data folders")
     info.add_argument("--no-devices", action="store_true", help="do not import TensorFlow to list devices")
     info.set_defaults(func=_info)
