@@ -31,6 +31,45 @@ class TrainedClassifier:
         return float(self.history["val_accuracy"][-1])
 
 
+#: Classic 3x3 kernels to try by hand: what a first convolution layer often learns.
+KERNELS = {
+    "vertical edges": np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=np.float64),
+    "horizontal edges": np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], dtype=np.float64),
+    "blur": np.full((3, 3), 1 / 9),
+    "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=np.float64),
+}
+
+
+def convolve2d(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Slide ``kernel`` ``(k, k)`` over a grey image ``(H, W)`` ('valid' padding, no flip, as deep-learning
+    libraries do): output ``(H - k + 1, W - k + 1)``, each pixel the sum of the window times the kernel."""
+    from mlbasics.validation import check_array
+
+    image = check_array("image", image, ndim=2).astype(np.float64)
+    kernel = check_array("kernel", kernel, ndim=2).astype(np.float64)
+    windows = np.lib.stride_tricks.sliding_window_view(image, kernel.shape)
+    return np.einsum("ijkl,kl->ij", windows, kernel)
+
+
+def conv_output_size(size: int, kernel: int, stride: int = 1, padding: str = "same") -> int:
+    """Side of a convolution's (or pooling's) output for an input side ``size``.
+
+    ``"same"`` pads so that only the stride shrinks it: ``ceil(size / stride)``; ``"valid"`` does not
+    pad: ``floor((size - kernel) / stride) + 1``.
+    """
+    if padding == "same":
+        return -(-size // stride)
+    if padding == "valid":
+        return (size - kernel) // stride + 1
+    raise ValueError(f"padding must be 'same' or 'valid', got {padding!r}")
+
+
+def conv_params(in_channels: int, filters: int, kernel: int, bias: bool = True) -> int:
+    """Weights of a ``kernel x kernel`` convolution: one ``kernel x kernel x in_channels`` filter per output
+    channel, plus a bias each."""
+    return kernel * kernel * in_channels * filters + (filters if bias else 0)
+
+
 def build_backbone_classifier(input_size: int = 64, num_classes: int = 4, width: float = 1.0):
     """``(batch, S, S, 3)`` floats in ``[0, 1]`` -> tiny-YOLOv3 backbone -> global average pool ->
     softmax ``(batch, num_classes)``."""
@@ -67,7 +106,7 @@ def train_backbone_classifier(
     input_size: int = 64,
     train_count: int = 3000,
     val_count: int = 400,
-    epochs: int = 6,
+    epochs: int = 8,
     batch_size: int = 32,
     seed: int = 0,
     callbacks: Sequence = (),

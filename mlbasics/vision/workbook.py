@@ -91,7 +91,7 @@ def train_config(**overrides):
         annotations=str(annotation_file("train")), val_annotations=str(annotation_file("val")),
         classes=str(voc.classes_file), anchors=str(anchors_file()), backbone=str(backbone()),
         job_dir=str(root() / "job"), input_size=INPUT_SIZE, width=WIDTH,
-        batch_size=16, epochs_frozen=2, epochs=18, learning_rate_frozen=2e-3, learning_rate=2e-3,
+        batch_size=16, epochs_frozen=2, epochs=16, learning_rate_frozen=2e-3, learning_rate=2e-3, map_every=2,
     )
     return replace(config, **overrides)
 

@@ -76,3 +76,14 @@ def test_map_ignores_classes_without_truth_and_checks_lengths():
     assert result.ap[0] == 0.0 and result.map == 0.0  # class 2 has no truth: not in the mean
     with pytest.raises(InputError, match="detections for 1 images but ground truth for 2"):
         evaluate_detections([_det([], [], [])], [np.zeros((0, 5))] * 2, 1)
+
+
+def test_match_counts_by_hand():
+    from mlbasics.vision.yolo.metrics import match_counts
+
+    truths = [np.array([[0, 0, 10, 10, 0], [20, 20, 30, 30, 1]])]
+    found = [_det([[0, 0, 10, 10], [0, 0, 10, 10], [20, 20, 30, 30]], [0.9, 0.8, 0.7], [0, 0, 0])]
+    counts = match_counts(found, truths)
+    # one hit; the duplicate and the wrong-class box are false alarms; the class-1 box is missed
+    assert (counts.true_positives, counts.false_positives, counts.missed) == (1, 2, 1)
+    assert counts.precision == pytest.approx(1 / 3) and counts.recall == pytest.approx(0.5)

@@ -36,3 +36,14 @@ def test_size_must_be_multiple_of_32(size):
 def test_class_count_must_be_positive():
     with pytest.raises(InputError, match="num_classes"):
         tiny_yolo3(416, 0)
+
+
+def test_conv_flops_by_hand():
+    import keras
+
+    from mlbasics.vision.yolo.model import conv_flops
+
+    inputs = keras.Input((8, 8, 3))
+    model = keras.Model(inputs, keras.layers.Conv2D(4, 3, padding="same")(inputs))
+    assert conv_flops(model) == 2 * 8 * 8 * 3 * 3 * 3 * 4
+    assert 5.0e9 < conv_flops(tiny_yolo3(416, 80)) < 6.0e9  # Darknet reports 5.56 BFLOPs for yolov3-tiny

@@ -75,6 +75,13 @@ class _Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt("simulated Ctrl-C")
 
 
+class _CountEpochs(keras.callbacks.Callback):
+    epochs: list[int] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs.append(epoch)
+
+
 def test_resume_after_interruption(small_set, tmp_path):
     data = small_set / "data"
     config = TrainConfig(annotations=str(data / "train.txt"), classes=str(data / "classes.txt"),
@@ -85,11 +92,13 @@ def test_resume_after_interruption(small_set, tmp_path):
         train(config, callbacks=[_Interrupt()], verbose=0)
     stage, final = config.paths()
     assert stage.is_file() and not final.is_file()
-    resumed = train(config, verbose=0)
+    counter = _CountEpochs()
+    resumed = train(config, callbacks=[counter], verbose=0)
     assert final.is_file()
-    assert len(resumed.history["loss"]) == 1, "only the last epoch was left to run"
+    assert counter.epochs == [2], "stage 1 was loaded and stage 2 went on after its finished epoch"
     again = train(config, verbose=0)
-    assert again.history == {} and again.seconds < resumed.seconds, "a finished job is not trained again"
+    assert again.seconds < resumed.seconds / 3, "a finished job is not trained again"
+    assert again.history["loss"] == resumed.history["loss"] and len(again.history["train_seconds"]) == 2
     with pytest.raises(InputError, match="started with other arguments"):
         train(TrainConfig(**{**config.__dict__, "epochs": 4}), verbose=0)
 

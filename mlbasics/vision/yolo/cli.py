@@ -155,7 +155,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("out", help="where to save it (.keras)")
     p.add_argument("--width", type=float, default=0.25)
     p.add_argument("--input-size", type=int, default=64)
-    p.add_argument("--epochs", type=int, default=6)
+    p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--crops", type=int, default=3000, help="training crops (classes in turn)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_backbone)

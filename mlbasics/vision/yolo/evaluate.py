@@ -44,3 +44,17 @@ def evaluate_model(model, data: LoadedSet, anchors: np.ndarray, num_classes: int
                                      score_threshold, nms_iou)
     truths = truths_of(data)
     return Evaluation(evaluate_detections(detections, truths, num_classes), detections, truths, outputs)
+
+
+def failure_cases(evaluation: Evaluation, score_threshold: float = 0.3, count: int = 8) -> list[tuple[int, int, int]]:
+    """The images the detector gets most wrong at ``score_threshold``: ``(index, false alarms, misses)``,
+    worst first, only images with at least one error."""
+    from mlbasics.vision.yolo.metrics import match_counts
+
+    errors = []
+    for index, (found, truth) in enumerate(zip(evaluation.detections, evaluation.truths)):
+        kept = found.scores >= score_threshold
+        counts = match_counts([Detections(found.boxes[kept], found.scores[kept], found.classes[kept])], [truth])
+        if counts.false_positives or counts.missed:
+            errors.append((index, counts.false_positives, counts.missed))
+    return sorted(errors, key=lambda e: (-(e[1] + e[2]), e[0]))[:count]

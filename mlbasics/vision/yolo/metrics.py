@@ -101,6 +101,49 @@ def evaluate_detections(
     return MapResult({c: curve.ap for c, curve in curves.items()}, curves, iou_threshold, interpolation)
 
 
+@dataclass(frozen=True)
+class Counts:
+    """True positives, false positives and missed boxes at one operating point, over all classes."""
+
+    true_positives: int
+    false_positives: int
+    missed: int
+
+    @property
+    def precision(self) -> float:
+        found = self.true_positives + self.false_positives
+        return self.true_positives / found if found else 1.0
+
+    @property
+    def recall(self) -> float:
+        total = self.true_positives + self.missed
+        return self.true_positives / total if total else 1.0
+
+
+def match_counts(detections: Sequence[Detections], truths: Sequence[np.ndarray], iou_threshold: float = 0.5) -> Counts:
+    """Count hits, false alarms and misses of the given detections (no ranking: all of them count).
+
+    This is what a user of the detector sees at one score threshold, where AP summarises all of them.
+    """
+    if len(detections) != len(truths):
+        raise InputError(f"got detections for {len(detections)} images but ground truth for {len(truths)}")
+    hits = false = total = 0
+    for found, truth in zip(detections, truths):
+        truth = np.asarray(truth, dtype=np.float64).reshape(-1, 5)
+        total += len(truth)
+        matched = np.zeros(len(truth), dtype=bool)
+        for index in np.argsort(-found.scores, kind="stable"):
+            same = np.nonzero((truth[:, 4] == found.classes[index]) & ~matched)[0]
+            if same.size:
+                overlaps = box_iou(np.asarray(found.boxes[index], dtype=np.float64), truth[same, :4])
+                if overlaps.max() >= iou_threshold:
+                    matched[same[int(np.argmax(overlaps))]] = True
+                    hits += 1
+                    continue
+            false += 1
+    return Counts(hits, false, total - hits)
+
+
 def plot_pr_curves(ax, result: MapResult, class_names: Sequence[str]) -> None:
     """Precision against recall for each class, AP in the legend."""
     for cls, curve in result.curves.items():

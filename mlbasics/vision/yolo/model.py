@@ -135,9 +135,51 @@ def yolo3(input_size: int = 416, num_classes: int = 80, width: float = 1.0):
     return keras.Model(inputs, [out32, out16, out8], name="yolo3")
 
 
+def expected_output_shapes(input_size: int, num_classes: int, model: str = "tiny") -> list[tuple[int, int, int]]:
+    """The output shapes (without batch) a model must have: ``[(S/32, S/32, 3*(5+C)), (S/16, ...), ...]``."""
+    size, num_classes = check_input_size(input_size), check_num_classes(num_classes)
+    strides = STRIDES_TINY if model == "tiny" else STRIDES_FULL
+    return [(size // s, size // s, 3 * (5 + num_classes)) for s in strides]
+
+
 def output_shapes(model) -> list[tuple[int | None, ...]]:
     """The shape of each output, e.g. ``[(None, 13, 13, 24), (None, 26, 26, 24)]``."""
     return [tuple(output.shape) for output in model.outputs]
+
+
+def conv_flops(model) -> int:
+    """Floating-point operations of one forward pass of one image through the convolutions
+    (2 per multiply-add: ``2 * H_out * W_out * k * k * C_in * C_out`` per layer). Batch norm,
+    activations and pooling add a few percent and are left out."""
+    from keras import layers
+
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2D):
+            _, height, width, out_channels = layer.output.shape
+            k_h, k_w, in_channels, _ = layer.kernel.shape
+            total += 2 * height * width * k_h * k_w * in_channels * out_channels
+    return int(total)
+
+
+def draw_graph(model, path) -> bool:
+    """Draw the model's layer graph to ``path`` (PNG) with ``keras.utils.plot_model``.
+
+    Needs pydot and the Graphviz ``dot`` program; returns ``False`` (drawing nothing) when either is
+    missing, so a lesson can fall back to ``model.summary()``.
+    """
+    import shutil
+
+    import keras
+
+    try:
+        import pydot  # noqa: F401
+    except ImportError:
+        return False
+    if shutil.which("dot") is None:
+        return False
+    keras.utils.plot_model(model, to_file=str(path), show_shapes=True, dpi=48)
+    return True
 
 
 def backbone_layer_names(model) -> list[str]:

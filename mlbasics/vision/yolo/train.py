@@ -30,7 +30,10 @@ from mlbasics.validation import check_positive_float, check_positive_int
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """The classic arguments. Paths are strings so the config is plain JSON."""
+    """The classic arguments. Paths are strings so the config is plain JSON.
+
+    ``map_every`` > 0 measures validation mAP@0.5 every that many epochs (logged as ``val_map``).
+    """
 
     annotations: str
     classes: str
@@ -52,6 +55,7 @@ class TrainConfig:
     jitter: float = 0.3
     ignore_threshold: float = 0.5
     mixed_precision: bool = False
+    map_every: int = 0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -78,13 +82,15 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
-    """The finished run: weight files, per-epoch history (loss parts, both stages) and wall time."""
+    """The finished run: weight files, per-epoch history (loss parts, both stages), wall time and, with
+    ``map_every``, validation mAP against training seconds: ``(seconds, epoch, mAP)``."""
 
     weights_stage: Path
     weights_final: Path
     history: dict[str, list[float]] = field(default_factory=dict)
     seconds: float = 0.0
     skipped_lines: list[str] = field(default_factory=list)
+    map_curve: list[tuple[float, int, float]] = field(default_factory=list)
 
 
 def config_path_for(weights: str | os.PathLike[str]) -> Path:
@@ -126,26 +132,23 @@ def load_training_data(config: TrainConfig, class_names: Sequence[str]):
     return sets[0], sets[1], skipped
 
 
-class _LiveHistory:
-    """Collects epoch logs of both stages into one history and forwards them to ``on_epoch``."""
+def read_history(job_dir: str | os.PathLike[str]) -> dict[str, list[float]]:
+    """Every logged value per epoch, both stages, from ``job_dir/history.csv`` (empty if none yet)."""
+    import csv
 
-    def __init__(self, on_epoch: Callable[[dict[str, list[float]]], None] | None):
-        import keras
+    path = Path(job_dir) / "history.csv"
+    if not path.is_file():
+        return {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return {key: [float(row[key]) if row[key] not in ("", "NA") else math.nan for row in rows]
+            for key in (rows[0] if rows else {})}
 
-        outer = self
 
-        class Forward(keras.callbacks.Callback):
-            def on_epoch_end(self, epoch, logs=None):
-                for key, value in (logs or {}).items():
-                    outer.history.setdefault(key, []).append(float(value))
-                outer.history.setdefault("epoch_end_seconds", []).append(time.perf_counter() - outer.start)
-                if outer.on_epoch:
-                    outer.on_epoch(outer.history)
-
-        self.history: dict[str, list[float]] = {}
-        self.on_epoch = on_epoch
-        self.start = time.perf_counter()
-        self.callback = Forward()
+def map_curve(history: dict[str, list[float]]) -> list[tuple[float, int, float]]:
+    """``(training seconds, epoch, validation mAP)`` for each epoch where mAP was measured."""
+    return [(seconds, index + 1, value) for index, (seconds, value)
+            in enumerate(zip(history.get("train_seconds", []), history.get("val_map", []))) if not math.isnan(value)]
 
 
 def tensorboard_callback(log_dir: Path) -> list:
@@ -162,21 +165,22 @@ def tensorboard_callback(log_dir: Path) -> list:
 
 
 def _stage(trainer, dataset, val, config: TrainConfig, stage: int, first_epoch: int, last_epoch: int,
-           learning_rate: Callable[[int], float], extra: Sequence, verbose: int) -> None:
+           learning_rate: Callable[[int], float], extra: Sequence, after: Sequence, verbose: int) -> None:
     """Compile and fit epochs ``first_epoch..last_epoch - 1`` with backup/restore, logs and checkpoints."""
     import keras
 
-    from mlbasics.vision.yolo.checkpoints import DetectorCheckpoint
+    from mlbasics.vision.yolo.callbacks import DetectorCheckpoint
 
     job = Path(config.job_dir)
     trainer.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate(first_epoch)), jit_compile=False)
     callbacks = [
         keras.callbacks.BackupAndRestore(str(job / f"backup_stage_{stage}")),
         keras.callbacks.LearningRateScheduler(learning_rate),
+        *extra,  # before the loggers, so what they add to the logs (e.g. val_map) is logged too
         *tensorboard_callback(job / "logs"),
         keras.callbacks.CSVLogger(str(job / "history.csv"), append=True),
         DetectorCheckpoint(job / "checkpoints" / "last.weights.h5"),
-        *extra,
+        *after,
     ]
     trainer.fit(dataset, validation_data=val, initial_epoch=first_epoch, epochs=last_epoch, callbacks=callbacks,
                 verbose=verbose)
@@ -185,7 +189,7 @@ def _stage(trainer, dataset, val, config: TrainConfig, stage: int, first_epoch: 
 def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], None] | None = None,
           callbacks: Sequence = (), verbose: int = 1) -> TrainResult:
     """Run (or resume) both stages; see the module docstring. ``on_epoch(history)`` is called after
-    every epoch with the history so far (for live plots)."""
+    every epoch with the history so far, as :func:`read_history` returns it (for live plots)."""
     import keras
 
     from mlbasics.data.annotation_lines import read_classes
@@ -193,6 +197,7 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
     from mlbasics.seed import seed_everything
     from mlbasics.vision.cnn import copy_backbone, load_classifier, save_keras
     from mlbasics.vision.yolo.anchors import masks_for, read_anchors
+    from mlbasics.vision.yolo.callbacks import MapEvaluation, TrainingClock
     from mlbasics.vision.yolo.data import make_dataset
     from mlbasics.vision.yolo.trainer import YoloTrainer
 
@@ -211,6 +216,9 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
     if (config.model == "tiny") != (len(anchors) == 6):
         raise InputError(f"{config.anchors}: the {config.model} model needs {6 if config.model == 'tiny' else 9} "
                          f"anchors, the file has {len(anchors)}")
+    result = TrainResult(weights_stage, weights_final)
+    if weights_final.is_file():
+        return _finish(result, job, start)
     seed_everything(config.seed)
     previous_policy = keras.mixed_precision.global_policy().name
     if config.mixed_precision:
@@ -219,12 +227,6 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
         detector = build_detector(config.model, config.input_size, len(class_names), config.width)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
-    live = _LiveHistory(on_epoch)
-    result = TrainResult(weights_stage, weights_final)
-    if weights_final.is_file():
-        detector.load_weights(weights_final)
-        result.seconds = time.perf_counter() - start
-        return result
     train_set, val_set, result.skipped_lines = load_training_data(config, class_names)
     dataset = make_dataset(train_set, anchors, masks, len(class_names), config.batch_size, jitter=config.jitter,
                            seed=config.seed)
@@ -232,7 +234,12 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
            if val_set is not None else None)
     trainer = YoloTrainer(detector, anchors, masks, len(class_names), config.ignore_threshold)
     trainer(np.zeros((1, config.input_size, config.input_size, 3), np.float32))  # build before restoring
-    extra = [live.callback, *callbacks]
+    seconds_so_far = read_history(job).get("train_seconds", [0.0])[-1:] or [0.0]
+    extra = [TrainingClock(seconds_so_far[0]), *callbacks]
+    if config.map_every and val_set is not None:
+        extra.insert(1, MapEvaluation(val_set, anchors, len(class_names), config.map_every))
+    after = [] if on_epoch is None else [
+        keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: on_epoch(read_history(job)))]
 
     if config.epochs_frozen:
         if weights_stage.is_file():
@@ -243,7 +250,7 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
             for layer in detector.layers:
                 layer.trainable = layer.name not in backbone
             _stage(trainer, dataset, val, config, 1, 0, config.epochs_frozen,
-                   lambda epoch: config.learning_rate_frozen, extra, verbose)
+                   lambda epoch: config.learning_rate_frozen, extra, after, verbose)
             for layer in detector.layers:
                 layer.trainable = True
             save_keras(detector, weights_stage)
@@ -256,12 +263,17 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
         return config.learning_rate * (low + (1 - low) * 0.5 * (1 + math.cos(math.pi * progress)))
 
     if config.epochs > config.epochs_frozen:
-        _stage(trainer, dataset, val, config, 2, config.epochs_frozen, config.epochs, cosine, extra, verbose)
+        _stage(trainer, dataset, val, config, 2, config.epochs_frozen, config.epochs, cosine, extra, after, verbose)
     save_keras(detector, weights_final)
     write_json(config_path_for(weights_final), {
         "model": config.model, "input_size": config.input_size, "width": config.width,
         "classes": list(class_names), "anchors": np.asarray(anchors).tolist(),
     })
-    result.history = live.history
+    return _finish(result, job, start)
+
+
+def _finish(result: TrainResult, job: Path, start: float) -> TrainResult:
+    result.history = read_history(job)
+    result.map_curve = map_curve(result.history)
     result.seconds = time.perf_counter() - start
     return result
