@@ -12,24 +12,15 @@ from pathlib import Path
 import numpy as np
 
 from mlbasics.data.annotation_lines import Sample
+from mlbasics.data.voc import parse_xml
 from mlbasics.errors import DataFileError
 
 
 def read_dlib_xml(path: str | os.PathLike[str], class_id: int = 0) -> list[Sample]:
     """Every ``<image>`` of the file: its path (relative to the XML's folder) and boxes ``(n, 5)``
     = ``x_min, y_min, x_max, y_max, class_id``. Boxes marked ``ignore='1'`` are left out."""
-    from defusedxml import ElementTree
-    from defusedxml.common import DefusedXmlException
-
     name = os.fspath(path)
-    try:
-        root = ElementTree.parse(name).getroot()
-    except FileNotFoundError:
-        raise DataFileError(name, "no such XML file") from None
-    except DefusedXmlException as exc:
-        raise DataFileError(name, f"refused unsafe XML ({type(exc).__name__})") from None
-    except ElementTree.ParseError as exc:
-        raise DataFileError(name, f"not valid XML ({exc})", line=exc.position[0]) from None
+    root = parse_xml(name)
     samples = []
     for image in root.iter("image"):
         file = image.get("file")

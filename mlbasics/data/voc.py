@@ -43,6 +43,22 @@ def write_voc_xml(path: str | os.PathLike[str], filename: str, size: tuple[int, 
         handle.write(text)
 
 
+def parse_xml(path: str | os.PathLike[str]):
+    """The root element of an XML file, parsed with defusedxml; errors name the file (and line)."""
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    name = os.fspath(path)
+    try:
+        return ElementTree.parse(name).getroot()
+    except FileNotFoundError:
+        raise DataFileError(name, "no such XML file") from None
+    except DefusedXmlException as exc:
+        raise DataFileError(name, f"refused unsafe XML ({type(exc).__name__})") from None
+    except ElementTree.ParseError as exc:
+        raise DataFileError(name, f"not valid XML ({exc})", line=exc.position[0]) from None
+
+
 def _int(node, tag: str, path: str) -> int:
     child = node.find(tag)
     if child is None or child.text is None:
@@ -59,18 +75,8 @@ def read_voc_xml(path: str | os.PathLike[str], classes: Sequence[str], *, skip_d
     Objects marked ``<difficult>1</difficult>`` are left out when ``skip_difficult`` (as the
     keras-yolo3 converter does).
     """
-    from defusedxml import ElementTree
-    from defusedxml.common import DefusedXmlException
-
     name = os.fspath(path)
-    try:
-        root = ElementTree.parse(name).getroot()
-    except FileNotFoundError:
-        raise DataFileError(name, "no such annotation file") from None
-    except DefusedXmlException as exc:
-        raise DataFileError(name, f"refused unsafe XML ({type(exc).__name__})") from None
-    except ElementTree.ParseError as exc:
-        raise DataFileError(name, f"not valid XML ({exc})", line=exc.position[0]) from None
+    root = parse_xml(name)
     size = root.find("size")
     if size is None:
         raise DataFileError(name, "<size> is missing")

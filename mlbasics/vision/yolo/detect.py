@@ -80,7 +80,8 @@ class Detector:
 
 def draw_boxes(image: np.ndarray, boxes: np.ndarray, labels: Sequence[str], classes: Sequence[int],
                width: int = 2) -> np.ndarray:
-    """A copy of ``image`` ``(H, W, 3)`` ``uint8`` with each box ``(n, 4)`` outlined and labelled."""
+    """A copy of ``image`` ``(H, W, 3)`` ``uint8`` with each box ``(n, 4)`` outlined and labelled
+    (an empty label: outline only)."""
     from PIL import Image, ImageDraw
 
     canvas = Image.fromarray(np.asarray(image, dtype=np.uint8))
@@ -89,6 +90,8 @@ def draw_boxes(image: np.ndarray, boxes: np.ndarray, labels: Sequence[str], clas
         colour = BOX_COLOURS[int(cls) % len(BOX_COLOURS)]
         x0, y0, x1, y1 = (float(v) for v in box)
         draw.rectangle((x0, y0, x1, y1), outline=colour, width=width)
+        if not label:
+            continue
         text_y = y0 - 11 if y0 >= 11 else y1 + 1
         draw.rectangle((x0, text_y, x0 + 6 * len(label) + 2, text_y + 10), fill=colour)
         draw.text((x0 + 1, text_y - 1), label, fill=(255, 255, 255))

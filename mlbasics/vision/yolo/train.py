@@ -183,7 +183,7 @@ def _stage(trainer, dataset, val, config: TrainConfig, stage: int, first_epoch: 
         *after,
     ]
     trainer.fit(dataset, validation_data=val, initial_epoch=first_epoch, epochs=last_epoch, callbacks=callbacks,
-                verbose=verbose)
+                verbose=verbose, shuffle=False)  # the dataset shuffles itself, every epoch
 
 
 def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], None] | None = None,
