@@ -18,6 +18,7 @@ TRACKS = (
     "mlbasics.export.cli",
     "mlbasics.pipelines.embeddings_cli",
     "mlbasics.pipelines.faces.cli",
+    "mlbasics.vision.yolo.cli",
 )
 
 

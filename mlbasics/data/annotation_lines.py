@@ -1,0 +1,184 @@
+"""Annotation lines (the keras-yolo3 format): convert from VOC, parse, and validate every line.
+
+One line per image::
+
+    path/to/image.jpg x_min,y_min,x_max,y_max,class_id x_min,y_min,x_max,y_max,class_id ...
+
+Integer pixel coordinates, ``x_max > x_min``, ``y_max > y_min``, class ids index the classes
+file (one name per line). A relative image path is relative to the annotation file's folder.
+
+:func:`validate_lines` checks every line and reports *every* problem with its line number and
+reason, so one bad line in a thousand is skipped and named, never trained on, never fatal.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from mlbasics.errors import DataFileError
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One usable image: its path and boxes ``(n, 5)`` = ``x_min, y_min, x_max, y_max, class_id``."""
+
+    image: Path
+    boxes: np.ndarray
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """Why line ``line`` of ``path`` was skipped."""
+
+    path: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}"
+
+
+@dataclass
+class ValidationReport:
+    """The usable samples of an annotation file and every problem found, in line order."""
+
+    samples: list[Sample] = field(default_factory=list)
+    problems: list[LineProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no line had a problem."""
+        return not self.problems
+
+    def summary(self) -> str:
+        """``"N usable images, M lines skipped"`` followed by one line per problem."""
+        head = f"{len(self.samples)} usable image(s), {len(self.problems)} line(s) skipped"
+        return "\n".join([head, *map(str, self.problems)])
+
+
+def read_classes(path: str | os.PathLike[str]) -> list[str]:
+    """Class names, one per non-empty line; empty files and repeated names are errors."""
+    try:
+        names = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    except FileNotFoundError:
+        raise DataFileError(path, "no such classes file") from None
+    if not names:
+        raise DataFileError(path, "classes file is empty: write one class name per line")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise DataFileError(path, f"classes file lists {repeated} more than once")
+    return names
+
+
+def format_line(image: str, boxes: np.ndarray) -> str:
+    """``image x_min,y_min,x_max,y_max,class_id ...`` for boxes ``(n, 5)``."""
+    fields = [image] + [",".join(str(int(round(v))) for v in box) for box in np.asarray(boxes).reshape(-1, 5)]
+    return " ".join(fields)
+
+
+def voc_to_lines(voc_root: str | os.PathLike[str], split: str, classes: Sequence[str]) -> list[str]:
+    """The keras-yolo3 ``voc_annotation`` step: one line per image id of ``ImageSets/Main/<split>.txt``,
+    image paths relative to ``voc_root``."""
+    from mlbasics.data.voc import read_voc_xml
+
+    root = Path(voc_root)
+    ids_file = root / "ImageSets" / "Main" / f"{split}.txt"
+    if not ids_file.is_file():
+        raise DataFileError(ids_file, f"no split {split!r} in this VOC folder")
+    lines = []
+    for image_id in ids_file.read_text().split():
+        annotation = read_voc_xml(root / "Annotations" / f"{image_id}.xml", classes)
+        lines.append(format_line(f"JPEGImages/{annotation.filename or image_id + '.jpg'}", annotation.boxes))
+    return lines
+
+
+def write_lines(path: str | os.PathLike[str], lines: Sequence[str]) -> Path:
+    """Write annotation lines atomically; return the path."""
+    from mlbasics.io.files import atomic_write
+
+    with atomic_write(path, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return Path(path)
+
+
+def _image_size(path: Path) -> tuple[int, int] | str:
+    """``(width, height)`` from the image header (EXIF rotation applied), or the reason it cannot be read."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not path.is_file():
+        return "image file not found"
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            orientation = image.getexif().get(0x0112, 1)
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        return f"image cannot be read ({type(exc).__name__})"
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
+def parse_line(text: str, num_classes: int, base: Path, *, check_images: bool = True) -> Sample:
+    """Parse one line; raises ``ValueError`` with the reason when it is not usable."""
+    fields = text.split()
+    image = Path(fields[0]) if Path(fields[0]).is_absolute() else base / fields[0]
+    boxes = []
+    for number, box_text in enumerate(fields[1:], start=1):
+        parts = box_text.split(",")
+        if len(parts) != 5:
+            raise ValueError(f"box {number} {box_text!r}: expected 5 fields x_min,y_min,x_max,y_max,class_id, "
+                             f"got {len(parts)}")
+        try:
+            x0, y0, x1, y1, cls = (int(p) for p in parts)
+        except ValueError:
+            raise ValueError(f"box {number} {box_text!r}: fields must be integers") from None
+        if x1 <= x0 or y1 <= y0:
+            raise ValueError(f"box {number} {box_text!r}: x_max <= x_min or y_max <= y_min (empty box)")
+        if not 0 <= cls < num_classes:
+            raise ValueError(f"box {number} {box_text!r}: class id {cls} is outside 0..{num_classes - 1} "
+                             "of the classes file")
+        boxes.append((x0, y0, x1, y1, cls))
+    if check_images:
+        size = _image_size(image)
+        if isinstance(size, str):
+            raise ValueError(f"{fields[0]}: {size}")
+        for number, (x0, y0, x1, y1, _) in enumerate(boxes, start=1):
+            if x0 < 0 or y0 < 0 or x1 > size[0] or y1 > size[1]:
+                raise ValueError(f"box {number} ({x0},{y0},{x1},{y1}) is outside the {size[0]}x{size[1]} image")
+    return Sample(image, np.array(boxes, dtype=np.float32).reshape(-1, 5))
+
+
+def validate_lines(path: str | os.PathLike[str], num_classes: int, *, check_images: bool = True) -> ValidationReport:
+    """Parse an annotation file, keeping good lines as samples and recording each bad one.
+
+    ``check_images`` also opens each image's header: missing or unreadable files and boxes
+    outside the image are problems too. Blank lines are ignored.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataFileError(path, "no such annotation file") from None
+    except UnicodeDecodeError as exc:
+        raise DataFileError(path, f"not UTF-8 text ({exc.reason})") from None
+    report = ValidationReport()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            report.samples.append(parse_line(line, num_classes, path.parent, check_images=check_images))
+        except ValueError as exc:
+            report.problems.append(LineProblem(str(path), number, str(exc)))
+    return report
+
+
+def read_annotation_lines(path: str | os.PathLike[str], num_classes: int, *, check_images: bool = True) -> ValidationReport:
+    """:func:`validate_lines`, but an error when no line at all is usable."""
+    report = validate_lines(path, num_classes, check_images=check_images)
+    if not report.samples:
+        first = f"; first problem: {report.problems[0]}" if report.problems else ""
+        raise DataFileError(path, f"no usable annotation line{first}")
+    return report

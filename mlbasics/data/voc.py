@@ -1,0 +1,95 @@
+"""Pascal VOC annotation XML: one file per image with its size and named, boxed objects.
+
+Parsed with defusedxml, so a hostile file (entity expansion, external entities) is refused
+instead of eating the machine.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+import numpy as np
+
+from mlbasics.errors import DataFileError
+
+
+@dataclass(frozen=True)
+class VocAnnotation:
+    """One VOC file: image file name, size and boxes ``(n, 5)`` = ``x_min, y_min, x_max, y_max, class_id``."""
+
+    filename: str
+    width: int
+    height: int
+    boxes: np.ndarray
+
+
+def write_voc_xml(path: str | os.PathLike[str], filename: str, size: tuple[int, int], boxes: np.ndarray,
+                  classes: Sequence[str]) -> None:
+    """Write a VOC XML for image ``filename`` of ``size = (width, height)`` with ``boxes`` ``(n, 5)``."""
+    from mlbasics.io.files import atomic_write
+
+    objects = "".join(
+        f"  <object>\n    <name>{escape(classes[int(c)])}</name>\n    <difficult>0</difficult>\n"
+        f"    <bndbox><xmin>{int(x0)}</xmin><ymin>{int(y0)}</ymin><xmax>{int(x1)}</xmax><ymax>{int(y1)}</ymax>"
+        "</bndbox>\n  </object>\n"
+        for x0, y0, x1, y1, c in np.asarray(boxes).reshape(-1, 5)
+    )
+    text = (f"<annotation>\n  <filename>{escape(filename)}</filename>\n  <size><width>{size[0]}</width>"
+            f"<height>{size[1]}</height><depth>3</depth></size>\n{objects}</annotation>\n")
+    with atomic_write(path, "w") as handle:
+        handle.write(text)
+
+
+def parse_xml(path: str | os.PathLike[str]):
+    """The root element of an XML file, parsed with defusedxml; errors name the file (and line)."""
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    name = os.fspath(path)
+    try:
+        return ElementTree.parse(name).getroot()
+    except FileNotFoundError:
+        raise DataFileError(name, "no such XML file") from None
+    except DefusedXmlException as exc:
+        raise DataFileError(name, f"refused unsafe XML ({type(exc).__name__})") from None
+    except ElementTree.ParseError as exc:
+        raise DataFileError(name, f"not valid XML ({exc})", line=exc.position[0]) from None
+
+
+def _int(node, tag: str, path: str) -> int:
+    child = node.find(tag)
+    if child is None or child.text is None:
+        raise DataFileError(path, f"<{tag}> is missing")
+    try:
+        return int(round(float(child.text)))
+    except ValueError:
+        raise DataFileError(path, f"<{tag}> is {child.text!r}, not a number") from None
+
+
+def read_voc_xml(path: str | os.PathLike[str], classes: Sequence[str], *, skip_difficult: bool = True) -> VocAnnotation:
+    """Read one VOC XML; objects whose name is not in ``classes`` are an error naming the name.
+
+    Objects marked ``<difficult>1</difficult>`` are left out when ``skip_difficult`` (as the
+    keras-yolo3 converter does).
+    """
+    name = os.fspath(path)
+    root = parse_xml(name)
+    size = root.find("size")
+    if size is None:
+        raise DataFileError(name, "<size> is missing")
+    boxes = []
+    for obj in root.iter("object"):
+        label = (obj.findtext("name") or "").strip()
+        if label not in classes:
+            raise DataFileError(name, f"object name {label!r} is not in the classes {list(classes)}")
+        if skip_difficult and (obj.findtext("difficult") or "0").strip() == "1":
+            continue
+        box = obj.find("bndbox")
+        if box is None:
+            raise DataFileError(name, f"object {label!r} has no <bndbox>")
+        boxes.append([_int(box, t, name) for t in ("xmin", "ymin", "xmax", "ymax")] + [classes.index(label)])
+    return VocAnnotation(root.findtext("filename") or "", _int(size, "width", name), _int(size, "height", name),
+                         np.array(boxes, dtype=np.float32).reshape(-1, 5))

@@ -1,0 +1,107 @@
+"""The YOLO lessons' shared set-up: one place for the sizes they agree on, and the functions that
+re-create what an earlier lesson saved.
+
+Lesson 05 trains the backbone, lesson 06 writes the data and anchors, lesson 07 trains the
+detector, lesson 08 evaluates it. Everything lands in ``<cache>/yolo`` (``MLBASICS_CACHE``). A
+reader who opens lesson 08 first gets the same files: each function below makes what is
+missing by calling the same library code the lesson calls, and returns at once when it exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from mlbasics.data.synthetic import SHAPE_CLASSES, SceneStyle, VocDataset
+
+#: The detector's input: 160x160 gives 5x5 and 10x10 grids, sized for a 2-core CPU.
+INPUT_SIZE = 160
+#: Fraction of the published tiny-YOLOv3 filter counts (16 ... 1024).
+WIDTH = 0.25
+#: Lesson 05 trains the backbone on crops of this size.
+CROP_SIZE = 64
+#: Images per split; ``test`` is held out for the final mAP.
+SPLITS = {"train": 2000, "val": 200, "test": 240}
+STYLE = SceneStyle(INPUT_SIZE, INPUT_SIZE)
+
+
+def root() -> Path:
+    """``<cache>/yolo``, created if missing."""
+    from mlbasics.data import cache_dir
+
+    folder = cache_dir() / "yolo"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def dataset() -> VocDataset:
+    """The synthetic shapes set in VOC layout (written on first use, about 20 s)."""
+    from mlbasics.data.synthetic import write_voc_dataset
+
+    return write_voc_dataset(root() / "shapes_voc", SPLITS, STYLE, seed=0)
+
+
+def annotation_file(split: str) -> Path:
+    """Annotation lines of ``split`` (``train``, ``val``, ``test``), converted from the VOC files."""
+    from mlbasics.data.annotation_lines import voc_to_lines, write_lines
+
+    voc = dataset()
+    target = voc.root / f"{split}.txt"
+    if not target.is_file() or target.stat().st_mtime < (voc.root / "dataset.json").stat().st_mtime:
+        write_lines(target, voc_to_lines(voc.root, split, SHAPE_CLASSES))
+    return target
+
+
+def anchors_file(k: int = 6) -> Path:
+    """``anchors.txt`` from k-means over the training boxes (written on first use)."""
+    import numpy as np
+
+    from mlbasics.data.annotation_lines import read_annotation_lines
+    from mlbasics.vision.yolo.anchors import box_sizes, kmeans_anchors, write_anchors
+
+    target = root() / f"anchors_{k}.txt"
+    if not target.is_file():
+        report = read_annotation_lines(annotation_file("train"), len(SHAPE_CLASSES), check_images=False)
+        boxes = np.concatenate([s.boxes for s in report.samples])
+        write_anchors(target, kmeans_anchors(box_sizes(boxes), k))
+    return target
+
+
+def backbone_path() -> Path:
+    """Where lesson 05 saves the trained backbone classifier."""
+    return root() / "backbone_classifier.keras"
+
+
+def backbone(**kwargs) -> Path:
+    """The trained backbone classifier, trained first (lesson 05's call) if missing."""
+    from mlbasics.vision.cnn import train_backbone_classifier
+
+    if not backbone_path().is_file():
+        train_backbone_classifier(backbone_path(), width=WIDTH, input_size=CROP_SIZE, **kwargs)
+    return backbone_path()
+
+
+def train_config(**overrides):
+    """The lesson-07 training run: :class:`~mlbasics.vision.yolo.train.TrainConfig` with the workbook's
+    files and sizes; ``overrides`` change any field."""
+    from mlbasics.vision.yolo.train import TrainConfig
+
+    voc = dataset()
+    config = TrainConfig(
+        annotations=str(annotation_file("train")), val_annotations=str(annotation_file("val")),
+        classes=str(voc.classes_file), anchors=str(anchors_file()), backbone=str(backbone()),
+        job_dir=str(root() / "job"), input_size=INPUT_SIZE, width=WIDTH,
+        batch_size=16, epochs_frozen=2, epochs=16, learning_rate_frozen=2e-3, learning_rate=2e-3, map_every=2,
+    )
+    return replace(config, **overrides)
+
+
+def trained_weights() -> Path:
+    """Lesson 07's final weights, trained first (the same call lesson 07 makes) if missing."""
+    from mlbasics.vision.yolo.train import train
+
+    config = train_config()
+    final = config.paths()[1]
+    if not final.is_file():
+        train(config, verbose=0)
+    return final

@@ -1,0 +1,119 @@
+"""Anchor boxes: typical box sizes found by k-means with the distance 1 - IoU.
+
+Boxes are compared by width and height only (as if they shared a corner), so a big and a
+small box of the same shape are still far apart, which plain Euclidean k-means gets wrong.
+Anchors are ``(k, 2)`` arrays of ``width, height`` in input pixels, sorted by area.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from mlbasics.errors import DataFileError, InputError
+from mlbasics.validation import check_array, check_positive_int
+
+#: Which anchors each output scale uses, coarsest grid (largest anchors) first.
+TINY_MASKS = ((3, 4, 5), (0, 1, 2))
+FULL_MASKS = ((6, 7, 8), (3, 4, 5), (0, 1, 2))
+
+
+def masks_for(num_anchors: int) -> tuple[tuple[int, ...], ...]:
+    """Anchor masks for 6 (tiny YOLOv3, two scales) or 9 anchors (YOLOv3, three scales)."""
+    if num_anchors == 6:
+        return TINY_MASKS
+    if num_anchors == 9:
+        return FULL_MASKS
+    raise InputError(f"need 6 anchors (tiny YOLOv3) or 9 (YOLOv3), got {num_anchors}")
+
+
+def wh_iou(wh: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """IoU of boxes ``(n, 2)`` and anchors ``(k, 2)`` placed at the same corner: ``(n, k)``."""
+    wh, anchors = np.asarray(wh, dtype=np.float64), np.asarray(anchors, dtype=np.float64)
+    inter = np.minimum(wh[:, None, 0], anchors[None, :, 0]) * np.minimum(wh[:, None, 1], anchors[None, :, 1])
+    union = wh[:, None, 0] * wh[:, None, 1] + anchors[None, :, 0] * anchors[None, :, 1] - inter
+    return inter / np.maximum(union, 1e-12)
+
+
+def mean_iou(wh: np.ndarray, anchors: np.ndarray) -> float:
+    """Average over boxes of the IoU with their best anchor: how well ``anchors`` cover ``wh``."""
+    return float(wh_iou(wh, anchors).max(axis=1).mean())
+
+
+def _seed_centres(wh: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k-means++ start: each next centre is drawn with probability growing with its distance (1 - IoU)
+    to the centres so far, so the start covers small and large boxes alike."""
+    centres = [wh[rng.integers(len(wh))]]
+    for _ in range(k - 1):
+        distance = 1.0 - wh_iou(wh, np.array(centres)).max(axis=1)
+        weights = distance**2
+        centres.append(wh[rng.choice(len(wh), p=weights / weights.sum())] if weights.sum() > 0
+                       else wh[rng.integers(len(wh))])
+    return np.array(centres, dtype=np.float64)
+
+
+def _one_run(wh: np.ndarray, k: int, rng: np.random.Generator, iterations: int) -> np.ndarray:
+    centres = _seed_centres(wh, k, rng)
+    assignment = np.full(len(wh), -1)
+    for _ in range(iterations):
+        new = np.argmax(wh_iou(wh, centres), axis=1)  # nearest = smallest 1 - IoU
+        if np.array_equal(new, assignment):
+            break
+        assignment = new
+        for cluster in range(k):
+            members = wh[assignment == cluster]
+            if len(members):
+                centres[cluster] = np.median(members, axis=0)
+    return centres
+
+
+def kmeans_anchors(wh: np.ndarray, k: int, *, seed: int = 0, restarts: int = 5, iterations: int = 300) -> np.ndarray:
+    """Cluster box sizes ``(n, 2)`` into ``k`` anchors ``(k, 2)`` (sorted by area).
+
+    Distance 1 - IoU, cluster centres are medians (as in keras-yolo3's ``kmeans.py``), started
+    k-means++ style; the best of ``restarts`` seeded runs by :func:`mean_iou` wins.
+    """
+    wh = check_array("wh", wh, shape=(None, 2), dtype_kind="iuf").astype(np.float64)
+    k = check_positive_int("k", k)
+    if np.any(wh <= 0):
+        raise InputError("wh has boxes with zero or negative width/height; validate the annotations first")
+    if len(np.unique(wh, axis=0)) < k:
+        raise InputError(f"k={k} anchors need at least {k} distinct box sizes, got {len(np.unique(wh, axis=0))}")
+    rng = np.random.default_rng(seed)
+    runs = [_one_run(wh, k, rng, iterations) for _ in range(check_positive_int("restarts", restarts))]
+    best = max(runs, key=lambda centres: mean_iou(wh, centres))
+    return best[np.argsort(best.prod(axis=1))]
+
+
+def box_sizes(boxes: np.ndarray) -> np.ndarray:
+    """Widths and heights ``(n, 2)`` of corner boxes ``(n, 4+)``."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, np.shape(boxes)[-1])
+    return np.stack([boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]], axis=1)
+
+
+def write_anchors(path: str | os.PathLike[str], anchors: np.ndarray) -> None:
+    """Write the keras-yolo3 anchors file: one line ``w,h,  w,h,  ...`` (rounded to pixels)."""
+    from mlbasics.io.files import atomic_write
+
+    anchors = check_array("anchors", anchors, shape=(None, 2), dtype_kind="iuf")
+    with atomic_write(path, "w") as handle:
+        handle.write(",  ".join(f"{int(round(w))},{int(round(h))}" for w, h in anchors) + "\n")
+
+
+def read_anchors(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an anchors file: ``(k, 2)`` float32; errors name the file and what is wrong."""
+    try:
+        text = open(path, encoding="utf-8").read()
+    except FileNotFoundError:
+        raise DataFileError(path, "no such anchors file") from None
+    try:
+        values = [float(v) for v in text.replace("\n", ",").split(",") if v.strip()]
+    except ValueError:
+        raise DataFileError(path, "anchors must be numbers: w,h,  w,h, ...") from None
+    if not values or len(values) % 2:
+        raise DataFileError(path, f"anchors need pairs w,h; got {len(values)} number(s)")
+    anchors = np.array(values, dtype=np.float32).reshape(-1, 2)
+    if np.any(anchors <= 0):
+        raise DataFileError(path, "anchors must be positive")
+    return anchors

@@ -1,0 +1,64 @@
+"""Callbacks for detector training: keep its weights on disk, measure mAP as it learns."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from mlbasics.vision.yolo.data import LoadedSet
+
+
+class DetectorCheckpoint(keras.callbacks.Callback):
+    """After every epoch, write the detector's weights (not the training wrapper's) to ``path``
+    atomically, so ``mlbasics yolo detect --weights`` can use a run that is still going."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        super().__init__()
+        self.path = Path(path)
+
+    def on_epoch_end(self, epoch, logs=None):
+        from mlbasics.vision.cnn import save_keras
+
+        save_keras(self.model.detector, self.path)
+
+
+class TrainingClock(keras.callbacks.Callback):
+    """Adds ``train_seconds`` to each epoch's logs: time spent inside epochs (training and validation
+    loss), counted on from ``offset`` (the time of earlier runs of a resumed job). Callbacks after it
+    (e.g. mAP measurement) are not counted."""
+
+    def __init__(self, offset: float = 0.0):
+        super().__init__()
+        self.total = offset
+        self._began = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._began = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.total += time.perf_counter() - self._began
+        if logs is not None:
+            logs["train_seconds"] = self.total
+
+
+class MapEvaluation(keras.callbacks.Callback):
+    """Every ``every`` epochs (and after the last), measure mAP@0.5 on ``data`` and put it in the epoch's
+    logs as ``val_map`` (NaN on the other epochs, so every row of a CSV log has the column)."""
+
+    def __init__(self, data: LoadedSet, anchors: np.ndarray, num_classes: int, every: int = 1):
+        super().__init__()
+        self.data, self.anchors, self.num_classes, self.every = data, anchors, num_classes, every
+
+    def on_epoch_end(self, epoch, logs=None):
+        from mlbasics.vision.yolo.evaluate import evaluate_model
+
+        last = epoch + 1 == self.params.get("epochs")
+        value = float("nan")
+        if (epoch + 1) % self.every == 0 or last:
+            value = evaluate_model(self.model.detector, self.data, self.anchors, self.num_classes).result.map
+        if logs is not None:
+            logs["val_map"] = value

@@ -1,0 +1,197 @@
+"""``mlbasics yolo ...``: make data, convert and check annotations, anchors, backbone, train, detect, evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _make_data(args: argparse.Namespace) -> int:
+    from mlbasics.data.annotation_lines import voc_to_lines, write_lines
+    from mlbasics.data.synthetic import SHAPE_CLASSES, SceneStyle, write_voc_dataset
+
+    splits = {"train": args.train, "val": args.val, "test": args.test}
+    voc = write_voc_dataset(args.out, {k: v for k, v in splits.items() if v}, SceneStyle(args.size, args.size),
+                            seed=args.seed)
+    for split in voc.splits:
+        write_lines(voc.root / f"{split}.txt", voc_to_lines(voc.root, split, SHAPE_CLASSES))
+        print(f"{split}: {voc.splits[split]} images, annotation lines in {voc.root / f'{split}.txt'}")
+    print(f"classes: {voc.classes_file}")
+    return 0
+
+
+def _voc_lines(args: argparse.Namespace) -> int:
+    from mlbasics.data.annotation_lines import read_classes, voc_to_lines, write_lines
+
+    lines = voc_to_lines(args.voc_root, args.split, read_classes(args.classes))
+    target = write_lines(args.out or Path(args.voc_root) / f"{args.split}.txt", lines)
+    print(f"{len(lines)} lines -> {target}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from mlbasics.data.annotation_lines import read_classes, validate_lines
+
+    report = validate_lines(args.annotations, len(read_classes(args.classes)))
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _anchors(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from mlbasics.data.annotation_lines import read_annotation_lines, read_classes
+    from mlbasics.vision.yolo.anchors import box_sizes, kmeans_anchors, mean_iou, write_anchors
+
+    report = read_annotation_lines(args.annotations, len(read_classes(args.classes)))
+    sizes = box_sizes(np.concatenate([s.boxes for s in report.samples]))
+    if args.input_size:  # boxes as the letterboxed network sees them
+        from mlbasics.io.images import open_image
+
+        scales = [args.input_size / max(open_image(s.image).size) for s in report.samples for _ in s.boxes]
+        sizes = sizes * np.array(scales)[:, None]
+    anchors = kmeans_anchors(sizes, args.k, seed=args.seed)
+    write_anchors(args.out, anchors)
+    print(f"{args.k} anchors from {len(sizes)} boxes, mean IoU {mean_iou(sizes, anchors):.3f} -> {args.out}")
+    return 0
+
+
+def _backbone(args: argparse.Namespace) -> int:
+    from mlbasics.vision.cnn import train_backbone_classifier
+
+    result = train_backbone_classifier(args.out, width=args.width, input_size=args.input_size, epochs=args.epochs,
+                                       train_count=args.crops, seed=args.seed, verbose=1)
+    print(f"validation accuracy {result.val_accuracy:.3f} after {result.seconds:.0f} s -> {result.path}")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from mlbasics.vision.yolo.train import TrainConfig, train
+
+    config = TrainConfig(
+        annotations=args.annotations, classes=args.classes, anchors=args.anchors, job_dir=args.job_dir,
+        weights_stage=args.weights_stage or "", weights_final=args.weights_final or "",
+        val_annotations=args.val_annotations or "", backbone=args.backbone or "", model=args.model,
+        input_size=args.input_size, width=args.width, batch_size=args.batch_size, epochs_frozen=args.epochs_frozen,
+        epochs=args.epochs, learning_rate_frozen=args.learning_rate_frozen, learning_rate=args.learning_rate,
+        mixed_precision=args.mixed_precision, seed=args.seed,
+    )
+    result = train(config, verbose=1)
+    for line in result.skipped_lines:
+        print(f"skipped {line}", file=sys.stderr)
+    print(f"stage 1 weights: {result.weights_stage}\nfinal weights: {result.weights_final}\n"
+          f"time: {result.seconds:.0f} s")
+    return 0
+
+
+def _detect(args: argparse.Namespace) -> int:
+    from mlbasics.vision.yolo.detect import Detector, detect_files
+
+    detector = Detector.load(args.weights, args.config)
+    report = detect_files(detector, args.images, args.out, args.score, args.nms)
+    for entry in report["images"]:
+        found = entry.get("error") or ", ".join(f"{d['class']} {d['score']:.2f}" for d in entry["detections"])
+        print(f"{entry['image']}: {found or 'nothing found'}")
+    print(f"labelled images and detections.json in {args.out}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from mlbasics.data.annotation_lines import read_annotation_lines
+    from mlbasics.vision.yolo.data import load_samples
+    from mlbasics.vision.yolo.detect import Detector
+    from mlbasics.vision.yolo.evaluate import evaluate_model
+
+    detector = Detector.load(args.weights, args.config)
+    report = read_annotation_lines(args.annotations, len(detector.class_names))
+    data = load_samples(report.samples, detector.input_size)
+    result = evaluate_model(detector.model, data, detector.anchors, len(detector.class_names)).result
+    print(json.dumps({"images": len(data.images), "skipped_lines": [str(p) for p in report.problems],
+                      "interpolation": result.interpolation, "iou_threshold": result.iou_threshold,
+                      "ap": {detector.class_names[c]: round(ap, 4) for c, ap in result.ap.items()},
+                      "map": round(result.map, 4)}, indent=2))
+    return 0
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``mlbasics yolo <verb>``."""
+    yolo = subparsers.add_parser("yolo", help="YOLOv3 detection: data, anchors, training, detection, mAP")
+    verbs = yolo.add_subparsers(dest="verb", required=True)
+
+    p = verbs.add_parser("make-data", help="write the synthetic shapes set in VOC layout plus annotation lines")
+    p.add_argument("out", help="folder to write into")
+    p.add_argument("--train", type=int, default=2000)
+    p.add_argument("--val", type=int, default=200)
+    p.add_argument("--test", type=int, default=240)
+    p.add_argument("--size", type=int, default=160, help="image side in pixels")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_make_data)
+
+    p = verbs.add_parser("voc-lines", help="convert a VOC folder's split to annotation lines")
+    p.add_argument("voc_root")
+    p.add_argument("--split", default="train")
+    p.add_argument("--classes", required=True, help="classes file, one name per line")
+    p.add_argument("--out", help="annotation file to write (default VOC_ROOT/SPLIT.txt)")
+    p.set_defaults(func=_voc_lines)
+
+    p = verbs.add_parser("check", help="validate an annotation file: every bad line with its number and reason")
+    p.add_argument("annotations")
+    p.add_argument("--classes", required=True)
+    p.set_defaults(func=_check)
+
+    p = verbs.add_parser("anchors", help="k-means (1 - IoU) anchors from an annotation file")
+    p.add_argument("annotations")
+    p.add_argument("--classes", required=True)
+    p.add_argument("--k", type=int, default=6, help="6 for tiny YOLOv3, 9 for YOLOv3")
+    p.add_argument("--input-size", type=int, default=0,
+                   help="scale boxes to the letterboxed input of this size first (0: keep image pixels)")
+    p.add_argument("--out", default="anchors.txt")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_anchors)
+
+    p = verbs.add_parser("backbone", help="train lesson 05's classifier (the tiny-YOLOv3 backbone) on shape crops")
+    p.add_argument("out", help="where to save it (.keras)")
+    p.add_argument("--width", type=float, default=0.25)
+    p.add_argument("--input-size", type=int, default=64)
+    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--crops", type=int, default=3000, help="training crops (classes in turn)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_backbone)
+
+    p = verbs.add_parser("train", help="two-stage training (frozen backbone, then all layers), resumable")
+    p.add_argument("--annotations", required=True, help="training annotation lines")
+    p.add_argument("--val-annotations", help="validation annotation lines (validation loss per epoch)")
+    p.add_argument("--classes", required=True)
+    p.add_argument("--anchors", required=True, help="anchors file (6 for tiny, 9 for full)")
+    p.add_argument("--job-dir", required=True, help="logs, checkpoints, backups; run again to resume")
+    p.add_argument("--backbone", help="trained backbone classifier (.keras) for stage 1")
+    p.add_argument("--weights-stage", help="weights after stage 1 (default JOB_DIR/trained_stage_1.weights.h5)")
+    p.add_argument("--weights-final", help="final weights (default JOB_DIR/trained_final.weights.h5)")
+    p.add_argument("--model", choices=("tiny", "full"), default="tiny")
+    p.add_argument("--input-size", type=int, default=416, help="a multiple of 32")
+    p.add_argument("--width", type=float, default=1.0, help="fraction of the published filter counts")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--epochs-frozen", type=int, default=0, help="stage-1 epochs (needs --backbone)")
+    p.add_argument("--epochs", type=int, default=20, help="total epochs, both stages")
+    p.add_argument("--learning-rate-frozen", type=float, default=2e-3)
+    p.add_argument("--learning-rate", type=float, default=2e-3)
+    p.add_argument("--mixed-precision", action="store_true", help="mixed_bfloat16 (outputs stay float32)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_train)
+
+    for name, helptext in (("detect", "find objects in images; write labelled images and detections.json"),
+                           ("evaluate", "AP per class and mAP@0.5 on an annotation file")):
+        p = verbs.add_parser(name, help=helptext)
+        if name == "detect":
+            p.add_argument("images", nargs="+")
+            p.add_argument("--out", default="detections")
+            p.add_argument("--score", type=float, default=0.3, help="score threshold")
+            p.add_argument("--nms", type=float, default=0.45, help="IoU threshold of non-maximum suppression")
+            p.set_defaults(func=_detect)
+        else:
+            p.add_argument("annotations")
+            p.set_defaults(func=_evaluate)
+        p.add_argument("--weights", required=True, help="a .weights.h5 written by training")
+        p.add_argument("--config", help="its .config.json (default: beside the weights)")

@@ -1,0 +1,130 @@
+"""The input pipeline: annotation samples -> letterboxed images in memory -> tf.data with augmentation.
+
+Images are decoded and letterboxed once (:func:`load_samples`; a sample whose image cannot
+be read is reported and skipped). Each epoch, :func:`make_dataset` shuffles, augments with
+transforms that move the boxes along (horizontal flip, scale and translation jitter, colour
+jitter), batches, assigns targets and prefetches the next batch while the model trains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mlbasics.data.annotation_lines import LineProblem, Sample
+from mlbasics.errors import DataFileError
+from mlbasics.vision.yolo.targets import assign_targets
+
+#: At most this many boxes per image are kept (the rest of a crowded image is cut).
+MAX_BOXES = 20
+#: After augmentation a box must keep this many pixels of width and height, else it is dropped.
+MIN_BOX_PIXELS = 2.0
+
+
+@dataclass
+class LoadedSet:
+    """Letterboxed images ``(n, S, S, 3)`` uint8, boxes ``(n, MAX_BOXES, 5)`` in input pixels
+    (padding rows zero), and the samples skipped with the reason."""
+
+    images: np.ndarray
+    boxes: np.ndarray
+    skipped: list[LineProblem] = field(default_factory=list)
+
+
+def load_samples(samples: Sequence[Sample], input_size: int) -> LoadedSet:
+    """Decode and letterbox every sample's image to ``input_size``; map its boxes into the square."""
+    from mlbasics.basics.tensors import letterbox
+    from mlbasics.io.images import load_image
+
+    images, boxes, skipped = [], [], []
+    for index, sample in enumerate(samples):
+        try:
+            image = load_image(sample.image)
+        except DataFileError as exc:
+            skipped.append(LineProblem(str(sample.image), index + 1, exc.reason))
+            continue
+        square, placement = letterbox(image, input_size)
+        padded = np.zeros((MAX_BOXES, 5), dtype=np.float32)
+        kept = sample.boxes[:MAX_BOXES]
+        padded[: len(kept), :4] = placement.boxes_to_input(kept[:, :4])
+        padded[: len(kept), 4] = kept[:, 4]
+        images.append(square)
+        boxes.append(padded)
+    if not images:
+        raise DataFileError(str(samples[0].image) if samples else "<no samples>", "no readable image in the set")
+    return LoadedSet(np.stack(images), np.stack(boxes), skipped)
+
+
+def _augment(image, boxes, input_size: int, jitter: float):
+    """Flip, scale/translate and colour-jitter one image ``(S, S, 3)`` float32 and its boxes ``(MAX_BOXES, 5)``."""
+    import tensorflow as tf
+
+    size = float(input_size)
+    valid = boxes[:, 2] > boxes[:, 0]
+    flip = tf.random.uniform(()) < 0.5
+    image = tf.cond(flip, lambda: tf.image.flip_left_right(image), lambda: image)
+    flipped_x = tf.stack([size - boxes[:, 2], boxes[:, 1], size - boxes[:, 0], boxes[:, 3]], axis=1)
+    corners = tf.where(flip, flipped_x, boxes[:, :4])
+
+    scale = tf.random.uniform((), 1.0 - jitter, 1.0 + jitter)
+    new = tf.cast(tf.round(size * scale), tf.int32)
+    resized = tf.image.resize(image, (new, new))
+    big = tf.maximum(new, input_size)
+    pad_y, pad_x = (tf.random.uniform((), 0, big - new + 1, dtype=tf.int32) for _ in range(2))
+    canvas = tf.image.pad_to_bounding_box(resized - 0.5, pad_y, pad_x, big, big) + 0.5
+    crop_y, crop_x = (tf.random.uniform((), 0, big - input_size + 1, dtype=tf.int32) for _ in range(2))
+    image = tf.image.crop_to_bounding_box(canvas, crop_y, crop_x, input_size, input_size)
+    shift = tf.cast(tf.stack([pad_x - crop_x, pad_y - crop_y] * 2), tf.float32)
+    corners = tf.clip_by_value(corners * scale + shift, 0.0, size)
+
+    keep = valid & (corners[:, 2] - corners[:, 0] >= MIN_BOX_PIXELS) & (corners[:, 3] - corners[:, 1] >= MIN_BOX_PIXELS)
+    boxes = tf.where(keep[:, None], tf.concat([corners, boxes[:, 4:5]], axis=1), tf.zeros_like(boxes))
+
+    image = tf.image.random_hue(image, 0.05)
+    image = tf.image.random_saturation(image, 0.7, 1.3)
+    image = tf.image.random_brightness(image, 0.15)
+    return tf.clip_by_value(image, 0.0, 1.0), boxes
+
+
+def make_dataset(
+    data: LoadedSet,
+    anchors: np.ndarray,
+    masks: Sequence[Sequence[int]],
+    num_classes: int,
+    batch_size: int,
+    *,
+    augment: bool = True,
+    shuffle: bool = True,
+    jitter: float = 0.3,
+    seed: int = 0,
+):
+    """A ``tf.data.Dataset`` of ``(images, (target_0, ..., target_k, boxes))`` batches.
+
+    ``images``: ``(batch, S, S, 3)`` float32 in ``[0, 1]``; targets: ``(batch, g, g, 3, 5 + C)``
+    per scale; ``boxes``: ``(batch, MAX_BOXES, 5)`` corner boxes in input pixels.
+    """
+    import tensorflow as tf
+
+    input_size = data.images.shape[1]
+    grids = [input_size // 32 * 2**s for s in range(len(masks))]
+    dataset = tf.data.Dataset.from_tensor_slices((data.images, data.boxes))
+    if shuffle:
+        dataset = dataset.shuffle(len(data.images), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.map(lambda image, boxes: (tf.cast(image, tf.float32) / 255.0, boxes),
+                          num_parallel_calls=tf.data.AUTOTUNE)
+    if augment:
+        dataset = dataset.map(lambda image, boxes: _augment(image, boxes, input_size, jitter),
+                              num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size, drop_remainder=shuffle)
+
+    def with_targets(images, boxes):
+        targets = tf.numpy_function(
+            lambda b: assign_targets(b, anchors, masks, input_size, num_classes), [boxes], [tf.float32] * len(masks)
+        )
+        for target, grid, mask in zip(targets, grids, masks):
+            target.set_shape((None, grid, grid, len(mask), 5 + num_classes))
+        return images, (*targets, boxes)
+
+    return dataset.map(with_targets, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,132 @@
+"""Using a trained detector: load it from its weights and config, find objects in images, draw them.
+
+``Detector.detect(image)`` letterboxes the image, runs the network, decodes and suppresses
+boxes, and maps them back to the original image's pixels.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mlbasics.errors import DataFileError
+from mlbasics.vision.yolo.decode import Detections, detect_from_outputs
+
+#: One colour per class (cycled), readable on light and dark backgrounds.
+BOX_COLOURS = ((230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240))
+
+
+@dataclass
+class Detector:
+    """A trained network with what it needs to be used: input size, class names, anchors."""
+
+    model: object
+    input_size: int
+    class_names: list[str]
+    anchors: np.ndarray
+
+    @classmethod
+    def load(cls, weights: str | os.PathLike[str], config: str | os.PathLike[str] | None = None) -> "Detector":
+        """Load ``weights`` (``.weights.h5``) and its ``.config.json`` (written beside it by training)."""
+        from mlbasics.vision.yolo.train import build_detector, config_path_for
+
+        config_path = Path(config) if config else config_path_for(weights)
+        if not Path(weights).is_file():
+            raise DataFileError(weights, "no such weights file")
+        try:
+            settings = json.loads(config_path.read_text())
+        except FileNotFoundError:
+            raise DataFileError(config_path, "no detector config beside the weights (training writes it)") from None
+        model = build_detector(settings["model"], settings["input_size"], len(settings["classes"]), settings["width"])
+        try:
+            model.load_weights(weights)
+        except ValueError as exc:
+            raise DataFileError(weights, f"weights do not fit the model of {config_path.name} ({exc})") from None
+        return cls(model, settings["input_size"], list(settings["classes"]),
+                   np.asarray(settings["anchors"], dtype=np.float32))
+
+    def raw_outputs(self, squares: np.ndarray) -> list[np.ndarray]:
+        """Raw outputs for letterboxed ``uint8`` images ``(batch, S, S, 3)``, coarsest scale first."""
+        outputs = self.model.predict(squares.astype(np.float32) / 255.0, batch_size=32, verbose=0)
+        return [np.asarray(o) for o in (outputs if isinstance(outputs, list) else [outputs])]
+
+    def detect_batch(self, images: Sequence[np.ndarray], score_threshold: float = 0.3,
+                     nms_iou: float = 0.45) -> list[Detections]:
+        """Detections for each ``(H, W, 3)`` ``uint8`` image, boxes in that image's pixels."""
+        from mlbasics.basics.tensors import letterbox
+        from mlbasics.vision.yolo.anchors import masks_for
+
+        placed = [letterbox(image, self.input_size) for image in images]
+        outputs = self.raw_outputs(np.stack([square for square, _ in placed]))
+        found = detect_from_outputs(outputs, self.anchors, masks_for(len(self.anchors)), len(self.class_names),
+                                    self.input_size, score_threshold, nms_iou)
+        results = []
+        for (image, (_, box_map)), det in zip(zip(images, placed), found):
+            boxes = box_map.boxes_to_original(det.boxes) if len(det) else det.boxes
+            height, width = image.shape[:2]
+            boxes = np.clip(boxes, 0, [width, height, width, height])
+            results.append(Detections(boxes, det.scores, det.classes))
+        return results
+
+    def detect(self, image: np.ndarray, score_threshold: float = 0.3, nms_iou: float = 0.45) -> Detections:
+        """Detections for one image."""
+        return self.detect_batch([image], score_threshold, nms_iou)[0]
+
+
+def draw_boxes(image: np.ndarray, boxes: np.ndarray, labels: Sequence[str], classes: Sequence[int],
+               width: int = 2) -> np.ndarray:
+    """A copy of ``image`` ``(H, W, 3)`` ``uint8`` with each box ``(n, 4)`` outlined and labelled
+    (an empty label: outline only)."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.fromarray(np.asarray(image, dtype=np.uint8))
+    draw = ImageDraw.Draw(canvas)
+    for box, label, cls in zip(np.asarray(boxes).reshape(-1, 4), labels, classes):
+        colour = BOX_COLOURS[int(cls) % len(BOX_COLOURS)]
+        x0, y0, x1, y1 = (float(v) for v in box)
+        draw.rectangle((x0, y0, x1, y1), outline=colour, width=width)
+        if not label:
+            continue
+        text_y = y0 - 11 if y0 >= 11 else y1 + 1
+        draw.rectangle((x0, text_y, x0 + 6 * len(label) + 2, text_y + 10), fill=colour)
+        draw.text((x0 + 1, text_y - 1), label, fill=(255, 255, 255))
+    return np.asarray(canvas)
+
+
+def draw_detections(image: np.ndarray, detections: Detections, class_names: Sequence[str]) -> np.ndarray:
+    """``image`` with detections drawn as ``name score``."""
+    labels = [f"{class_names[int(c)]} {s:.2f}" for c, s in zip(detections.classes, detections.scores)]
+    return draw_boxes(image, detections.boxes, labels, detections.classes)
+
+
+def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[str],
+                 score_threshold: float = 0.3, nms_iou: float = 0.45) -> dict:
+    """Detect in each image file; write ``out_dir/<name>.jpg`` with boxes and ``out_dir/detections.json``.
+
+    An unreadable image is reported in the JSON (``"error"``) and skipped, not fatal.
+    """
+    from mlbasics.io.files import write_json
+    from mlbasics.io.images import load_image, save_image
+
+    out = Path(out_dir)
+    report: dict = {"images": []}
+    for path in images:
+        entry: dict = {"image": Path(path).name}
+        try:
+            image = load_image(path)
+        except DataFileError as exc:
+            entry["error"] = exc.reason
+            report["images"].append(entry)
+            continue
+        found = detector.detect(image, score_threshold, nms_iou)
+        entry["detections"] = found.to_records(detector.class_names)
+        entry["output"] = f"{Path(path).stem}.jpg"
+        save_image(draw_detections(image, found, detector.class_names), out / entry["output"])
+        report["images"].append(entry)
+    write_json(out / "detections.json", report)
+    return report

@@ -1,0 +1,60 @@
+"""Measuring a detector on a letterboxed set: detections for every image, then AP per class and mAP.
+
+Boxes stay in the letterboxed input frame on both sides; IoU does not change under the
+letterbox's uniform scale and shift, so the result equals measuring in original pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mlbasics.vision.yolo.anchors import masks_for
+from mlbasics.vision.yolo.data import LoadedSet
+from mlbasics.vision.yolo.decode import Detections, detect_from_outputs
+from mlbasics.vision.yolo.metrics import MapResult, evaluate_detections
+
+#: mAP is measured over the whole ranking, so detections are kept down to a low score.
+EVAL_SCORE_THRESHOLD = 0.01
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The mAP result plus the raw outputs it came from (so thresholds can be re-applied cheaply)."""
+
+    result: MapResult
+    detections: list[Detections]
+    truths: list[np.ndarray]
+    outputs: list[np.ndarray]
+
+
+def truths_of(data: LoadedSet) -> list[np.ndarray]:
+    """Ground-truth boxes ``(m, 5)`` of each image, padding removed."""
+    return [boxes[boxes[:, 2] > boxes[:, 0]] for boxes in data.boxes]
+
+
+def evaluate_model(model, data: LoadedSet, anchors: np.ndarray, num_classes: int,
+                   score_threshold: float = EVAL_SCORE_THRESHOLD, nms_iou: float = 0.45) -> Evaluation:
+    """Run ``model`` (raw outputs) over ``data`` and measure AP per class and mAP@0.5 (all-point)."""
+    predicted = model.predict(data.images.astype(np.float32) / 255.0, batch_size=32, verbose=0)
+    outputs = [np.asarray(o) for o in (predicted if isinstance(predicted, list) else [predicted])]
+    input_size = data.images.shape[1]
+    detections = detect_from_outputs(outputs, anchors, masks_for(len(anchors)), num_classes, input_size,
+                                     score_threshold, nms_iou)
+    truths = truths_of(data)
+    return Evaluation(evaluate_detections(detections, truths, num_classes), detections, truths, outputs)
+
+
+def failure_cases(evaluation: Evaluation, score_threshold: float = 0.3, count: int = 8) -> list[tuple[int, int, int]]:
+    """The images the detector gets most wrong at ``score_threshold``: ``(index, false alarms, misses)``,
+    worst first, only images with at least one error."""
+    from mlbasics.vision.yolo.metrics import match_counts
+
+    errors = []
+    for index, (found, truth) in enumerate(zip(evaluation.detections, evaluation.truths)):
+        kept = found.scores >= score_threshold
+        counts = match_counts([Detections(found.boxes[kept], found.scores[kept], found.classes[kept])], [truth])
+        if counts.false_positives or counts.missed:
+            errors.append((index, counts.false_positives, counts.missed))
+    return sorted(errors, key=lambda e: (-(e[1] + e[2]), e[0]))[:count]

@@ -1,0 +1,128 @@
+"""The YOLOv3 loss, in four parts that are logged separately.
+
+For each output scale (raw logits ``(batch, g, g, 3 * (5 + C))``):
+
+* **xy**: where the box centre sits in its cell: cross-entropy between ``sigmoid(tx, ty)`` and
+  the true offset, *minus its minimum* (the entropy of the target), so a perfect prediction
+  scores 0 and the gradient is the one keras-yolo3 uses;
+* **wh**: box size: squared error of ``tw, th`` against ``log(true size / anchor)``;
+* **objectness**: is there an object here: cross-entropy against 1 at assigned slots and 0
+  elsewhere, except slots whose predicted box already overlaps a true box by more than
+  ``ignore_threshold`` IoU (they are neither rewarded nor punished);
+* **class**: one-vs-all cross-entropy of the class scores at assigned slots.
+
+xy and wh are weighted by ``2 - w * h`` so small boxes count more. Every part is summed over
+cells and averaged over the batch. Logarithms and divisions are guarded with an epsilon, so
+padding rows and tiny boxes never give NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+EPSILON = 1e-7
+PARTS = ("xy", "wh", "objectness", "class")
+
+
+def yolo_head(raw, anchors: np.ndarray, num_classes: int, input_size: int):
+    """Decode one output ``(batch, g, g, 3*(5+C))`` into ``(raw, xy, wh)``.
+
+    ``raw`` is reshaped to ``(batch, g, g, 3, 5 + C)``; ``xy`` and ``wh`` ``(batch, g, g, 3, 2)``
+    are box centres and sizes as fractions of the image.
+    """
+    import tensorflow as tf
+
+    grid = tf.shape(raw)[1]
+    raw = tf.reshape(raw, (-1, grid, grid, len(anchors), 5 + num_classes))
+    cells = tf.cast(tf.stack(tf.meshgrid(tf.range(grid), tf.range(grid)), axis=-1), raw.dtype)[:, :, None, :]
+    grid_f = tf.cast(grid, raw.dtype)
+    xy = (tf.sigmoid(raw[..., 0:2]) + cells) / grid_f
+    wh = tf.exp(tf.minimum(raw[..., 2:4], 10.0)) * tf.constant(anchors / input_size, dtype=raw.dtype)
+    return raw, xy, wh
+
+
+def _iou_xywh(pred_xy, pred_wh, true_boxes):
+    """IoU of predicted boxes ``(b, g, g, 3, 2)`` x2 with true boxes ``(b, n, 4)`` (x, y, w, h): ``(b, g, g, 3, n)``."""
+    import tensorflow as tf
+
+    p_min, p_max = pred_xy - pred_wh / 2, pred_xy + pred_wh / 2
+    t = true_boxes[:, None, None, None, :, :]
+    t_min, t_max = t[..., 0:2] - t[..., 2:4] / 2, t[..., 0:2] + t[..., 2:4] / 2
+    inter_wh = tf.maximum(tf.minimum(p_max[..., None, :], t_max) - tf.maximum(p_min[..., None, :], t_min), 0.0)
+    inter = inter_wh[..., 0] * inter_wh[..., 1]
+    union = (pred_wh[..., 0] * pred_wh[..., 1])[..., None] + t[..., 2] * t[..., 3] - inter
+    return inter / tf.maximum(union, EPSILON)
+
+
+def _bce_logits(labels, logits):
+    import tensorflow as tf
+
+    return tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+
+
+def _entropy(p):
+    import tensorflow as tf
+
+    p = tf.clip_by_value(p, EPSILON, 1 - EPSILON)
+    return -(p * tf.math.log(p) + (1 - p) * tf.math.log(1 - p))
+
+
+def corner_to_xywh(boxes, input_size: int):
+    """``(b, n, 5)`` corner boxes in pixels -> ``(b, n, 4)`` centre/size as fractions of the image."""
+    import tensorflow as tf
+
+    boxes = tf.cast(boxes, tf.float32)
+    xy = (boxes[..., 0:2] + boxes[..., 2:4]) / 2 / input_size
+    wh = tf.maximum(boxes[..., 2:4] - boxes[..., 0:2], 0.0) / input_size
+    return tf.concat([xy, wh], axis=-1)
+
+
+def yolo_loss_parts(
+    outputs: Sequence,
+    targets: Sequence,
+    true_boxes,
+    anchors: np.ndarray,
+    masks: Sequence[Sequence[int]],
+    num_classes: int,
+    input_size: int,
+    ignore_threshold: float = 0.5,
+) -> dict:
+    """The four loss parts (scalars), summed over scales and averaged over the batch.
+
+    ``outputs``: raw model outputs, coarsest first; ``targets``: from
+    :func:`~mlbasics.vision.yolo.targets.assign_targets`; ``true_boxes``: ``(b, n, 5)`` corner
+    boxes in input pixels (padding rows zero), used for the ignore mask.
+    """
+    import tensorflow as tf
+
+    anchors = np.asarray(anchors, dtype=np.float32)
+    truth_xywh = corner_to_xywh(true_boxes, input_size)
+    batch = tf.cast(tf.shape(outputs[0])[0], tf.float32)
+    totals = {name: tf.constant(0.0) for name in PARTS}
+    for output, target, mask in zip(outputs, targets, masks):
+        output = tf.cast(output, tf.float32)
+        target = tf.cast(target, tf.float32)
+        scale_anchors = anchors[list(mask)]
+        raw, pred_xy, pred_wh = yolo_head(output, scale_anchors, num_classes, input_size)
+        grid = tf.cast(tf.shape(raw)[1], tf.float32)
+        has_object = target[..., 4:5]
+        cells = tf.cast(tf.stack(tf.meshgrid(tf.range(tf.shape(raw)[1]), tf.range(tf.shape(raw)[1])), -1),
+                        tf.float32)[:, :, None, :]
+        true_offset = tf.clip_by_value(target[..., 0:2] * grid - cells, 0.0, 1.0)
+        ratio = target[..., 2:4] * input_size / scale_anchors
+        true_twth = tf.where(has_object > 0, tf.math.log(tf.maximum(ratio, EPSILON)), tf.zeros_like(ratio))
+        weight = has_object * (2.0 - target[..., 2:3] * target[..., 3:4])
+
+        best_iou = tf.reduce_max(_iou_xywh(pred_xy, pred_wh, truth_xywh), axis=-1, keepdims=True)
+        ignore = tf.stop_gradient(tf.cast(best_iou < ignore_threshold, tf.float32))
+
+        xy = weight * (_bce_logits(true_offset, raw[..., 0:2]) - _entropy(true_offset))
+        wh = weight * 0.5 * tf.square(true_twth - raw[..., 2:4])
+        bce_object = _bce_logits(has_object, raw[..., 4:5])
+        objectness = has_object * bce_object + (1 - has_object) * bce_object * ignore
+        classes = has_object * _bce_logits(target[..., 5:], raw[..., 5:])
+        for name, value in zip(PARTS, (xy, wh, objectness, classes)):
+            totals[name] += tf.reduce_sum(value) / batch
+    return totals

@@ -1,0 +1,279 @@
+"""Training tiny-YOLOv3 (or YOLOv3) the keras-yolo3 way, in two stages, resumable.
+
+1. **Stage 1**, backbone frozen: only the detection head learns, on top of a backbone trained
+   before (lesson 05). Ends by writing ``weights_stage``.
+2. **Stage 2**, all layers: everything is fine-tuned with a learning rate that decays along a
+   cosine. Ends by writing ``weights_final`` and ``<final>.config.json`` (what ``detect`` needs).
+
+The job directory holds ``config.json``, TensorBoard logs (``logs/``), ``history.csv`` (every loss
+part per epoch), ``checkpoints/last.weights.h5`` and the in-progress backup. Run the same command
+again after an interruption and it resumes: a finished stage is loaded, not repeated, and an
+interrupted stage continues from its last finished epoch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from mlbasics.errors import DataFileError, InputError
+from mlbasics.validation import check_positive_float, check_positive_int
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The classic arguments. Paths are strings so the config is plain JSON.
+
+    ``map_every`` > 0 measures validation mAP@0.5 every that many epochs (logged as ``val_map``).
+    """
+
+    annotations: str
+    classes: str
+    anchors: str
+    job_dir: str
+    weights_stage: str = ""
+    weights_final: str = ""
+    val_annotations: str = ""
+    backbone: str = ""
+    model: str = "tiny"
+    input_size: int = 416
+    width: float = 1.0
+    batch_size: int = 16
+    epochs_frozen: int = 2
+    epochs: int = 20
+    learning_rate_frozen: float = 2e-3
+    learning_rate: float = 2e-3
+    final_learning_rate_fraction: float = 0.05
+    jitter: float = 0.3
+    ignore_threshold: float = 0.5
+    mixed_precision: bool = False
+    map_every: int = 0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        from mlbasics.vision.yolo.model import check_input_size
+
+        check_input_size(self.input_size)
+        check_positive_float("width", self.width)
+        check_positive_int("batch_size", self.batch_size)
+        check_positive_int("epochs", self.epochs)
+        if self.epochs_frozen < 0 or self.epochs_frozen > self.epochs:
+            raise InputError(f"epochs_frozen must be in 0..epochs ({self.epochs}), got {self.epochs_frozen}")
+        if self.epochs_frozen and not self.backbone:
+            raise InputError("stage 1 freezes the backbone, which is only useful if it was trained: give a backbone "
+                             "(a classifier saved by lesson 05) or set epochs_frozen=0")
+        if self.model not in ("tiny", "full"):
+            raise InputError(f"model must be 'tiny' or 'full', got {self.model!r}")
+
+    def paths(self) -> tuple[Path, Path]:
+        """``(weights_stage, weights_final)``, defaulting to the job directory."""
+        job = Path(self.job_dir)
+        return (Path(self.weights_stage or job / "trained_stage_1.weights.h5"),
+                Path(self.weights_final or job / "trained_final.weights.h5"))
+
+
+@dataclass
+class TrainResult:
+    """The finished run: weight files, per-epoch history (loss parts, both stages), wall time and, with
+    ``map_every``, validation mAP against training seconds: ``(seconds, epoch, mAP)``."""
+
+    weights_stage: Path
+    weights_final: Path
+    history: dict[str, list[float]] = field(default_factory=dict)
+    seconds: float = 0.0
+    skipped_lines: list[str] = field(default_factory=list)
+    map_curve: list[tuple[float, int, float]] = field(default_factory=list)
+
+
+def config_path_for(weights: str | os.PathLike[str]) -> Path:
+    """``final.weights.h5`` -> ``final.config.json``: the detector settings saved beside the weights."""
+    weights = Path(weights)
+    stem = weights.name[: -len(".weights.h5")] if weights.name.endswith(".weights.h5") else weights.stem
+    return weights.with_name(f"{stem}.config.json")
+
+
+def build_detector(model: str, input_size: int, num_classes: int, width: float):
+    """tiny YOLOv3 (``"tiny"``) or YOLOv3 (``"full"``)."""
+    from mlbasics.vision.yolo.model import tiny_yolo3, yolo3
+
+    return (tiny_yolo3 if model == "tiny" else yolo3)(input_size, num_classes, width)
+
+
+def load_training_data(config: TrainConfig, class_names: Sequence[str]):
+    """Validated, letterboxed training (and validation) sets plus every skipped line.
+
+    A few bad lines are skipped and reported; a file where most lines are bad is an error, since
+    it points at a wrong classes file or image folder rather than at a few broken samples.
+    """
+    from mlbasics.data.annotation_lines import read_annotation_lines
+    from mlbasics.vision.yolo.data import load_samples
+
+    skipped = []
+    sets = []
+    for path in (config.annotations, config.val_annotations):
+        if not path:
+            sets.append(None)
+            continue
+        report = read_annotation_lines(path, len(class_names))
+        if len(report.problems) > len(report.samples):
+            raise DataFileError(path, f"more lines skipped ({len(report.problems)}) than usable "
+                                f"({len(report.samples)}): wrong classes file? first problem: {report.problems[0]}")
+        loaded = load_samples(report.samples, config.input_size)
+        skipped += [str(p) for p in report.problems] + [str(p) for p in loaded.skipped]
+        sets.append(loaded)
+    return sets[0], sets[1], skipped
+
+
+def read_history(job_dir: str | os.PathLike[str]) -> dict[str, list[float]]:
+    """Every logged value per epoch, both stages, from ``job_dir/history.csv`` (empty if none yet)."""
+    import csv
+
+    path = Path(job_dir) / "history.csv"
+    if not path.is_file():
+        return {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return {key: [float(row[key]) if row[key] not in ("", "NA") else math.nan for row in rows]
+            for key in (rows[0] if rows else {})}
+
+
+def map_curve(history: dict[str, list[float]]) -> list[tuple[float, int, float]]:
+    """``(training seconds, epoch, validation mAP)`` for each epoch where mAP was measured."""
+    return [(seconds, index + 1, value) for index, (seconds, value)
+            in enumerate(zip(history.get("train_seconds", []), history.get("val_map", []))) if not math.isnan(value)]
+
+
+def tensorboard_callback(log_dir: Path) -> list:
+    """A TensorBoard callback writing to ``log_dir``, or none (with a note) if TensorBoard is not installed."""
+    import importlib.util
+
+    import keras
+
+    if importlib.util.find_spec("tensorboard") is None:
+        print("TensorBoard is not installed (pip install -e '.[yolo]'): no logs for it; history.csv still has "
+              "every loss part", file=sys.stderr)
+        return []
+    return [keras.callbacks.TensorBoard(str(log_dir), update_freq="epoch", write_graph=False)]
+
+
+def _stage(trainer, dataset, val, config: TrainConfig, stage: int, first_epoch: int, last_epoch: int,
+           learning_rate: Callable[[int], float], extra: Sequence, after: Sequence, verbose: int) -> None:
+    """Compile and fit epochs ``first_epoch..last_epoch - 1`` with backup/restore, logs and checkpoints."""
+    import keras
+
+    from mlbasics.vision.yolo.callbacks import DetectorCheckpoint
+
+    job = Path(config.job_dir)
+    trainer.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate(first_epoch)), jit_compile=False)
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(job / f"backup_stage_{stage}")),
+        keras.callbacks.LearningRateScheduler(learning_rate),
+        *extra,  # before the loggers, so what they add to the logs (e.g. val_map) is logged too
+        *tensorboard_callback(job / "logs"),
+        keras.callbacks.CSVLogger(str(job / "history.csv"), append=True),
+        DetectorCheckpoint(job / "checkpoints" / "last.weights.h5"),
+        *after,
+    ]
+    trainer.fit(dataset, validation_data=val, initial_epoch=first_epoch, epochs=last_epoch, callbacks=callbacks,
+                verbose=verbose, shuffle=False)  # the dataset shuffles itself, every epoch
+
+
+def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], None] | None = None,
+          callbacks: Sequence = (), verbose: int = 1) -> TrainResult:
+    """Run (or resume) both stages; see the module docstring. ``on_epoch(history)`` is called after
+    every epoch with the history so far, as :func:`read_history` returns it (for live plots)."""
+    import keras
+
+    from mlbasics.data.annotation_lines import read_classes
+    from mlbasics.io.files import write_json
+    from mlbasics.seed import seed_everything
+    from mlbasics.vision.cnn import copy_backbone, load_classifier, save_keras
+    from mlbasics.vision.yolo.anchors import masks_for, read_anchors
+    from mlbasics.vision.yolo.callbacks import MapEvaluation, TrainingClock
+    from mlbasics.vision.yolo.data import make_dataset
+    from mlbasics.vision.yolo.trainer import YoloTrainer
+
+    start = time.perf_counter()
+    job = Path(config.job_dir)
+    job.mkdir(parents=True, exist_ok=True)
+    record = asdict(config)
+    if (job / "config.json").is_file() and json.loads((job / "config.json").read_text()) != record:
+        raise InputError(f"{job / 'config.json'}: this job directory was started with other arguments; "
+                         "use a new job directory (or delete this one) to train with these")
+    write_json(job / "config.json", record)
+    weights_stage, weights_final = config.paths()
+    class_names = read_classes(config.classes)
+    anchors = read_anchors(config.anchors)
+    masks = masks_for(len(anchors))
+    if (config.model == "tiny") != (len(anchors) == 6):
+        raise InputError(f"{config.anchors}: the {config.model} model needs {6 if config.model == 'tiny' else 9} "
+                         f"anchors, the file has {len(anchors)}")
+    result = TrainResult(weights_stage, weights_final)
+    if weights_final.is_file():
+        return _finish(result, job, start)
+    seed_everything(config.seed)
+    previous_policy = keras.mixed_precision.global_policy().name
+    if config.mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        detector = build_detector(config.model, config.input_size, len(class_names), config.width)
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+    train_set, val_set, result.skipped_lines = load_training_data(config, class_names)
+    dataset = make_dataset(train_set, anchors, masks, len(class_names), config.batch_size, jitter=config.jitter,
+                           seed=config.seed)
+    val = (make_dataset(val_set, anchors, masks, len(class_names), config.batch_size, augment=False, shuffle=False)
+           if val_set is not None else None)
+    trainer = YoloTrainer(detector, anchors, masks, len(class_names), config.ignore_threshold)
+    trainer(np.zeros((1, config.input_size, config.input_size, 3), np.float32))  # build before restoring
+    seconds_so_far = read_history(job).get("train_seconds", [0.0])[-1:] or [0.0]
+    extra = [TrainingClock(seconds_so_far[0]), *callbacks]
+    if config.map_every and val_set is not None:
+        extra.insert(1, MapEvaluation(val_set, anchors, len(class_names), config.map_every))
+    after = [] if on_epoch is None else [
+        keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: on_epoch(read_history(job)))]
+
+    if config.epochs_frozen:
+        if weights_stage.is_file():
+            detector.load_weights(weights_stage)
+        else:
+            copy_backbone(load_classifier(config.backbone), detector)
+            backbone = {layer.name for layer in detector.layers if layer.name.startswith("backbone")}
+            for layer in detector.layers:
+                layer.trainable = layer.name not in backbone
+            _stage(trainer, dataset, val, config, 1, 0, config.epochs_frozen,
+                   lambda epoch: config.learning_rate_frozen, extra, after, verbose)
+            for layer in detector.layers:
+                layer.trainable = True
+            save_keras(detector, weights_stage)
+
+    steps = max(config.epochs - config.epochs_frozen, 1)
+
+    def cosine(epoch: int) -> float:
+        progress = min(max(epoch - config.epochs_frozen, 0) / steps, 1.0)
+        low = config.final_learning_rate_fraction
+        return config.learning_rate * (low + (1 - low) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+    if config.epochs > config.epochs_frozen:
+        _stage(trainer, dataset, val, config, 2, config.epochs_frozen, config.epochs, cosine, extra, after, verbose)
+    save_keras(detector, weights_final)
+    write_json(config_path_for(weights_final), {
+        "model": config.model, "input_size": config.input_size, "width": config.width,
+        "classes": list(class_names), "anchors": np.asarray(anchors).tolist(),
+    })
+    return _finish(result, job, start)
+
+
+def _finish(result: TrainResult, job: Path, start: float) -> TrainResult:
+    result.history = read_history(job)
+    result.map_curve = map_curve(result.history)
+    result.seconds = time.perf_counter() - start
+    return result
