@@ -30,7 +30,3 @@ def mirror() -> Path:
         pytest.skip("no offline data mirror: set MLBASICS_DATA_MIRROR (see README)")
     return Path(folder)
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the browser tests last: lesson 08 in the browser needs the detector lesson 07 trained."""
-    items.sort(key=lambda item: item.nodeid.startswith("tests/browser/"))
