@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -27,6 +28,14 @@ class LabServer:
     def url(self, path: str = "lab") -> str:
         """A URL of this server with the token, e.g. ``url("lab/tree/01.ipynb")``."""
         return f"http://127.0.0.1:{self.port}/{path}?token={self.token}"
+
+    def shutdown_kernels(self) -> None:
+        """Stop every kernel the pages started (each holds a TensorFlow process in memory)."""
+        with urllib.request.urlopen(self.url("api/kernels"), timeout=10) as response:
+            kernels = json.load(response)
+        for kernel in kernels:
+            request = urllib.request.Request(self.url(f"api/kernels/{kernel['id']}"), method="DELETE")
+            urllib.request.urlopen(request, timeout=30).close()
 
     def notebook_url(self, notebook: str) -> str:
         """Open ``notebook`` alone, in a fresh workspace of its own (no tabs restored from earlier pages)."""

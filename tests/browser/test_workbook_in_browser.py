@@ -65,7 +65,7 @@ def _anchors(page, panel):
 
 
 def _score(page, panel):
-    lab_page.set_slider(page, panel, 0, "0.9")
+    lab_page.set_slider(page, panel, 0, "0.05")  # low scores add boxes to the shown images (0.9 may remove none)
 
 
 def _detector_trained() -> bool:
@@ -86,7 +86,7 @@ LESSONS: dict[str, tuple[Callable, str, str]] = {
     "11_cloud_training_job.ipynb": (_hours, "per month: cloud 22,", "per month: cloud 216,"),
     "12_export_to_mobile.ipynb": (_format, "MB", "onnx: "),
     "06_detection_data_and_anchors.ipynb": (_anchors, "k = 6 anchors", "k = 2 anchors"),
-    "08_evaluating_the_detector.ipynb": (_score, "score ≥ 0.30", "score ≥ 0.90"),
+    "08_evaluating_the_detector.ipynb": (_score, "score ≥ 0.30", "score ≥ 0.05"),
 }
 # lesson -> (what must exist for it to be cheap, why it is skipped otherwise)
 NEEDS: dict[str, tuple[Callable[[], bool], str]] = {
@@ -150,3 +150,4 @@ def test_lesson_runs_and_its_widgets_respond(lab, browser, notebook, tmp_path):
     finally:
         page.screenshot(path=ARTIFACTS / f"{notebook[:-6]}-page.png")
         page.close()
+        lab.shutdown_kernels()
