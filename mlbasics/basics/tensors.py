@@ -225,18 +225,6 @@ def check_input(x: object, spec: InputSpec, name: str = "input") -> np.ndarray:
     return array
 
 
-def image_to_array(path: str) -> np.ndarray:
-    """Load an image file as ``(height, width, 3)`` ``uint8`` RGB (see :mod:`mlbasics.io.images`)."""
-    from mlbasics.io.images import load_image
-
-    return load_image(path)
-
-
-def array_to_image(array: np.ndarray) -> Image.Image:
-    """``(height, width, 3)`` ``uint8`` array -> PIL image (for display or saving)."""
-    return Image.fromarray(check_image("array", array))
-
-
 def yuv_misread(image: np.ndarray) -> np.ndarray:
     """What an RGB network "sees" when fed a YUV frame: the YUV bytes read as if they were RGB.
 
