@@ -7,3 +7,7 @@
 
 Beam, TensorFlow and dlib are imported by the modules that need them, not here.
 """
+
+from mlbasics.pipelines.beam_noise import drop_known_beam_noise
+
+drop_known_beam_noise()

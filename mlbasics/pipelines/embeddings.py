@@ -1,10 +1,16 @@
-"""The image-embedding pipeline: list → load → embed (batched) → store, plus a 2-D map.
+"""The image-embedding pipeline: list → batch → load → embed → store, plus a 2-D map.
 
 ::
 
-    images ─ Load ─┬─ RunInference(KerasModelHandler) ─ Store .npy ─┬─ index.csv
-                   │                                                └─ PCA → embedding_map.png
-                   └─ dead letters (path, reason) ─ dead_letter.csv
+    images ─ Batch ─ Load ─┬─ RunInference(KerasModelHandler) ─ Store .npy ─┬─ index.csv
+                           │                                                └─ PCA → embedding_map.png
+                           └─ dead letters (path, reason) ─ dead_letter.csv
+
+Images travel in batches from the start: ``Batch`` groups ``batch_size`` paths, ``Load``
+turns them into one ``(n, h, w, 3)`` stack, the model embeds the stack in one call and
+``Store`` writes its ``n`` files. Beam's cost per element is then paid once per batch, not
+once per image — at thousands of small images that is what keeps the pipeline close to a
+plain batched loop.
 
 Outputs in ``out_dir``: ``embeddings/<key>.npy`` (one ``(dim,)`` float32 array per image),
 ``index.csv`` (path, label, embedding file), ``dead_letter.csv`` (path, reason),
@@ -31,6 +37,7 @@ from mlbasics.errors import DataFileError
 from mlbasics.pipelines.embeddings_io import ImageItem, list_images, read_and_resize, store_embedding, write_bytes
 from mlbasics.pipelines.embeddings_map import embedding_map_png
 from mlbasics.pipelines.keras_handler import KerasModelHandler
+from mlbasics.validation import check_positive_int
 
 DEAD = "dead"
 NAMESPACE = "mlbasics.embed"
@@ -49,34 +56,46 @@ class EmbedSummary:
         return {"embedded": self.embedded, "failed": self.failed, "out_dir": self.out_dir}
 
 
-class LoadImages(beam.DoFn):
-    """``ImageItem`` -> ``(item, (h, w, 3) uint8)``; unreadable images go to the ``dead`` output."""
+#: One index row: ``(path, label, embedding file name, embedding (dim,))``.
+Row = tuple[str, str, str, np.ndarray]
+
+
+class LoadBatch(beam.DoFn):
+    """A batch of ``ImageItem`` -> ``(items, (n, h, w, 3) uint8)`` for the images that load;
+    each unreadable one goes to the ``dead`` output as ``(path, reason)``."""
 
     def __init__(self, size: tuple[int, int]):
         self._size = size
         self._failed = Metrics.counter(NAMESPACE, "failed")
 
-    def process(self, item: ImageItem) -> Iterator:
-        try:
-            yield item, read_and_resize(item.path, self._size)
-        except DataFileError as exc:
-            self._failed.inc()
-            yield beam.pvalue.TaggedOutput(DEAD, (item.path, exc.reason))
+    def process(self, batch: Sequence[ImageItem]) -> Iterator:
+        items, pixels = [], []
+        for item in batch:
+            try:
+                pixels.append(read_and_resize(item.path, self._size))
+                items.append(item)
+            except DataFileError as exc:
+                self._failed.inc()
+                yield beam.pvalue.TaggedOutput(DEAD, (item.path, exc.reason))
+        if items:
+            yield tuple(items), np.stack(pixels)
 
 
-class StoreEmbeddings(beam.DoFn):
-    """``(item, PredictionResult)`` -> index row ``(path, label, npy path, embedding)``."""
+class StoreBatch(beam.DoFn):
+    """``(items, PredictionResult of (n, dim))`` -> the batch's index rows (one list per batch)."""
 
     def __init__(self, out_dir: str):
         self._out_dir = out_dir
         self._stored = Metrics.counter(NAMESPACE, "embedded")
 
-    def process(self, element: tuple[ImageItem, PredictionResult]) -> Iterator:
-        item, result = element
-        embedding = np.asarray(result.inference, dtype=np.float32)
-        target = store_embedding(self._out_dir, item.key, embedding)
-        self._stored.inc()
-        yield item.path, item.label, os.path.basename(target), embedding
+    def process(self, element: tuple[tuple[ImageItem, ...], PredictionResult]) -> Iterator[list[Row]]:
+        items, result = element
+        rows = []
+        for item, embedding in zip(items, np.asarray(result.inference, dtype=np.float32)):
+            target = store_embedding(self._out_dir, item.key, embedding)
+            rows.append((item.path, item.label, os.path.basename(target), embedding))
+        self._stored.inc(len(rows))
+        yield rows
 
 
 def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
@@ -87,13 +106,19 @@ def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes
     return text.getvalue().encode("utf-8")
 
 
-def write_index(rows: list[tuple], out_dir: str) -> None:
+def _flatten(batches: Iterable[list[Row]]) -> list[Row]:
+    return [row for batch in batches for row in batch]
+
+
+def write_index(batches: list[list[Row]], out_dir: str) -> None:
     """``index.csv``: one line per embedded image, sorted by path."""
+    rows = _flatten(batches)
     write_bytes(f"{out_dir}/index.csv", _csv_bytes(("path", "label", "embedding"), (r[:3] for r in rows)))
 
 
-def write_map(rows: list[tuple], out_dir: str) -> None:
+def write_map(batches: list[list[Row]], out_dir: str) -> None:
     """``embedding_map.png``: the PCA scatter plot, points in path order (skipped below 2 images)."""
+    rows = _flatten(batches)
     if len(rows) < 2:
         return
     rows = sorted(rows, key=lambda r: r[0])
@@ -106,14 +131,15 @@ def write_dead_letters(rows: list[tuple[str, str]], out_dir: str) -> None:
 
 
 def embed_images(pipeline: beam.Pipeline, items: Sequence[ImageItem], out_dir: str,
-                 handler: KerasModelHandler, size: tuple[int, int]) -> None:
+                 handler: KerasModelHandler, size: tuple[int, int], batch_size: int) -> None:
     """Add the embedding pipeline's transforms to ``pipeline`` (the caller runs it)."""
     loaded = (pipeline
               | "ListImages" >> beam.Create(items)
-              | "Load" >> beam.ParDo(LoadImages(size)).with_outputs(DEAD, main="ok"))
+              | "Batch" >> beam.BatchElements(min_batch_size=batch_size, max_batch_size=batch_size)
+              | "Load" >> beam.ParDo(LoadBatch(size)).with_outputs(DEAD, main="ok"))
     rows = (loaded.ok
             | "Embed" >> RunInference(KeyedModelHandler(handler))
-            | "Store" >> beam.ParDo(StoreEmbeddings(out_dir))
+            | "Store" >> beam.ParDo(StoreBatch(out_dir))
             | "AllRows" >> beam.combiners.ToList())
     _ = rows | "WriteIndex" >> beam.Map(write_index, out_dir)
     _ = rows | "PCAMap" >> beam.Map(write_map, out_dir)
@@ -148,15 +174,15 @@ def run_embedding_pipeline(
 
     from mlbasics.pipelines.keras_handler import load_keras_model, model_image_size
 
+    check_positive_int("batch_size", batch_size)
     start = time.perf_counter()
     out = os.fspath(out_dir)
     items = list_images(source)
     size = model_image_size(load_keras_model(model, weights=weights, image_size=image_size))
-    handler = KerasModelHandler(os.fspath(model), weights=weights, image_size=image_size,
-                                min_batch_size=min(8, batch_size), max_batch_size=batch_size)
+    handler = KerasModelHandler(os.fspath(model), weights=weights, image_size=image_size)
     options = PipelineOptions(list(beam_args), save_main_session=False)
     pipeline = beam.Pipeline(options=options)
-    embed_images(pipeline, items, out, handler, size)
+    embed_images(pipeline, items, out, handler, size, batch_size)
     result = pipeline.run()
     result.wait_until_finish()
     embedded, failed = _counter(result, "embedded"), _counter(result, "failed")

@@ -1,9 +1,11 @@
 """A Beam ``ModelHandler`` for Keras 3 models: a ``.keras`` file or a ``keras.applications`` backbone.
 
 Beam's ``RunInference`` calls :meth:`KerasModelHandler.load_model` once per worker (it
-keeps the model in a shared handle) and hands :meth:`run_inference` batches of images.
-The stock TensorFlow handler needs ``tensorflow-hub`` and calls the model eagerly;
-``predict_on_batch`` on the stacked batch is the fast path.
+keeps the model in a shared handle) and hands :meth:`run_inference` its elements. Here each
+element is already a stack of images ``(n, height, width, 3)``, batched (and loaded) upstream,
+so Beam moves one element per batch instead of one per image; ``predict_on_batch`` on the
+stack is the fast path. (The stock TensorFlow handler needs ``tensorflow-hub`` and calls the
+model eagerly.)
 """
 
 from __future__ import annotations
@@ -55,23 +57,29 @@ def model_image_size(model) -> tuple[int, int]:
 
 
 class KerasModelHandler(ModelHandler[np.ndarray, PredictionResult, Any]):
-    """Runs a Keras model on batches of ``(height, width, 3)`` images; yields one embedding each."""
+    """Runs a Keras model on stacks of images ``(n, height, width, 3)``; the inference of each
+    stack is ``(n, dim)``, one embedding per image.
+
+    Beam's own batching joins ``stacks_per_call`` stacks into one ``predict_on_batch`` call
+    (default 1: the stacks already have the batch size the pipeline chose).
+    """
 
     def __init__(self, model: str, *, weights: str | None = None, image_size: int = 224,
-                 min_batch_size: int = 8, max_batch_size: int = 64):
+                 stacks_per_call: int = 1):
         super().__init__()
         self._model = os.fspath(model)
         self._weights = weights
         self._image_size = image_size
-        self._batching = {"min_batch_size": min_batch_size, "max_batch_size": max_batch_size}
+        self._batching = {"min_batch_size": 1, "max_batch_size": stacks_per_call}
 
     def load_model(self):
         return load_keras_model(self._model, weights=self._weights, image_size=self._image_size)
 
     def run_inference(self, batch: Sequence[np.ndarray], model, inference_args: dict[str, Any] | None = None
                       ) -> Iterable[PredictionResult]:
-        outputs = np.asarray(model.predict_on_batch(np.stack(batch).astype(np.float32)))
-        return [PredictionResult(example, output) for example, output in zip(batch, outputs)]
+        outputs = np.asarray(model.predict_on_batch(np.concatenate(batch).astype(np.float32)))
+        ends = np.cumsum([len(stack) for stack in batch])[:-1]
+        return [PredictionResult(stack, output) for stack, output in zip(batch, np.split(outputs, ends))]
 
     def batch_elements_kwargs(self) -> dict[str, int]:
         return dict(self._batching)

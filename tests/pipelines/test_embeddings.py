@@ -92,9 +92,13 @@ def test_handler_loads_keras_files_in_safe_mode(tiny_model, tmp_path):
 
     from mlbasics.pipelines.keras_handler import KerasModelHandler, load_keras_model
 
-    handler = KerasModelHandler(str(tiny_model))
-    results = list(handler.run_inference([np.zeros((32, 32, 3), np.uint8)] * 3, handler.load_model()))
-    assert len(results) == 3 and results[0].inference.shape == (8,)
+    handler = KerasModelHandler(str(tiny_model), stacks_per_call=2)
+    stacks = [np.zeros((3, 32, 32, 3), np.uint8), np.full((2, 32, 32, 3), 200, np.uint8)]
+    results = list(handler.run_inference(stacks, handler.load_model()))
+    assert [r.inference.shape for r in results] == [(3, 8), (2, 8)]  # one embedding per image, per stack
+    alone = handler.run_inference(stacks[1:], handler.load_model())[0].inference
+    np.testing.assert_allclose(alone, results[1].inference, rtol=1e-4, atol=1e-5)
+    assert handler.batch_elements_kwargs() == {"min_batch_size": 1, "max_batch_size": 2}
     unsafe = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x * 2)])
     unsafe.save(tmp_path / "lambda.keras")
     with pytest.raises(ValueError, match="(?i)unsafe|lambda|safe_mode"):
@@ -125,6 +129,31 @@ def test_pipeline_embeds_reports_dead_letters_and_reruns_idempotently(tiny_model
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (out / "embeddings").iterdir()} == snapshot
     assert (out / "index.csv").read_bytes() == index
     assert not [p for p in out.rglob("*.tmp")]
+
+
+def test_a_batch_with_no_readable_image_only_makes_dead_letters(tiny_model, shapes, tmp_path):
+    from mlbasics.pipelines.embeddings import run_embedding_pipeline
+
+    paths = sorted(str(p) for p in shapes.rglob("*.jpg"))[:3] + [f"{tmp_path}/gone{i}.jpg" for i in range(4)]
+    (tmp_path / "list.txt").write_text("\n".join(paths) + "\n")
+    summary = run_embedding_pipeline(tmp_path / "list.txt", tmp_path / "out", tiny_model, batch_size=3)
+    assert (summary.embedded, summary.failed) == (3, 4)
+    with open(tmp_path / "out" / "index.csv") as handle:
+        assert len(list(csv.DictReader(handle))) == 3
+    with pytest.raises(ValueError, match="batch_size"):
+        run_embedding_pipeline(tmp_path / "list.txt", tmp_path / "out", tiny_model, batch_size=0)
+
+
+def test_known_beam_noise_is_dropped_and_nothing_else(caplog):
+    import logging
+
+    import mlbasics.pipelines  # noqa: F401  (installs the filter)
+
+    with caplog.at_level(logging.WARNING):
+        logging.warning("Resource module is not available for current platform, memory usage cannot be fetched.")
+        logging.warning("apitools not found, and bigquery client libraries are not available")
+        logging.warning("Resource exhausted")
+    assert [r.getMessage() for r in caplog.records] == ["Resource exhausted"]
 
 
 def test_missing_paths_in_a_list_are_dead_letters(tiny_model, shapes, tmp_path):
