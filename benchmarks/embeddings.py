@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
 
-import apache_beam as beam
 import numpy as np
 
 from mlbasics.pipelines.embedding_cnn import cached_embedding_cnn
+
+import apache_beam as beam  # noqa: E402  (after the line above, whose package quiets Beam's known warnings)
 from mlbasics.pipelines.embeddings import run_embedding_pipeline, write_index, write_map
-from mlbasics.pipelines.embeddings_io import list_images, read_and_resize, store_embedding
+from mlbasics.pipelines.embeddings_io import list_images, read_and_resize, store_embedding, store_embeddings
 from mlbasics.pipelines.keras_handler import load_keras_model, model_image_size
 from mlbasics.pipelines.shapes import write_shape_folder
 
@@ -63,9 +65,9 @@ def plain_loop(items, model_path: str, out_dir: str, batch_size: int = 64) -> tu
     for first in range(0, len(items), batch_size):
         batch = items[first:first + batch_size]
         pixels = np.stack([read_and_resize(item.path, size) for item in batch]).astype(np.float32)
-        for item, embedding in zip(batch, np.asarray(model.predict_on_batch(pixels))):
-            target = store_embedding(out_dir, item.key, embedding)
-            rows.append((item.path, item.label, Path(target).name, embedding))
+        embeddings = np.asarray(model.predict_on_batch(pixels))
+        targets = store_embeddings(out_dir, [item.key for item in batch], embeddings)
+        rows += [(item.path, item.label, Path(target).name, e) for item, target, e in zip(batch, targets, embeddings)]
     write_index([rows], out_dir)
     write_map([rows], out_dir)
     return loaded - start, time.perf_counter() - loaded
@@ -83,9 +85,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         items = list_images(folder)
         one = Path(tmp) / "one.txt"
         one.write_text(items[0].path + "\n")
+        os.sync()  # each way starts with a clean disk cache: none pays to flush what another wrote
         startup = run_embedding_pipeline(one, Path(tmp) / "out-startup", model).seconds
+        os.sync()
         batched = run_embedding_pipeline(folder, Path(tmp) / "out-batched", model).seconds
+        os.sync()
         model_load, ceiling = plain_loop(items, model, str(Path(tmp) / "out-loop"))
+        os.sync()
         slow = per_image(items, model, str(Path(tmp) / "out-per-image"))
     n = len(items)
     steady = max(batched - startup, 1e-9)

@@ -2,12 +2,13 @@
 
 ::
 
-    images ─ Batch ─ Load ─┬─ RunInference(KerasModelHandler) ─ Store .npy ─┬─ index.csv
-                           │                                                └─ PCA → embedding_map.png
-                           └─ dead letters (path, reason) ─ dead_letter.csv
+    batches of images ─ Load ─┬─ RunInference(KerasModelHandler) ─ Store .npy ─┬─ index.csv
+                              │                                                └─ PCA → embedding_map.png
+                              └─ dead letters (path, reason) ─ dead_letter.csv
 
-Images travel in batches from the start: ``Batch`` groups ``batch_size`` paths, ``Load``
-turns them into one ``(n, h, w, 3)`` stack, the model embeds the stack in one call and
+Images travel in batches from the start: the image list enters Beam as batches of
+``batch_size`` paths (which Beam's ``Create`` spreads over workers), ``Load`` turns each
+into one ``(n, h, w, 3)`` stack, the model embeds the stack in one call and
 ``Store`` writes its ``n`` files. Beam's cost per element is then paid once per batch, not
 once per image — at thousands of small images that is what keeps the pipeline close to a
 plain batched loop.
@@ -34,7 +35,7 @@ from apache_beam.ml.inference.base import KeyedModelHandler, PredictionResult, R
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from mlbasics.errors import DataFileError
-from mlbasics.pipelines.embeddings_io import ImageItem, list_images, read_and_resize, store_embedding, write_bytes
+from mlbasics.pipelines.embeddings_io import ImageItem, list_images, read_and_resize, store_embeddings, write_bytes
 from mlbasics.pipelines.embeddings_map import embedding_map_png
 from mlbasics.pipelines.keras_handler import KerasModelHandler
 from mlbasics.validation import check_positive_int
@@ -90,12 +91,11 @@ class StoreBatch(beam.DoFn):
 
     def process(self, element: tuple[tuple[ImageItem, ...], PredictionResult]) -> Iterator[list[Row]]:
         items, result = element
-        rows = []
-        for item, embedding in zip(items, np.asarray(result.inference, dtype=np.float32)):
-            target = store_embedding(self._out_dir, item.key, embedding)
-            rows.append((item.path, item.label, os.path.basename(target), embedding))
-        self._stored.inc(len(rows))
-        yield rows
+        embeddings = np.asarray(result.inference, dtype=np.float32)
+        targets = store_embeddings(self._out_dir, [item.key for item in items], embeddings)
+        self._stored.inc(len(items))
+        yield [(item.path, item.label, os.path.basename(target), embedding)
+               for item, target, embedding in zip(items, targets, embeddings)]
 
 
 def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
@@ -133,9 +133,9 @@ def write_dead_letters(rows: list[tuple[str, str]], out_dir: str) -> None:
 def embed_images(pipeline: beam.Pipeline, items: Sequence[ImageItem], out_dir: str,
                  handler: KerasModelHandler, size: tuple[int, int], batch_size: int) -> None:
     """Add the embedding pipeline's transforms to ``pipeline`` (the caller runs it)."""
+    batches = [tuple(items[i:i + batch_size]) for i in range(0, len(items), batch_size)]
     loaded = (pipeline
-              | "ListImages" >> beam.Create(items)
-              | "Batch" >> beam.BatchElements(min_batch_size=batch_size, max_batch_size=batch_size)
+              | "ListImages" >> beam.Create(batches)
               | "Load" >> beam.ParDo(LoadBatch(size)).with_outputs(DEAD, main="ok"))
     rows = (loaded.ok
             | "Embed" >> RunInference(KeyedModelHandler(handler))
