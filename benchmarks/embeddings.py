@@ -1,5 +1,8 @@
 """Images/s of three ways to embed the same images with the same model, measured in one run.
 
+The images are 64x64 shape crops; the model is lesson 05's backbone classifier without its head
+(as in lesson 09).
+
 (i) the article's way: ``model.predict`` on one image at a time inside a Beam ``ParDo``;
 (ii) the batched pipeline (``mlbasics.pipelines.embeddings``: RunInference + KerasModelHandler);
 (iii) the ceiling: a plain Python loop doing the same work — load → extract → store in
@@ -21,13 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from mlbasics.pipelines.embedding_cnn import cached_embedding_cnn
+import mlbasics.pipelines  # noqa: F401  (first: it quiets Beam's known warnings, see pipelines/beam_noise.py)
 
-import apache_beam as beam  # noqa: E402  (after the line above, whose package quiets Beam's known warnings)
+import apache_beam as beam  # noqa: E402
+from mlbasics.data.synthetic import write_object_crops
 from mlbasics.pipelines.embeddings import run_embedding_pipeline, write_index, write_map
 from mlbasics.pipelines.embeddings_io import list_images, read_and_resize, store_embedding, store_embeddings
 from mlbasics.pipelines.keras_handler import load_keras_model, model_image_size
-from mlbasics.pipelines.shapes import write_shape_folder
+from mlbasics.vision import workbook
 
 
 class PredictOneByOne(beam.DoFn):
@@ -77,11 +81,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks embeddings")
     parser.add_argument("--images", type=int, default=2000)
     args = parser.parse_args(argv)
-    model = str(cached_embedding_cnn())
+    model = str(workbook.embedder())  # lesson 05's backbone classifier without its head
     load_keras_model(model)  # import TensorFlow and warm Keras up before any clock starts
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "images"
-        write_shape_folder(folder, args.images, seed=7)
+        write_object_crops(folder, args.images, seed=7)
         items = list_images(folder)
         one = Path(tmp) / "one.txt"
         one.write_text(items[0].path + "\n")

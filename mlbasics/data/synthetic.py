@@ -6,6 +6,7 @@ tight box. The class is the shape, never the colour, so a model has to learn for
 
 * :func:`render_scene` draws one scene and returns its boxes;
 * :func:`object_crops` cuts single-object images, for a classifier (lesson 05);
+* :func:`write_object_crops` writes them as JPEGs, one folder per class (lesson 09's pipeline);
 * :func:`write_voc_dataset` writes a whole set in Pascal VOC layout (lessons 06-08).
 
 The same seed always gives the same pixels and boxes.
@@ -130,6 +131,24 @@ def object_crops(count: int, size: int = 64, seed: int = 0) -> tuple[np.ndarray,
             images.append(image)
             labels.append(int(boxes[0, 4]))
     return np.stack(images), np.array(labels)
+
+
+def write_object_crops(folder: str | os.PathLike[str], count: int, size: int = 64, seed: int = 0) -> list[Path]:
+    """Write :func:`object_crops` as JPEGs ``folder/<class>/<class>_NNNN.jpg``; return the paths.
+
+    The same arguments always give the same files; files already there are left as they are.
+    """
+    from mlbasics.io.images import save_image
+
+    images, labels = object_crops(count, size, seed)
+    paths = []
+    for index, (image, label) in enumerate(zip(images, labels)):
+        name = SHAPE_CLASSES[label]
+        path = Path(folder) / name / f"{name}_{index:04d}.jpg"
+        if not path.exists():
+            save_image(image, path)
+        paths.append(path)
+    return paths
 
 
 @dataclass(frozen=True)

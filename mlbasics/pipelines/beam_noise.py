@@ -1,10 +1,13 @@
-"""Quiet two warnings Beam logs on every run here that say nothing about the reader's pipeline.
+"""Quiet three warnings Beam logs on every run here that say nothing about the reader's pipeline.
 
 * ``apitools not found, and bigquery client libraries are not available ...``: logged when
   ``apache_beam`` is imported without the ``[gcp]`` extra (BigQuery is not used here).
 * ``Resource module is not available for current platform ...``: logged for every inference
   batch because ``apache_beam.ml.inference.base`` imports ``resource`` together with a module
   that needs PyTorch; without PyTorch it only loses a memory-usage metric.
+* ``Dependencies required for Interactive Beam PCollection visualization are not available``:
+  logged when a pipeline runs inside Jupyter without ``apache-beam[interactive]``, which only
+  the Interactive Runner's plots need.
 
 Every other message, of Beam or of anyone, is left alone.
 """
@@ -17,7 +20,11 @@ import logging
 KNOWN_NOISE = (
     "apitools not found, and bigquery client libraries",
     "Resource module is not available for current platform",
+    "Dependencies required for Interactive Beam PCollection visualization",
 )
+
+#: The loggers they come from: the root logger, and Interactive Beam's own.
+NOISY_LOGGERS = ("", "apache_beam.runners.interactive.interactive_environment")
 
 
 class DropKnownNoise(logging.Filter):
@@ -28,7 +35,8 @@ class DropKnownNoise(logging.Filter):
 
 
 def drop_known_beam_noise() -> None:
-    """Install :class:`DropKnownNoise` on the root logger (Beam logs both there); idempotent."""
-    root = logging.getLogger()
-    if not any(isinstance(f, DropKnownNoise) for f in root.filters):
-        root.addFilter(DropKnownNoise())
+    """Install :class:`DropKnownNoise` on each of :data:`NOISY_LOGGERS`; idempotent."""
+    for name in NOISY_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, DropKnownNoise) for f in logger.filters):
+            logger.addFilter(DropKnownNoise())

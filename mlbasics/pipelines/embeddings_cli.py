@@ -47,11 +47,14 @@ def _embed(args: argparse.Namespace) -> int:
     return 1 if summary.embedded == 0 else 0
 
 
-def _train_model(args: argparse.Namespace) -> int:
-    from mlbasics.pipelines.embedding_cnn import train_embedding_cnn
+def _embedding_model(args: argparse.Namespace) -> int:
+    from mlbasics.vision import workbook
+    from mlbasics.vision.cnn import embedding_model, load_classifier, save_keras
 
-    result = train_embedding_cnn(args.path, epochs=args.epochs)
-    print(f"saved {result.path} (validation accuracy {result.val_accuracy:.1%}, {result.seconds:.0f} s)")
+    classifier = load_classifier(args.classifier or workbook.backbone())
+    model = embedding_model(classifier)
+    save_keras(model, args.path)
+    print(f"saved {args.path}: {model.input_shape} pixels 0..255 -> {model.output_shape} embeddings")
     return 0
 
 
@@ -74,7 +77,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     embed.add_argument("--beam-option", action="append", default=[], metavar="NAME=VALUE",
                        help="any other Beam pipeline option, repeatable")
     embed.set_defaults(func=_embed)
-    model = subparsers.add_parser("embed-model", help="train the small shape-embedding CNN and save it as .keras")
+    model = subparsers.add_parser("embed-model", help="save a classifier without its head as an embedding model",
+                                  description="Save CLASSIFIER (default: lesson 05's backbone classifier, trained "
+                                              "first if missing) without its softmax head, taking raw 0..255 pixels, "
+                                              "as a .keras model for `mlbasics embed --model`.")
     model.add_argument("path", help="where to save the model (.keras)")
-    model.add_argument("--epochs", type=int, default=6)
-    model.set_defaults(func=_train_model)
+    model.add_argument("--classifier", help="a classifier .keras file with a 'pool' layer (`mlbasics yolo backbone`)")
+    model.set_defaults(func=_embedding_model)

@@ -85,6 +85,21 @@ def build_backbone_classifier(input_size: int = 64, num_classes: int = 4, width:
     return keras.Model(inputs, outputs, name="backbone_classifier")
 
 
+def embedding_model(classifier):
+    """The classifier without its head, as an image embedder for a pipeline:
+    ``(batch, S, S, 3)`` raw pixels 0..255 -> ``(batch, channels)``, the pooled backbone features.
+
+    It takes raw pixels (a ``Rescaling`` layer divides by 255, as the classifier was trained on
+    ``[0, 1]``), so a pipeline feeds it decoded images as they are.
+    """
+    import keras
+    from keras import layers
+
+    features = keras.Model(classifier.inputs, classifier.get_layer("pool").output, name="backbone_features")
+    inputs = keras.Input(classifier.input_shape[1:], name="pixels")
+    return keras.Model(inputs, features(layers.Rescaling(1 / 255.0)(inputs)), name="backbone_embedder")
+
+
 def save_keras(model, path: str | os.PathLike[str]) -> Path:
     """Save a model as ``.keras`` (or weights as ``.weights.h5``) atomically: Keras picks the format
     from the name, so it writes a temporary file with the same suffix, then renames it."""

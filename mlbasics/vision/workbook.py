@@ -2,9 +2,10 @@
 re-create what an earlier lesson saved.
 
 Lesson 05 trains the backbone, lesson 06 writes the data and anchors, lesson 07 trains the
-detector, lesson 08 evaluates it. Everything lands in ``<cache>/yolo`` (``MLBASICS_CACHE``). A
-reader who opens lesson 08 first gets the same files: each function below makes what is
-missing by calling the same library code the lesson calls, and returns at once when it exists.
+detector, lesson 08 evaluates it, and lesson 09 embeds images with lesson 05's backbone.
+Everything lands in ``<cache>/yolo`` (``MLBASICS_CACHE``). A reader who opens lesson 08 first
+gets the same files: each function below makes what is missing by calling the same library
+code the lesson calls, and returns at once when it exists.
 """
 
 from __future__ import annotations
@@ -79,6 +80,17 @@ def backbone(**kwargs) -> Path:
     if not backbone_path().is_file():
         train_backbone_classifier(backbone_path(), width=WIDTH, input_size=CROP_SIZE, **kwargs)
     return backbone_path()
+
+
+def embedder() -> Path:
+    """Lesson 05's classifier without its head, saved as the embedding model lesson 09's pipeline
+    runs (made from :func:`backbone`, which is trained first if missing)."""
+    from mlbasics.vision.cnn import embedding_model, load_classifier, save_keras
+
+    target = root() / "backbone_embedder.keras"
+    if not target.is_file() or target.stat().st_mtime < backbone().stat().st_mtime:
+        save_keras(embedding_model(load_classifier(backbone())), target)
+    return target
 
 
 def train_config(**overrides):

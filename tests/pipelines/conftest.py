@@ -37,12 +37,11 @@ def faces_root(data_mirror) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
-    """An untrained 32x32 embedding CNN saved as .keras (shapes of outputs matter here, not quality)."""
-    from mlbasics.pipelines.embedding_cnn import build_embedding_cnn
+    """An untrained 32x32 backbone embedder (16 channels) saved as .keras: shapes matter here, not quality."""
+    from mlbasics.vision.cnn import build_backbone_classifier, embedding_model, save_keras
 
-    path = tmp_path_factory.mktemp("model") / "tiny.keras"
-    build_embedding_cnn(size=32, dim=8)[1].save(path)
-    return path
+    return save_keras(embedding_model(build_backbone_classifier(32, 4, width=1 / 64)),
+                      tmp_path_factory.mktemp("model") / "tiny.keras")
 
 
 def huge_png(path: Path, width: int = 20_000, height: int = 20_000) -> Path:

@@ -11,27 +11,29 @@ import pytest
 from mlbasics.errors import DataFileError, InputError
 from mlbasics.pipelines.embeddings_io import list_images, read_and_resize, store_embedding
 from mlbasics.pipelines.embeddings_map import cluster_separation, pca_2d
-from mlbasics.pipelines.shapes import SHAPES, make_shapes, write_shape_folder
+from mlbasics.data.synthetic import SHAPE_CLASSES, write_object_crops
 from tests.pipelines.conftest import huge_png
 
 
 @pytest.fixture
 def shapes(tmp_path):
-    write_shape_folder(tmp_path / "shapes", 12, size=40, seed=3)
+    write_object_crops(tmp_path / "shapes", 12, size=40, seed=3)
     return tmp_path / "shapes"
 
 
-def test_shapes_are_deterministic_and_balanced():
-    a, labels = make_shapes(8, size=24, seed=1)
-    b, _ = make_shapes(8, size=24, seed=1)
-    assert a.shape == (8, 24, 24, 3) and a.dtype == np.uint8
-    assert np.array_equal(a, b)
-    assert np.bincount(labels).tolist() == [2] * len(SHAPES)
+def test_object_crop_folders_are_deterministic_balanced_and_kept(tmp_path):
+    paths = write_object_crops(tmp_path / "a", 8, size=24, seed=1)
+    again = write_object_crops(tmp_path / "b", 8, size=24, seed=1)
+    assert [p.read_bytes() for p in paths] == [p.read_bytes() for p in again]
+    assert sorted(p.parent.name for p in paths) == sorted(SHAPE_CLASSES * 2)
+    stamps = [p.stat().st_mtime_ns for p in paths]
+    write_object_crops(tmp_path / "a", 8, size=24, seed=1)
+    assert [p.stat().st_mtime_ns for p in paths] == stamps  # nothing rewritten
 
 
 def test_list_images_from_folder_glob_txt_and_csv(shapes, tmp_path):
     by_folder = list_images(shapes)
-    assert len(by_folder) == 12 and {i.label for i in by_folder} == set(SHAPES)
+    assert len(by_folder) == 12 and {i.label for i in by_folder} == set(SHAPE_CLASSES)
     assert len(list_images(f"{shapes}/circle/*.jpg")) == 3
     (tmp_path / "list.txt").write_text("# two images\nshapes/circle/circle_0000.jpg\n\nshapes/square/square_0001.jpg\n")
     items = list_images(tmp_path / "list.txt")
@@ -95,7 +97,7 @@ def test_handler_loads_keras_files_in_safe_mode(tiny_model, tmp_path):
     handler = KerasModelHandler(str(tiny_model), stacks_per_call=2)
     stacks = [np.zeros((3, 32, 32, 3), np.uint8), np.full((2, 32, 32, 3), 200, np.uint8)]
     results = list(handler.run_inference(stacks, handler.load_model()))
-    assert [r.inference.shape for r in results] == [(3, 8), (2, 8)]  # one embedding per image, per stack
+    assert [r.inference.shape for r in results] == [(3, 16), (2, 16)]  # one embedding per image, per stack
     alone = handler.run_inference(stacks[1:], handler.load_model())[0].inference
     np.testing.assert_allclose(alone, results[1].inference, rtol=1e-4, atol=1e-5)
     assert handler.batch_elements_kwargs() == {"min_batch_size": 1, "max_batch_size": 2}
@@ -120,7 +122,7 @@ def test_pipeline_embeds_reports_dead_letters_and_reruns_idempotently(tiny_model
     assert dead.keys() == {"notes.png", "cut.jpg"} and "not an image" in dead["notes.png"]
     with open(out / "index.csv") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 12 and np.load(out / "embeddings" / rows[0]["embedding"]).shape == (8,)
+    assert len(rows) == 12 and np.load(out / "embeddings" / rows[0]["embedding"]).shape == (16,)
     assert (out / "embedding_map.png").read_bytes()[:4] == b"\x89PNG"
     snapshot = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (out / "embeddings").iterdir()}
     index = (out / "index.csv").read_bytes()
@@ -152,6 +154,8 @@ def test_known_beam_noise_is_dropped_and_nothing_else(caplog):
     with caplog.at_level(logging.WARNING):
         logging.warning("Resource module is not available for current platform, memory usage cannot be fetched.")
         logging.warning("apitools not found, and bigquery client libraries are not available")
+        logging.getLogger("apache_beam.runners.interactive.interactive_environment").warning(
+            "Dependencies required for Interactive Beam PCollection visualization are not available")
         logging.warning("Resource exhausted")
     assert [r.getMessage() for r in caplog.records] == ["Resource exhausted"]
 
@@ -189,3 +193,19 @@ def test_store_ignores_float_noise_but_not_changes(tmp_path):
     assert os.stat(path).st_mtime_ns == before
     store_embedding(str(tmp_path), "a", np.array([1.5, 2.0], np.float32))
     assert np.load(path).tolist() == [1.5, 2.0]
+
+
+def test_embed_model_is_the_classifier_without_its_head_on_raw_pixels(tmp_path, capsys):
+    import keras
+
+    from mlbasics.cli import main
+    from mlbasics.vision.cnn import build_backbone_classifier, save_keras
+
+    classifier = build_backbone_classifier(32, 4, width=1 / 64)
+    save_keras(classifier, tmp_path / "classifier.keras")
+    assert main(["embed-model", str(tmp_path / "embedder.keras"), "--classifier", str(tmp_path / "classifier.keras")]) == 0
+    assert "(None, 16) embeddings" in capsys.readouterr().out
+    embedder = keras.saving.load_model(tmp_path / "embedder.keras", safe_mode=True)
+    pixels = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3)).astype(np.float32)
+    pooled = keras.Model(classifier.inputs, classifier.get_layer("pool").output).predict_on_batch(pixels / 255.0)
+    np.testing.assert_allclose(embedder.predict_on_batch(pixels), pooled, rtol=1e-5, atol=1e-6)
