@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import shutil
 import sys
 import tempfile
@@ -107,9 +108,13 @@ def work_dir_for(job_dir: str) -> Path:
 
 
 def mirror_path(url: str, inputs: Path) -> Path:
-    """``gs://bucket/key`` -> ``inputs/bucket/key``."""
+    """``gs://bucket/key`` -> ``inputs/bucket/key``; a key that climbs out of its bucket (``../``) is refused,
+    so a hostile annotation line cannot make the job write outside ``inputs``."""
     bucket, key = split_gcs(url)
-    return inputs / bucket / key
+    clean = posixpath.normpath(key)
+    if clean == ".." or clean.startswith(("../", "/")):
+        raise InputError(f"{url}: the path leads outside bucket {bucket!r}")
+    return inputs / bucket / clean
 
 
 def stage_file(path: str, inputs: Path) -> str:
@@ -128,7 +133,9 @@ def _image_url(field_text: str, annotation_url: str) -> str | None:
         return field_text
     if field_text.startswith("/"):
         return None
-    return join(annotation_url.rsplit("/", 1)[0], field_text)
+    bucket, key = split_gcs(join(annotation_url.rsplit("/", 1)[0], field_text))
+    clean = posixpath.normpath(key)  # "sets/../JPEGImages/x.jpg" names the object "JPEGImages/x.jpg"
+    return f"gs://{bucket}/{key if clean.startswith('..') else clean}"  # climbing out: refused by mirror_path
 
 
 def stage_annotations(path: str, inputs: Path, problems: list[str]) -> str:
@@ -143,11 +150,17 @@ def stage_annotations(path: str, inputs: Path, problems: list[str]) -> str:
 
     lines = gs_read_text(path).splitlines()
     wanted = {}
-    for line in lines:
+    for number, line in enumerate(lines):
         fields = line.split()
         url = _image_url(fields[0], path) if fields else None
-        if url is not None and not mirror_path(url, inputs).is_file():
-            wanted[url] = mirror_path(url, inputs)
+        try:
+            local = mirror_path(url, inputs) if url is not None else None
+        except InputError as exc:
+            problems.append(f"{path}:{number + 1}: {exc}")
+            lines[number] = ""  # blank: skipped by the trainer, and the other lines keep their numbers
+            continue
+        if local is not None and not local.is_file():
+            wanted[url] = local
     urls = sorted(wanted)
     for start in range(0, len(urls), DOWNLOAD_BATCH):
         for url, data in gs_read_many(urls[start : start + DOWNLOAD_BATCH]).items():

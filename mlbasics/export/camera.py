@@ -20,6 +20,7 @@ PIPELINES = {
     "YUV fed as RGB (bug)": lambda frames: rgb_to_yuv(frames),
     "YUV converted to RGB (fix)": lambda frames: yuv_to_rgb(rgb_to_yuv(frames)),
     "rotated 90° (EXIF ignored)": lambda frames: np.rot90(frames, k=1, axes=(1, 2)).copy(),
+    "0-255, not scaled (bug)": lambda frames: frames.astype(np.float32) * 255,  # the model divides by 255
 }
 
 
@@ -38,7 +39,7 @@ def detection_quality(detections: Sequence, truths: Sequence[np.ndarray], num_cl
 
 def compare_pipelines(detect: Callable[[np.ndarray], Sequence], frames: np.ndarray, truths: Sequence[np.ndarray],
                       num_classes: int) -> dict[str, dict[str, float]]:
-    """:func:`detection_quality` of ``detect`` (``uint8`` frames -> detections per frame) on ``frames``
-    (``(n, s, s, 3)`` ``uint8`` RGB, letterboxed) after each of :data:`PIPELINES`; ``truths`` are the
-    upright frames' boxes."""
+    """:func:`detection_quality` of ``detect`` (frames in 0-255 -> detections per frame; it scales by
+    1/255 as training did) on ``frames`` (``(n, s, s, 3)`` ``uint8`` RGB, letterboxed) after each of
+    :data:`PIPELINES`; ``truths`` are the upright frames' boxes."""
     return {name: detection_quality(detect(step(frames)), truths, num_classes) for name, step in PIPELINES.items()}

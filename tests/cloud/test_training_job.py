@@ -59,7 +59,8 @@ def test_staging_mirrors_the_bucket_and_reports_missing_images(bucket, small_voc
     upload_voc(small_voc, "train", f"{bucket}/voc", count=3)
     image = f"{bucket}/voc/JPEGImages/train_00001.jpg"
     with open(tmp_path / "a.txt", "w") as handle:
-        handle.write(f"JPEGImages/train_00000.jpg 1,1,9,9,0\n{image} 2,2,8,8,1\nJPEGImages/none.jpg 1,1,5,5,0\n")
+        handle.write(f"JPEGImages/train_00000.jpg 1,1,9,9,0\n{image} 2,2,8,8,1\nJPEGImages/none.jpg 1,1,5,5,0\n"
+                     "../../../../escape.jpg 1,1,5,5,0\n")
     gs_copy_file(tmp_path / "a.txt", f"{bucket}/voc/a.txt")
     problems = []
     staged = stage_annotations(f"{bucket}/voc/a.txt", tmp_path / "inputs", problems)
@@ -68,7 +69,10 @@ def test_staging_mirrors_the_bucket_and_reports_missing_images(bucket, small_voc
     lines = (mirror / "a.txt").read_text().splitlines()
     assert lines[0].startswith("JPEGImages/train_00000.jpg") and lines[1].startswith(str(mirror / "JPEGImages"))
     assert (mirror / "JPEGImages" / "train_00000.jpg").is_file() and (mirror / "JPEGImages" / "train_00001.jpg").is_file()
-    assert problems == [f"{bucket}/voc/JPEGImages/none.jpg: no such object or not readable"]
+    name = bucket.removeprefix("gs://")
+    assert problems == [f"{bucket}/voc/a.txt:4: {bucket}/voc/../../../../escape.jpg: the path leads outside "
+                        f"bucket {name!r}", f"{bucket}/voc/JPEGImages/none.jpg: no such object or not readable"]
+    assert lines[3] == "" and not list(tmp_path.glob("**/escape.jpg"))
 
 
 class _Preempted(keras.callbacks.Callback):

@@ -11,14 +11,21 @@ ANCHORS = np.array([[6, 8], [10, 10], [14, 18], [20, 16], [26, 30], [40, 44]], d
 
 
 @pytest.fixture(scope="session")
-def detector():
-    """tiny-YOLOv3 with seeded random weights (parity does not need training)."""
+def detector(images):
+    """tiny-YOLOv3 with seeded random weights (parity does not need training). Fresh random weights
+    give logits near 0 (every score about 0.25), so the prediction layers are scaled to logits with a
+    spread of about 2: some boxes are confident, most are not, as with a trained detector."""
     import keras
 
     from mlbasics.vision.yolo.model import tiny_yolo3
 
     keras.utils.set_random_seed(3)
-    return tiny_yolo3(SIZE, CLASSES, WIDTH)
+    model = tiny_yolo3(SIZE, CLASSES, WIDTH)
+    for layer, raw in zip((model.get_layer("output_stride32"), model.get_layer("output_stride16")),
+                          model.predict(images, verbose=0)):
+        kernel, bias = layer.get_weights()
+        layer.set_weights([kernel * 2.0 / np.std(raw), bias])
+    return model
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +39,7 @@ def detector_settings():
 def decode():
     from mlbasics.export.parity import detector_decoder
 
-    return detector_decoder(ANCHORS, CLASSES, SIZE, score_threshold=0.3)
+    return detector_decoder(ANCHORS, CLASSES, SIZE, score_threshold=0.5)
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,7 @@ def test_compare_pipelines_feeds_each_variant():
     assert np.abs(seen[2].astype(int) - frames).max() <= 2  # YUV -> RGB round trip is nearly exact
     assert np.abs(seen[1].astype(int) - frames).max() > 20
     np.testing.assert_array_equal(seen[3][0], np.rot90(frames[0]))
+    assert seen[4].max() > 255  # not scaled: the detector divides by 255 and still sees 0-255
 
 
 def test_latency_and_table():

@@ -3,7 +3,9 @@ import pytest
 
 from mlbasics.export.api import load_model, runner
 from mlbasics.export.coreml import describe, match_outputs
+from mlbasics.errors import DataFileError
 from mlbasics.export.formats import FORMATS, ExportError
+from mlbasics.export.mps import mps_plan
 from mlbasics.export.parity import FLOAT32_TOLERANCE, align, check_parity, same_detections
 from mlbasics.vision.yolo.decode import Detections
 
@@ -39,7 +41,8 @@ def test_coreml_spec_has_image_input_and_the_grids(exported):
     assert spec["inputs"] == {"image": {"kind": "image", "width": 64, "height": 64, "color": "RGB"}}
     assert spec["outputs"] == GRIDS
     assert spec["operations"].count("conv") == 13
-    assert {"max_pool", "leaky_relu", "upsample_nearest_neighbor", "concat"} <= set(spec["operations"])
+    assert {"max_pool", "leaky_relu", "tile", "concat"} <= set(spec["operations"])
+    assert [op for op, kernel, _ in mps_plan(spec["operations"]) if kernel.startswith("CPU")] == []
     assert runner(exported["coreml"]) is None
 
 
@@ -67,6 +70,9 @@ def test_load_model_is_safe_and_checks_the_file(detector, tmp_path):
     detector.save(path)
     assert load_model(path).count_params() == detector.count_params()
     with pytest.raises(ExportError, match="expected a .keras"):
+        load_model(tmp_path / "m.h5")
+    detector.save_weights(tmp_path / "m.weights.h5")
+    with pytest.raises(DataFileError, match="m.config.json: no detector config"):
         load_model(tmp_path / "m.weights.h5")
     with pytest.raises(ExportError, match="no such model file"):
         load_model(tmp_path / "none.keras")
