@@ -17,10 +17,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mlbasics.errors import DataFileError
+
+if TYPE_CHECKING:
+    from mlbasics.data.voc import VocAnnotation
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,7 @@ def voc_to_lines(voc_root: str | os.PathLike[str], split: str, classes: Sequence
             for image_id in ids_file.read_text().split()]
 
 
-def voc_line(image_id: str, annotation) -> str:
+def voc_line(image_id: str, annotation: VocAnnotation) -> str:
     """The annotation line of one VOC image, its path relative to the VOC root (``JPEGImages/...``)."""
     return format_line(f"JPEGImages/{annotation.filename or image_id + '.jpg'}", annotation.boxes)
 
