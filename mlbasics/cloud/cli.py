@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 
 
-def _make_data(args: argparse.Namespace) -> int:
-    from mlbasics.cloud.shapes import write_dataset
+def _upload_voc(args: argparse.Namespace) -> int:
+    from mlbasics.cloud.voc import upload_voc
 
-    print(json.dumps(write_dataset(args.destination, args.count, args.image_size, args.seed), indent=2))
+    ids = upload_voc(args.voc_root, args.split, args.destination, args.count)
+    print(f"{len(ids)} images of split {args.split!r} -> {args.destination}")
     return 0
 
 
@@ -92,12 +92,13 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     cloud = subparsers.add_parser("cloud", help="cloud training jobs: data, package, spec, run-local, submit")
     verbs = cloud.add_subparsers(dest="verb", required=True)
 
-    data = verbs.add_parser("make-data", help="write the synthetic shapes data set (local folder or gs://)")
-    data.add_argument("destination")
-    data.add_argument("--count", type=int, default=400)
-    data.add_argument("--image-size", type=int, default=64)
-    data.add_argument("--seed", type=int, default=0)
-    data.set_defaults(func=_make_data)
+    data = verbs.add_parser("upload-voc", help="copy a local VOC folder's split (e.g. from `mlbasics yolo make-data`) "
+                                               "to a bucket")
+    data.add_argument("voc_root")
+    data.add_argument("destination", help="gs://bucket/folder (or a local folder)")
+    data.add_argument("--split", default="train")
+    data.add_argument("--count", type=int, default=None, help="only the first COUNT images")
+    data.set_defaults(func=_upload_voc)
 
     package = verbs.add_parser("package", help="build the trainer sdist and wheel")
     package.add_argument("out_dir")
@@ -113,7 +114,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     spec.add_argument("--display-name", required=True)
     spec.add_argument("--package-uri", action="append", required=True, help="gs:// URL of the sdist or wheel")
     spec.add_argument("--base-output-dir", required=True, help="gs:// folder for model, checkpoints, logs")
-    spec.add_argument("--module", default="mlbasics.cloud.trainer")
+    spec.add_argument("--module", default="mlbasics.cli", help="run as python -m MODULE; mlbasics.cli takes "
+                      "the mlbasics command's arguments: --trainer-args yolo train ...")
     spec.add_argument("--machine-type", default="n1-standard-4")
     spec.add_argument("--accelerator-type", default="NVIDIA_TESLA_T4", help="'' for none")
     spec.add_argument("--accelerator-count", type=int, default=1)

@@ -2,9 +2,10 @@
 
 Vertex AI's prebuilt training images ``pip install`` the packages listed in a job's
 ``package_uris`` and then run ``python -m <module>``. The package built here is named
-``mlbasics-trainer`` and holds the ``mlbasics`` library (so the module is
-``mlbasics.cloud.trainer``); it depends only on what the images lack (TensorFlow and
-Keras are in them), not on the notebook tooling.
+``mlbasics-trainer`` and holds the ``mlbasics`` library; the job's module is
+``mlbasics.cli`` with the ``mlbasics`` command's arguments (``yolo train --annotations gs://...``),
+so the job runs exactly the command a reader runs on a laptop. It depends only on what the
+images lack (TensorFlow and Keras are in them), not on the notebook tooling.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from pathlib import Path
 
 import mlbasics
 
-TRAINER_MODULE = "mlbasics.cloud.trainer"
+TRAINER_MODULE = "mlbasics.cli"
 #: Installed on top of the executor image (which has TensorFlow, Keras and NumPy).
-TRAINER_REQUIREMENTS = ("fsspec", "gcsfs", "google-cloud-storage", "pillow", "defusedxml")
+TRAINER_REQUIREMENTS = ("fsspec", "gcsfs", "google-cloud-storage", "pillow", "defusedxml", "tensorboard")
 
 _PYPROJECT = """\
 [build-system]
@@ -29,7 +30,7 @@ build-backend = "setuptools.build_meta"
 [project]
 name = "mlbasics-trainer"
 version = "{version}"
-description = "The mlbasics training job (python -m {module})"
+description = "The mlbasics training job (python -m {module} yolo train ...)"
 requires-python = ">=3.10"
 dependencies = {requirements}
 

@@ -139,6 +139,26 @@ def gs_list(folder: PathLike, pattern: str = "*") -> list[str]:
     return sorted(prefix + n for n in names if fnmatch.fnmatch(n.rsplit("/", 1)[-1], pattern))
 
 
+def gs_walk(folder: PathLike) -> list[str]:
+    """Every file under ``folder``, at any depth, as full paths/URLs, sorted (empty if there is none)."""
+    fs, fs_path = filesystem(folder)
+    try:
+        names = fs.find(fs_path)
+    except FileNotFoundError:
+        return []
+    prefix = "gs://" if is_gcs(folder) else ""
+    return sorted(prefix + n for n in names)
+
+
+def gs_remove(path: PathLike) -> None:
+    """Delete one file or object; a missing one is not an error."""
+    fs, fs_path = filesystem(path)
+    try:
+        fs.rm_file(fs_path)
+    except FileNotFoundError:
+        pass
+
+
 @contextlib.contextmanager
 def gs_atomic_write(path: PathLike, mode: str = "wb") -> Iterator[IO[Any]]:
     """Write ``path`` so that it appears whole or not at all.

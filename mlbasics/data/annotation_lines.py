@@ -17,10 +17,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mlbasics.errors import DataFileError
+
+if TYPE_CHECKING:
+    from mlbasics.data.voc import VocAnnotation
 
 
 @dataclass(frozen=True)
@@ -64,9 +68,14 @@ class ValidationReport:
 def read_classes(path: str | os.PathLike[str]) -> list[str]:
     """Class names, one per non-empty line; empty files and repeated names are errors."""
     try:
-        names = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+        return classes_from_text(Path(path).read_text(encoding="utf-8"), path)
     except FileNotFoundError:
         raise DataFileError(path, "no such classes file") from None
+
+
+def classes_from_text(text: str, path: str | os.PathLike[str]) -> list[str]:
+    """:func:`read_classes` of a classes file's ``text`` already read from ``path`` (e.g. from a bucket)."""
+    names = [line.strip() for line in text.splitlines() if line.strip()]
     if not names:
         raise DataFileError(path, "classes file is empty: write one class name per line")
     repeated = sorted({n for n in names if names.count(n) > 1})
@@ -90,11 +99,13 @@ def voc_to_lines(voc_root: str | os.PathLike[str], split: str, classes: Sequence
     ids_file = root / "ImageSets" / "Main" / f"{split}.txt"
     if not ids_file.is_file():
         raise DataFileError(ids_file, f"no split {split!r} in this VOC folder")
-    lines = []
-    for image_id in ids_file.read_text().split():
-        annotation = read_voc_xml(root / "Annotations" / f"{image_id}.xml", classes)
-        lines.append(format_line(f"JPEGImages/{annotation.filename or image_id + '.jpg'}", annotation.boxes))
-    return lines
+    return [voc_line(image_id, read_voc_xml(root / "Annotations" / f"{image_id}.xml", classes))
+            for image_id in ids_file.read_text().split()]
+
+
+def voc_line(image_id: str, annotation: VocAnnotation) -> str:
+    """The annotation line of one VOC image, its path relative to the VOC root (``JPEGImages/...``)."""
+    return format_line(f"JPEGImages/{annotation.filename or image_id + '.jpg'}", annotation.boxes)
 
 
 def write_lines(path: str | os.PathLike[str], lines: Sequence[str]) -> Path:

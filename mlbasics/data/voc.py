@@ -43,14 +43,15 @@ def write_voc_xml(path: str | os.PathLike[str], filename: str, size: tuple[int, 
         handle.write(text)
 
 
-def parse_xml(path: str | os.PathLike[str]):
-    """The root element of an XML file, parsed with defusedxml; errors name the file (and line)."""
+def parse_xml(path: str | os.PathLike[str], data: bytes | None = None):
+    """The root element of an XML file (or of its ``data``, already read from ``path``, e.g. a bucket),
+    parsed with defusedxml; errors name the file (and line)."""
     from defusedxml import ElementTree
     from defusedxml.common import DefusedXmlException
 
     name = os.fspath(path)
     try:
-        return ElementTree.parse(name).getroot()
+        return ElementTree.parse(name).getroot() if data is None else ElementTree.fromstring(data)
     except FileNotFoundError:
         raise DataFileError(name, "no such XML file") from None
     except DefusedXmlException as exc:
@@ -69,14 +70,16 @@ def _int(node, tag: str, path: str) -> int:
         raise DataFileError(path, f"<{tag}> is {child.text!r}, not a number") from None
 
 
-def read_voc_xml(path: str | os.PathLike[str], classes: Sequence[str], *, skip_difficult: bool = True) -> VocAnnotation:
-    """Read one VOC XML; objects whose name is not in ``classes`` are an error naming the name.
+def read_voc_xml(path: str | os.PathLike[str], classes: Sequence[str], *, skip_difficult: bool = True,
+                 data: bytes | None = None) -> VocAnnotation:
+    """Read one VOC XML (from ``data`` when given); objects whose name is not in ``classes`` are an
+    error naming the name.
 
     Objects marked ``<difficult>1</difficult>`` are left out when ``skip_difficult`` (as the
     keras-yolo3 converter does).
     """
     name = os.fspath(path)
-    root = parse_xml(name)
+    root = parse_xml(name, data)
     size = root.find("size")
     if size is None:
         raise DataFileError(name, "<size> is missing")

@@ -40,5 +40,5 @@ def model_dir_variable(answer: Any) -> tuple[bool, str]:
                    accelerator_count=0)
     names = job_environment(spec, "id")
     if str(answer).strip() in names and names[str(answer).strip()].endswith("/model/"):
-        return True, "the trainer writes model.keras there; Vertex sets it from base_output_dir."
+        return True, "the trainer writes the final weights and their config there; Vertex sets it from base_output_dir."
     return False, "look at job_environment(spec, 'id'): one of the AIP_* variables ends in /model/."

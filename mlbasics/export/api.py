@@ -12,12 +12,18 @@ from mlbasics.export.parity import Runner
 
 
 def load_model(path: str | os.PathLike[str]) -> Any:
-    """Load a ``.keras`` file in safe mode (no arbitrary code from the file)."""
+    """Load a ``.keras`` file in safe mode (no arbitrary code from the file), or a detector's
+    ``.weights.h5`` with the ``.config.json`` training wrote beside it."""
     import keras
 
     path = Path(path)
+    if path.name.endswith(".weights.h5"):
+        from mlbasics.vision.yolo.detect import Detector
+
+        return Detector.load(path).model
     if path.suffix != ".keras":
-        raise ExportError(f"{path.name}: expected a .keras model file (weights-only .h5 files lack the architecture)")
+        raise ExportError(f"{path.name}: expected a .keras model file or a detector's .weights.h5 "
+                          "(other .h5 files lack the architecture)")
     if not path.is_file():
         raise ExportError(f"{path}: no such model file")
     return keras.saving.load_model(path, safe_mode=True)

@@ -14,24 +14,47 @@ def _export(args: argparse.Namespace) -> int:
     from mlbasics.export.parity import FLOAT32_TOLERANCE, check_parity
 
     model = load_model(args.model)
-    results = export_model(model, args.out_dir, args.to, stem=Path(args.model).stem)
+    decode = _decoder(Path(args.model))
+    stem = Path(args.model).name.split(".")[0]
+    results = export_model(model, args.out_dir, args.to, stem=stem)
     x = np.random.default_rng(0).random((args.check, *model.inputs[0].shape[1:]), dtype=np.float32)
     rows, failed = [], False
     for result in results:
         run = runner(result)
-        worst = check_parity(model, run, x).worst if run is not None else None
+        parity = check_parity(model, run, x, decode=decode) if run is not None else None
+        worst = parity.worst if parity is not None else None
         ok = worst is None or not result.format.endswith(("float32", "onnx")) or worst <= FLOAT32_TOLERANCE
         failed |= not ok
-        rows.append({"format": result.format, "file": result.path.name, "MB": result.size_bytes / 1e6,
-                     "max |diff| vs Keras": "spec only (Core ML runs on Apple systems)" if worst is None else worst})
+        row = {"format": result.format, "file": result.path.name, "MB": result.size_bytes / 1e6,
+               "max |diff| vs Keras": "spec only (Core ML runs on Apple systems)" if worst is None else worst}
+        if decode is not None:
+            row["boxes agree"] = "" if parity is None else parity.boxes_agree
+        rows.append(row)
     print(format_table(rows))
     return 1 if failed else 0
 
 
+def _decoder(model_path: Path):
+    """The YOLO decoder for a detector's ``.weights.h5`` (its config names anchors and classes), else None."""
+    if not model_path.name.endswith(".weights.h5"):
+        return None
+    import json
+
+    import numpy as np
+
+    from mlbasics.export.parity import detector_decoder
+    from mlbasics.vision.yolo.train import config_path_for
+
+    settings = json.loads(config_path_for(model_path).read_text())
+    return detector_decoder(np.asarray(settings["anchors"]), len(settings["classes"]), settings["input_size"])
+
+
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``mlbasics export``."""
-    export = subparsers.add_parser("export", help="export a .keras model to TFLite, ONNX and Core ML and check it")
-    export.add_argument("model", help="a .keras file (loaded in safe mode)")
+    export = subparsers.add_parser("export", help="export a .keras model or a trained detector to TFLite, ONNX and "
+                                   "Core ML and check it")
+    export.add_argument("model", help="a .keras file (loaded in safe mode) or a detector's .weights.h5 "
+                                      "(with its .config.json beside it)")
     export.add_argument("--to", nargs="+", default=["tflite-float32", "onnx", "coreml"],
                         choices=["tflite-float32", "tflite-float16", "tflite-int8", "onnx", "coreml"])
     export.add_argument("--out-dir", default="exported", help="folder for the exported files")

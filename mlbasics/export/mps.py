@@ -29,6 +29,9 @@ MPS_KERNELS = {
     "concat": "MPSNNConcatenationNode",
     "upsample_nearest_neighbor": "MPSCNNUpsamplingNearest",
     "reshape": "MPSNNReshape",
+    "expand_dims": "MPSNNReshape (adds an axis, no arithmetic)",
+    "tile": "MPSGraph tileTensor (with expand_dims + reshape: UpSampling2D's nearest-neighbour copy)",
+    "pad": "MPSNNPad",
     "transpose": "MPSNNReshape / MPSGraph transpose (layout change)",
 }
 #: Operations that do no arithmetic on the device (constants, type casts).

@@ -35,10 +35,49 @@ def align(reference: dict[str, np.ndarray], candidate: dict[str, np.ndarray]) ->
     return aligned
 
 
+Decoder = Callable[[dict[str, np.ndarray]], list[Any]]
+
+
+def detector_decoder(anchors: np.ndarray, num_classes: int, input_size: int, score_threshold: float = 0.3,
+                     nms_iou: float = 0.45) -> Decoder:
+    """Raw YOLO grids ``{name: (batch, g, g, 3 * (5 + C))}`` -> one
+    :class:`~mlbasics.vision.yolo.decode.Detections` per image, with the YOLO track's decode and
+    per-class NMS. Grids are taken coarsest first by their size, whatever their names."""
+    from mlbasics.vision.yolo.anchors import masks_for
+    from mlbasics.vision.yolo.decode import detect_from_outputs
+
+    def decode(outputs: dict[str, np.ndarray]) -> list[Any]:
+        grids = sorted(outputs.values(), key=lambda grid: grid.shape[1])
+        return detect_from_outputs(grids, anchors, masks_for(len(anchors)), num_classes, input_size,
+                                   score_threshold, nms_iou)
+
+    return decode
+
+
+def same_detections(a: Any, b: Any, iou_threshold: float = 0.9) -> bool:
+    """True when two :class:`~mlbasics.vision.yolo.decode.Detections` hold the same boxes: as many,
+    and each box of ``a`` pairs with its own box of ``b`` of the same class at IoU >= ``iou_threshold``."""
+    from mlbasics.vision.yolo.decode import box_iou
+
+    if len(a) != len(b):
+        return False
+    free = np.ones(len(b), dtype=bool)
+    for box, cls in zip(a.boxes, a.classes):
+        candidates = np.nonzero(free & (b.classes == cls))[0]
+        if not candidates.size:
+            return False
+        ious = box_iou(np.asarray(box, dtype=np.float64), np.asarray(b.boxes[candidates], dtype=np.float64))
+        best = int(np.argmax(ious))
+        if ious[best] < iou_threshold:
+            return False
+        free[candidates[best]] = False
+    return True
+
+
 @dataclass(frozen=True)
 class Parity:
-    """Largest absolute difference per output, and the share of images whose decoded
-    detection agrees (same class, IoU >= 0.9) — ``None`` when no decoder was given."""
+    """Largest absolute difference per output, and the share of images whose decoded detections
+    agree (:func:`same_detections`) — ``None`` when no decoder was given."""
 
     max_abs_diff: dict[str, float]
     boxes_agree: float | None
@@ -48,18 +87,15 @@ class Parity:
         return max(self.max_abs_diff.values())
 
 
-def compare(reference: dict[str, np.ndarray], candidate: dict[str, np.ndarray],
-            decode: Callable[[dict[str, np.ndarray]], list[Any]] | None = None, iou_threshold: float = 0.9) -> Parity:
+def compare(reference: dict[str, np.ndarray], candidate: dict[str, np.ndarray], decode: Decoder | None = None,
+            iou_threshold: float = 0.9) -> Parity:
     """Compare two sets of outputs for the same images."""
-    from mlbasics.cloud.model import iou
-
     candidate = align(reference, candidate)
     diffs = {name: float(np.max(np.abs(reference[name] - candidate[name]))) for name in reference}
     agree = None
     if decode is not None:
-        pairs = zip(decode(reference), decode(candidate))
-        matches = [a.class_id == b.class_id and iou(a.box, b.box) >= iou_threshold for a, b in pairs]
-        agree = float(np.mean(matches))
+        pairs = zip(decode(reference), decode({name: candidate[name] for name in reference}))
+        agree = float(np.mean([same_detections(a, b, iou_threshold) for a, b in pairs]))
     return Parity(diffs, agree)
 
 

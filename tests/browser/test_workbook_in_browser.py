@@ -93,6 +93,9 @@ NEEDS: dict[str, tuple[Callable[[], bool], str]] = {
     "08_evaluating_the_detector.ipynb": (
         _detector_trained, "lesson 08 needs lesson 07's trained detector in MLBASICS_CACHE (run "
         "notebooks/07 first; a full pytest run does, as browser tests run last)"),
+    "12_export_to_mobile.ipynb": (
+        _detector_trained, "lesson 12 exports lesson 07's trained detector, which must be in MLBASICS_CACHE (run "
+        "notebooks/07 first; a full pytest run does, as browser tests run last)"),
 }
 
 

@@ -23,9 +23,27 @@ def test_bad_spec_is_a_clear_error(tmp_path, capsys):
     assert not (tmp_path / "s.json").exists()
 
 
-def test_make_data_and_upload(tmp_path, bucket, capsys):
-    assert main(["cloud", "make-data", str(tmp_path / "d"), "--count", "3"]) == 0
-    assert len(list((tmp_path / "d" / "images").iterdir())) == 3
-    assert main(["cloud", "upload", str(tmp_path / "d" / "classes.txt"), bucket + "/classes.txt"]) == 0
+def test_upload_voc_lines_from_the_bucket_and_upload(small_voc, tmp_path, bucket, capsys):
+    assert main(["cloud", "upload-voc", str(small_voc), bucket + "/voc", "--count", "3"]) == 0
+    assert main(["yolo", "voc-lines", bucket + "/voc", "--classes", bucket + "/voc/classes.txt"]) == 0
+    assert "3 lines -> " + bucket + "/voc/train.txt" in capsys.readouterr().out
+    assert main(["cloud", "upload", bucket + "/voc/train.txt", str(tmp_path / "train.txt")]) == 0
+    assert (tmp_path / "train.txt").read_text().startswith("JPEGImages/train_00000.jpg ")
     assert main(["cloud", "upload", bucket + "/missing.txt", str(tmp_path / "x")]) == 2
     assert "no such object" in capsys.readouterr().err
+
+
+def test_voc_lines_from_the_bucket_names_a_bad_xml(small_voc, bucket, capsys):
+    from mlbasics.cloud.storage import gs_atomic_write
+
+    assert main(["cloud", "upload-voc", str(small_voc), bucket + "/voc", "--count", "2"]) == 0
+    with gs_atomic_write(bucket + "/voc/Annotations/train_00001.xml", "w") as handle:
+        handle.write("<annotation><size><width>64</width>\n<oops></annotation>")
+    assert main(["yolo", "voc-lines", bucket + "/voc", "--classes", str(small_voc / "classes.txt"),
+                 "--out", bucket + "/voc/train.txt"]) == 2
+    assert "train_00001.xml:2: not valid XML" in capsys.readouterr().err
+    with gs_atomic_write(bucket + "/voc/Annotations/train_00001.xml", "w") as handle:
+        handle.write('<!DOCTYPE x [<!ENTITY a "aaaa">]><annotation>&a;</annotation>')
+    assert main(["yolo", "voc-lines", bucket + "/voc", "--classes", str(small_voc / "classes.txt"),
+                 "--out", bucket + "/voc/train.txt"]) == 2
+    assert "refused unsafe XML" in capsys.readouterr().err

@@ -15,7 +15,7 @@ def test_good_spec_builds_the_api_message_and_round_trips_json(good_spec):
     pool = again.job_spec.worker_pool_specs[0]
     assert pool.machine_spec.accelerator_type == aiplatform_v1.AcceleratorType.NVIDIA_TESLA_T4
     assert pool.machine_spec.accelerator_count == 1
-    assert pool.python_package_spec.python_module == "mlbasics.cloud.trainer"
+    assert pool.python_package_spec.python_module == "mlbasics.cli"
     assert list(pool.python_package_spec.args) == list(good_spec.args)
     assert again.job_spec.base_output_directory.output_uri_prefix == "gs://my-bucket/jobs/1"
 

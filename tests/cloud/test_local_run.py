@@ -1,5 +1,5 @@
-"""End to end: data and the trainer package in the emulated bucket, the job run locally,
-weights and logs appearing in the bucket."""
+"""End to end: VOC data and the trainer package in the emulated bucket, annotation lines made from the
+bucket, the tiny-YOLOv3 job run locally the way Vertex runs it, weights and logs appearing in the bucket."""
 
 import csv
 import io
@@ -7,13 +7,11 @@ import json
 
 import pytest
 
+from mlbasics.cli import main
 from mlbasics.cloud.job_spec import JobSpec
 from mlbasics.cloud.local_run import job_environment, run_local
-from mlbasics.cloud.package import build_trainer_package
-from mlbasics.cloud.shapes import write_dataset
-from mlbasics.cloud.storage import gs_atomic_write, gs_copy_file, gs_file_exists, gs_read_text
-from mlbasics.cloud.trainer import build_parser, output_paths
-from mlbasics.errors import InputError
+from mlbasics.cloud.package import TRAINER_MODULE, build_trainer_package
+from mlbasics.cloud.storage import gs_atomic_write, gs_copy_file, gs_file_exists, gs_read_text, gs_remove, gs_walk
 
 
 @pytest.fixture(scope="module")
@@ -23,25 +21,36 @@ def wheel(tmp_path_factory):
     return next(p for p in built if p.suffix == ".whl")
 
 
-def test_local_run_writes_weights_model_and_log_to_the_bucket(bucket, wheel):
-    data = write_dataset(bucket + "/shapes", count=96, seed=1)
-    with gs_atomic_write(bucket + "/shapes/images/00003.png") as handle:
+def test_local_run_trains_tiny_yolo_from_the_bucket(bucket, wheel, small_voc):
+    voc = f"{bucket}/voc"
+    assert main(["cloud", "upload-voc", str(small_voc), voc]) == 0
+    assert main(["yolo", "voc-lines", voc, "--classes", f"{voc}/classes.txt", "--out", f"{voc}/train.txt"]) == 0
+    with gs_atomic_write(f"{voc}/JPEGImages/train_00003.jpg") as handle:
         handle.write(b"corrupt upload")  # one bad image: reported and skipped, not fatal
+    gs_remove(f"{voc}/JPEGImages/train_00004.jpg")  # one missing image: reported and skipped
+    for name in ("anchors.txt", "backbone.keras"):
+        gs_copy_file(small_voc / name, f"{bucket}/{name}")
     gs_copy_file(wheel, f"{bucket}/dist/{wheel.name}")
-    spec = JobSpec("local-test", (f"{bucket}/dist/{wheel.name}",), "mlbasics.cloud.trainer", f"{bucket}/jobs/1",
-                   args=("--annotation-file", data["annotation_file"], "--classes-file", data["classes_file"],
-                         "--weights-stage", "stage1.weights.h5", "--weights-final", "final.weights.h5",
-                         "--epochs-stage", "2", "--epochs-final", "2"))
+    job = f"{bucket}/jobs/1"
+    spec = JobSpec("local-test", (f"{bucket}/dist/{wheel.name}",), TRAINER_MODULE, job, args=(
+        "yolo", "train", "--annotations", f"{voc}/train.txt", "--classes", f"{voc}/classes.txt",
+        "--anchors", f"{bucket}/anchors.txt", "--backbone", f"{bucket}/backbone.keras",
+        "--weights-stage", f"{job}/stage1.weights.h5", "--input-size", "64", "--width", "0.125",
+        "--batch-size", "8", "--epochs-frozen", "1", "--epochs", "3", "--verbose", "2"))
     result = run_local(spec, echo=None, job_id="test-job")
     output = "\n".join(result.lines)
     assert result.returncode == 0, output
-    assert "00003.png" in output and "skipped" in output
-    for name in ("stage1.weights.h5", "final.weights.h5", "model/model.keras", "logs/training_log.csv"):
-        assert gs_file_exists(f"{bucket}/jobs/1/{name}"), name
-    rows = list(csv.DictReader(io.StringIO(gs_read_text(f"{bucket}/jobs/1/logs/training_log.csv"))))
-    assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
-    assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
-    assert json.loads(output.splitlines()[-1])["skipped"] == 1
+    assert "train_00003.jpg" in output and "train_00004.jpg: no such object" in output
+    assert f"final weights: {job}/model/trained_final.weights.h5" in output
+    for name in ("stage1.weights.h5", "model/trained_final.weights.h5", "model/trained_final.config.json",
+                 "config.json", "history.csv", "checkpoints/last.weights.h5"):
+        assert gs_file_exists(f"{job}/{name}"), name
+    assert any("events.out.tfevents" in p for p in gs_walk(f"{job}/logs"))
+    assert not any("backup_stage" in p for p in gs_walk(f"{job}/checkpoints")), "finished stages leave no backup"
+    rows = list(csv.DictReader(io.StringIO(gs_read_text(f"{job}/history.csv"))))
+    assert len(rows) == 3 and float(rows[-1]["loss"]) < float(rows[0]["loss"])
+    config = json.loads(gs_read_text(f"{job}/model/trained_final.config.json"))
+    assert config["input_size"] == 64 and config["classes"] == ["circle", "square", "triangle", "cross"]
 
 
 def test_job_environment_matches_vertex_names(good_spec):
@@ -53,26 +62,3 @@ def test_job_environment_matches_vertex_names(good_spec):
     tf_config = json.loads(env["TF_CONFIG"])
     assert tf_config["task"] == {"type": "chief", "index": 0}
     assert json.loads(env["CLUSTER_SPEC"])["task"]["type"] == "workerpool0"
-
-
-def test_trainer_outputs_follow_job_dir_or_aip_variables():
-    args = build_parser().parse_args(["--annotation-file", "a", "--classes-file", "c", "--job-dir", "gs://b/j"])
-    paths = output_paths(args, environ={})
-    assert paths["weights_final"] == "gs://b/j/final.weights.h5"
-    assert paths["model"] == "gs://b/j/model/model.keras"
-    args.job_dir = None
-    paths = output_paths(args, environ={"AIP_MODEL_DIR": "gs://b/base/model/"})
-    assert paths["job_dir"] == "gs://b/base"
-    with pytest.raises(InputError, match="--job-dir is required"):
-        output_paths(args, environ={})
-
-
-def test_trainer_reports_missing_annotation_file(tmp_path, capsys):
-    from mlbasics.cloud.trainer import main
-
-    (tmp_path / "classes.txt").write_text("red\n")
-    code = main(["--annotation-file", str(tmp_path / "none.txt"), "--classes-file", str(tmp_path / "classes.txt"),
-                 "--job-dir", str(tmp_path / "job")])
-    assert code == 2
-    assert "none.txt: no such file" in capsys.readouterr().err
-    assert not (tmp_path / "job" / "final.weights.h5").exists()

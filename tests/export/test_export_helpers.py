@@ -1,10 +1,12 @@
+import json
+
 import numpy as np
 
 from mlbasics.cli import main
-from mlbasics.cloud.model import Detection
 from mlbasics.export.camera import PIPELINES, compare_pipelines, detection_quality
 from mlbasics.export.measure import format_table, median_latency_ms
 from mlbasics.export.mps import mps_plan
+from mlbasics.vision.yolo.decode import Detections
 
 
 def test_mps_plan_skips_constants_and_counts():
@@ -13,22 +15,36 @@ def test_mps_plan_skips_constants_and_counts():
                     ("max_pool", "MPSCNNPoolingMax", 1), ("erf", "CPU / no MPS kernel", 1)]
 
 
-def test_detection_quality_and_pipelines():
-    boxes = np.array([[0, 0, 10, 10, 1], [5, 5, 15, 15, 2]], dtype=np.float32)
-    perfect = [Detection((0, 0, 10, 10), 1, 0.9), Detection((5, 5, 15, 15), 0, 0.9)]
-    assert detection_quality(perfect, boxes) == {"accuracy": 0.5, "mean_iou": 1.0}
+def _found(boxes, scores, classes):
+    return Detections(np.array(boxes, float).reshape(-1, 4), np.array(scores, float), np.array(classes, int))
+
+
+def test_detection_quality_counts_confident_matches():
+    truths = [np.array([[0, 0, 10, 10, 1], [20, 20, 30, 30, 0]], np.float32)]
+    exact = [_found([[0, 0, 10, 10], [20, 20, 30, 30]], [0.9, 0.8], [1, 0])]
+    assert detection_quality(exact, truths, 2) == {"mAP@0.5": 1.0, "boxes found": 1.0}
+    faint = [_found([[0, 0, 10, 10], [20, 20, 30, 30]], [0.9, 0.1], [1, 0])]
+    assert detection_quality(faint, truths, 2)["boxes found"] == 0.5
+    wrong_class = [_found([[0, 0, 10, 10]], [0.9], [0])]
+    assert detection_quality(wrong_class, truths, 2) == {"mAP@0.5": 0.0, "boxes found": 0.0}
+
+
+def test_compare_pipelines_feeds_each_variant():
     frames = np.random.default_rng(0).integers(0, 256, (2, 8, 8, 3), dtype=np.uint8)
-    seen = {}
+    truths = [np.array([[0, 0, 4, 4, 0]], np.float32)] * 2
+    seen = []
 
     def detect(x):
-        seen[len(seen)] = x
-        return perfect
+        seen.append(x)
+        return [_found([[0, 0, 4, 4]], [0.9], [0])] * len(x)
 
-    result = compare_pipelines(detect, frames, boxes)
+    result = compare_pipelines(detect, frames, truths, 1)
     assert list(result) == list(PIPELINES)
     np.testing.assert_array_equal(seen[0], frames)
     assert np.abs(seen[2].astype(int) - frames).max() <= 2  # YUV -> RGB round trip is nearly exact
     assert np.abs(seen[1].astype(int) - frames).max() > 20
+    np.testing.assert_array_equal(seen[3][0], np.rot90(frames[0]))
+    assert seen[4].max() > 255  # not scaled: the detector divides by 255 and still sees 0-255
 
 
 def test_latency_and_table():
@@ -37,11 +53,13 @@ def test_latency_and_table():
     assert table.splitlines()[1].split() == ["onnx", "1.23"]
 
 
-def test_cli_export(detector, tmp_path, capsys):
-    detector.save(tmp_path / "det.keras")
-    code = main(["export", str(tmp_path / "det.keras"), "--to", "tflite-float32", "onnx", "--out-dir",
+def test_cli_exports_a_trained_detector_from_its_weights(detector, detector_settings, tmp_path, capsys):
+    detector.save_weights(tmp_path / "det.weights.h5")
+    (tmp_path / "det.config.json").write_text(json.dumps(detector_settings))
+    code = main(["export", str(tmp_path / "det.weights.h5"), "--to", "tflite-float32", "onnx", "--out-dir",
                  str(tmp_path / "out"), "--check", "2"])
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["det-onnx.onnx", "det-tflite-float32.tflite"]
-    assert "tflite-float32" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "tflite-float32" in out and "boxes agree" in out
     assert main(["export", str(tmp_path / "missing.keras")]) == 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 
 def _make_data(args: argparse.Namespace) -> int:
@@ -23,10 +22,17 @@ def _make_data(args: argparse.Namespace) -> int:
 
 
 def _voc_lines(args: argparse.Namespace) -> int:
-    from mlbasics.data.annotation_lines import read_classes, voc_to_lines, write_lines
+    out = args.out or f"{args.voc_root.rstrip('/')}/{args.split}.txt"
+    if any(str(p).startswith("gs://") for p in (args.voc_root, args.classes, out)):
+        from mlbasics.cloud.voc import read_classes_anywhere, voc_to_lines_anywhere, write_lines_anywhere
 
-    lines = voc_to_lines(args.voc_root, args.split, read_classes(args.classes))
-    target = write_lines(args.out or Path(args.voc_root) / f"{args.split}.txt", lines)
+        lines = voc_to_lines_anywhere(args.voc_root, args.split, read_classes_anywhere(args.classes))
+        target = write_lines_anywhere(out, lines)
+    else:
+        from mlbasics.data.annotation_lines import read_classes, voc_to_lines, write_lines
+
+        lines = voc_to_lines(args.voc_root, args.split, read_classes(args.classes))
+        target = str(write_lines(out, lines))
     print(f"{len(lines)} lines -> {target}")
     return 0
 
@@ -68,22 +74,30 @@ def _backbone(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from mlbasics.cloud.training_job import train_job, uses_cloud
     from mlbasics.vision.yolo.train import TrainConfig, train
 
     config = TrainConfig(
-        annotations=args.annotations, classes=args.classes, anchors=args.anchors, job_dir=args.job_dir,
+        annotations=args.annotations, classes=args.classes, anchors=args.anchors, job_dir=args.job_dir or "",
         weights_stage=args.weights_stage or "", weights_final=args.weights_final or "",
         val_annotations=args.val_annotations or "", backbone=args.backbone or "", model=args.model,
         input_size=args.input_size, width=args.width, batch_size=args.batch_size, epochs_frozen=args.epochs_frozen,
         epochs=args.epochs, learning_rate_frozen=args.learning_rate_frozen, learning_rate=args.learning_rate,
         mixed_precision=args.mixed_precision, seed=args.seed,
     )
-    result = train(config, verbose=1)
+    if uses_cloud(config):  # gs:// paths or a managed job: stage in, train here, sync out
+        run = train_job(config, verbose=args.verbose)
+        result, stage, final = run.result, run.layout.weights_stage, run.layout.weights_final
+    else:
+        if not config.job_dir:
+            raise ValueError("--job-dir is required (outside a managed job that sets AIP_MODEL_DIR)")
+        result = train(config, verbose=args.verbose)
+        stage, final = str(result.weights_stage), str(result.weights_final)
     for line in result.skipped_lines:
         print(f"skipped {line}", file=sys.stderr)
-    print(f"stage 1 weights: {result.weights_stage}\nfinal weights: {result.weights_final}\n"
-          f"time: {result.seconds:.0f} s")
+    print(f"stage 1 weights: {stage}\nfinal weights: {final}\ntime: {result.seconds:.0f} s")
     return 0
+
 
 
 def _detect(args: argparse.Namespace) -> int:
@@ -129,8 +143,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_make_data)
 
-    p = verbs.add_parser("voc-lines", help="convert a VOC folder's split to annotation lines")
-    p.add_argument("voc_root")
+    p = verbs.add_parser("voc-lines", help="convert a VOC folder's split to annotation lines (local or gs://)")
+    p.add_argument("voc_root", help="local folder or gs://bucket/folder")
     p.add_argument("--split", default="train")
     p.add_argument("--classes", required=True, help="classes file, one name per line")
     p.add_argument("--out", help="annotation file to write (default VOC_ROOT/SPLIT.txt)")
@@ -165,7 +179,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--val-annotations", help="validation annotation lines (validation loss per epoch)")
     p.add_argument("--classes", required=True)
     p.add_argument("--anchors", required=True, help="anchors file (6 for tiny, 9 for full)")
-    p.add_argument("--job-dir", required=True, help="logs, checkpoints, backups; run again to resume")
+    p.add_argument("--job-dir", help="logs, checkpoints, backups; run again to resume (local or gs://; "
+                                      "default in a managed job: the parent of $AIP_MODEL_DIR)")
     p.add_argument("--backbone", help="trained backbone classifier (.keras) for stage 1")
     p.add_argument("--weights-stage", help="weights after stage 1 (default JOB_DIR/trained_stage_1.weights.h5)")
     p.add_argument("--weights-final", help="final weights (default JOB_DIR/trained_final.weights.h5)")
@@ -179,6 +194,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--learning-rate", type=float, default=2e-3)
     p.add_argument("--mixed-precision", action="store_true", help="mixed_bfloat16 (outputs stay float32)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="Keras fit: 2 = one line per epoch")
     p.set_defaults(func=_train)
 
     for name, helptext in (("detect", "find objects in images; write labelled images and detections.json"),

@@ -1,0 +1,275 @@
+"""``mlbasics yolo train`` against a bucket: stage the inputs in, train locally, sync the outputs out.
+
+The detector trainer (:func:`mlbasics.vision.yolo.train.train`) reads and writes local files.
+A cloud job gets its data from ``gs://`` and must leave its results there, so a job run:
+
+1. **stages in** the annotation files, classes, anchors, backbone and every image the annotation
+   lines name into a local mirror of the bucket (``<work>/inputs/<bucket>/<key>``): relative image
+   paths stay valid as they are, ``gs://`` image paths are rewritten to the mirror. An image that
+   cannot be downloaded is reported, and the trainer skips its line like any unreadable image;
+2. **resumes**: the local work folder is emptied first (the bucket is the truth), then what an interrupted run of the same job left in the bucket (config, history,
+   checkpoints, the Keras backup of the running stage, a finished stage's weights) is copied back
+   into the local job folder first, so the trainer carries on where it stopped;
+3. **trains** with the local trainer, unchanged;
+4. **syncs out** after every epoch and at the end: each local output that changed is uploaded to
+   its place (an object appears whole or not at all) and outputs the trainer deleted are deleted.
+
+Where outputs go (:class:`JobLayout`): ``--job-dir`` (else the parent of ``$AIP_MODEL_DIR``) holds
+``config.json`` and ``history.csv``; TensorBoard logs go to ``$AIP_TENSORBOARD_LOG_DIR`` (else
+``<job-dir>/logs``); checkpoints and backups to ``$AIP_CHECKPOINT_DIR`` (else
+``<job-dir>/checkpoints``); final weights and their ``.config.json`` to ``--weights-final``
+(else ``$AIP_MODEL_DIR``, else the job dir).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from mlbasics.cloud.storage import gs_copy_file, gs_file_exists, gs_read_many, gs_read_text, gs_remove, gs_walk, \
+    is_gcs, join, split_gcs
+from mlbasics.errors import InputError
+from mlbasics.vision.yolo.train import TrainConfig, TrainResult
+
+STAGE_NAME = "trained_stage_1.weights.h5"
+FINAL_NAME = "trained_final.weights.h5"
+#: Images downloaded per request batch (concurrent within a batch).
+DOWNLOAD_BATCH = 256
+
+
+def uses_cloud(config: TrainConfig, environ: Mapping[str, str] | None = None) -> bool:
+    """True when a path of ``config`` is ``gs://`` or the run is inside a managed job (``AIP_MODEL_DIR``)."""
+    env = os.environ if environ is None else environ
+    paths = (config.annotations, config.val_annotations, config.classes, config.anchors, config.backbone,
+             config.job_dir, config.weights_stage, config.weights_final)
+    return any(is_gcs(p) for p in paths) or bool(env.get("AIP_MODEL_DIR"))
+
+
+def _config_url(weights: str) -> str:
+    """``.../x.weights.h5`` -> ``.../x.config.json`` for URLs and paths alike."""
+    stem = weights[: -len(".weights.h5")] if weights.endswith(".weights.h5") else weights.rsplit(".", 1)[0]
+    return stem + ".config.json"
+
+
+@dataclass(frozen=True)
+class JobLayout:
+    """Where each output of a job goes (``gs://`` URLs or local paths)."""
+
+    job_dir: str
+    weights_stage: str
+    weights_final: str
+    logs: str
+    checkpoints: str
+
+    @classmethod
+    def of(cls, config: TrainConfig, environ: Mapping[str, str] | None = None) -> JobLayout:
+        """The layout from the arguments, with the ``AIP_*`` variables a managed job sets filling the gaps."""
+        env = os.environ if environ is None else environ
+        model_dir = (env.get("AIP_MODEL_DIR") or "").rstrip("/")
+        job_dir = config.job_dir.rstrip("/") or model_dir.rsplit("/", 1)[0]
+        if not job_dir:
+            raise InputError("--job-dir is required when AIP_MODEL_DIR is not set (outside a managed job)")
+        return cls(
+            job_dir=job_dir,
+            weights_stage=config.weights_stage or join(job_dir, STAGE_NAME),
+            weights_final=config.weights_final or join(model_dir or job_dir, FINAL_NAME),
+            logs=(env.get("AIP_TENSORBOARD_LOG_DIR") or "").rstrip("/") or join(job_dir, "logs"),
+            checkpoints=(env.get("AIP_CHECKPOINT_DIR") or "").rstrip("/") or join(job_dir, "checkpoints"),
+        )
+
+    def remote(self, relative: str) -> str:
+        """Where the local job folder's file ``relative`` (POSIX path) belongs."""
+        first, _, rest = relative.partition("/")
+        if first == "logs":
+            return join(self.logs, rest)
+        if first == "checkpoints":
+            return join(self.checkpoints, rest)
+        if first.startswith("backup_stage_"):
+            return join(self.checkpoints, relative)
+        return {STAGE_NAME: self.weights_stage, FINAL_NAME: self.weights_final,
+                _config_url(FINAL_NAME): _config_url(self.weights_final)}.get(relative, join(self.job_dir, relative))
+
+    def remote_folders(self) -> dict[str, str]:
+        """Local folder (relative) -> remote folder, for the outputs that are whole folders."""
+        return {"logs": self.logs, "checkpoints": self.checkpoints}
+
+
+def work_dir_for(job_dir: str) -> Path:
+    """A local folder that is the same for every run of ``job_dir`` (so a resumed run's config matches)."""
+    digest = hashlib.sha256(job_dir.encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"mlbasics-job-{digest}"
+
+
+def mirror_path(url: str, inputs: Path) -> Path:
+    """``gs://bucket/key`` -> ``inputs/bucket/key``; a key that climbs out of its bucket (``../``) is refused,
+    so a hostile annotation line cannot make the job write outside ``inputs``."""
+    bucket, key = split_gcs(url)
+    clean = posixpath.normpath(key)
+    if clean == ".." or clean.startswith(("../", "/")):
+        raise InputError(f"{url}: the path leads outside bucket {bucket!r}")
+    return inputs / bucket / clean
+
+
+def stage_file(path: str, inputs: Path) -> str:
+    """A ``gs://`` file copied into the mirror (once); local paths and ``""`` are returned unchanged."""
+    if not is_gcs(path):
+        return path
+    local = mirror_path(path, inputs)
+    if not local.is_file():
+        gs_copy_file(path, local)
+    return str(local)
+
+
+def _image_url(field_text: str, annotation_url: str) -> str | None:
+    """The ``gs://`` URL of an annotation line's image field, or None for a local absolute path."""
+    if is_gcs(field_text):
+        return field_text
+    if field_text.startswith("/"):
+        return None
+    bucket, key = split_gcs(join(annotation_url.rsplit("/", 1)[0], field_text))
+    clean = posixpath.normpath(key)  # "sets/../JPEGImages/x.jpg" names the object "JPEGImages/x.jpg"
+    return f"gs://{bucket}/{key if clean.startswith('..') else clean}"  # climbing out: refused by mirror_path
+
+
+def stage_annotations(path: str, inputs: Path, problems: list[str]) -> str:
+    """Copy a ``gs://`` annotation file and the images its lines name into the mirror.
+
+    Lines keep relative image paths (the mirror has the bucket's layout); ``gs://`` image paths are
+    rewritten to the mirror. Each image that cannot be downloaded is added to ``problems``.
+    """
+    if not is_gcs(path):
+        return path
+    from mlbasics.io.files import atomic_write
+
+    lines = gs_read_text(path).splitlines()
+    wanted = {}
+    for number, line in enumerate(lines):
+        fields = line.split()
+        url = _image_url(fields[0], path) if fields else None
+        try:
+            local = mirror_path(url, inputs) if url is not None else None
+        except InputError as exc:
+            problems.append(f"{path}:{number + 1}: {exc}")
+            lines[number] = ""  # blank: skipped by the trainer, and the other lines keep their numbers
+            continue
+        if local is not None and not local.is_file():
+            wanted[url] = local
+    urls = sorted(wanted)
+    for start in range(0, len(urls), DOWNLOAD_BATCH):
+        for url, data in gs_read_many(urls[start : start + DOWNLOAD_BATCH]).items():
+            if isinstance(data, bytes):
+                with atomic_write(wanted[url]) as handle:
+                    handle.write(data)
+            else:
+                problems.append(f"{url}: {data.reason}")
+    rewritten = []
+    for line in lines:
+        fields = line.split()
+        if fields and is_gcs(fields[0]):
+            fields[0] = str(mirror_path(fields[0], inputs))
+        rewritten.append(" ".join(fields))
+    local = mirror_path(path, inputs)
+    with atomic_write(local, "w") as handle:
+        handle.write("\n".join(rewritten) + "\n")
+    return str(local)
+
+
+class OutputSync:
+    """Mirror a local job folder to its :class:`JobLayout`: upload what changed, delete what went away."""
+
+    def __init__(self, local_job: Path, layout: JobLayout):
+        self.local_job, self.layout = local_job, layout
+        self.uploaded: dict[str, tuple[int, int]] = {}
+
+    def restore(self) -> list[str]:
+        """Copy an earlier run's outputs from the layout into the local job folder (missing files only);
+        return the relative names restored."""
+        remote_files = {name: self.layout.remote(name) for name in
+                        ("config.json", "history.csv", STAGE_NAME, FINAL_NAME, _config_url(FINAL_NAME))}
+        for folder, url in self.layout.remote_folders().items():
+            for found in gs_walk(url):
+                relative = found[len(url.rstrip("/")) + 1:]
+                first = relative.split("/", 1)[0]
+                # backups live under the checkpoint folder remotely, beside it locally
+                name = relative if folder == "checkpoints" and first.startswith("backup_stage_") \
+                    else f"{folder}/{relative}"
+                remote_files[name] = found
+        restored = []
+        for name, url in remote_files.items():
+            local = self.local_job / name
+            if not local.exists() and gs_file_exists(url):
+                gs_copy_file(url, local)
+                restored.append(name)
+                self.uploaded[name] = self._stamp(local)
+        return restored
+
+    @staticmethod
+    def _stamp(path: Path) -> tuple[int, int]:
+        status = path.stat()
+        return status.st_size, status.st_mtime_ns
+
+    def push(self) -> list[str]:
+        """Upload new and changed files, delete remote copies of removed ones; return what was uploaded."""
+        present = {p.relative_to(self.local_job).as_posix(): p for p in self.local_job.rglob("*") if p.is_file()}
+        sent = []
+        for name, path in sorted(present.items()):
+            stamp = self._stamp(path)
+            if self.uploaded.get(name) != stamp:
+                gs_copy_file(path, self.layout.remote(name))
+                self.uploaded[name] = stamp
+                sent.append(name)
+        for name in sorted(set(self.uploaded) - set(present)):
+            gs_remove(self.layout.remote(name))
+            del self.uploaded[name]
+        return sent
+
+
+@dataclass
+class JobRun:
+    """A finished job: the trainer's result, where the weights went, and images that could not be staged."""
+
+    result: TrainResult
+    layout: JobLayout
+    unreadable_images: list[str] = field(default_factory=list)
+
+
+def train_job(config: TrainConfig, *, environ: Mapping[str, str] | None = None, work_dir: Path | None = None,
+              callbacks: Sequence = (), verbose: int = 1) -> JobRun:
+    """Train with ``config`` whose paths may be ``gs://`` (see the module docstring); return the run.
+    ``callbacks`` are passed to the trainer's ``fit``."""
+    from mlbasics.vision.yolo.train import train
+
+    layout = JobLayout.of(config, environ)
+    work = work_dir or work_dir_for(layout.job_dir)
+    shutil.rmtree(work, ignore_errors=True)  # the bucket is the truth: a left-over local copy is not
+    inputs = work / "inputs"
+    problems: list[str] = []
+    local = replace(
+        config,
+        annotations=stage_annotations(config.annotations, inputs, problems),
+        val_annotations=stage_annotations(config.val_annotations, inputs, problems) if config.val_annotations else "",
+        classes=stage_file(config.classes, inputs), anchors=stage_file(config.anchors, inputs),
+        backbone=stage_file(config.backbone, inputs),
+    )
+    for problem in problems:
+        print(f"skipped {problem}", file=sys.stderr, flush=True)
+    if not is_gcs(layout.job_dir):
+        local = replace(local, job_dir=layout.job_dir, weights_stage=layout.weights_stage,
+                        weights_final=layout.weights_final)
+        return JobRun(train(local, callbacks=callbacks, verbose=verbose), layout, problems)
+    local_job = work / "job"
+    local = replace(local, job_dir=str(local_job), weights_stage="", weights_final="")
+    sync = OutputSync(local_job, layout)
+    restored = sync.restore()
+    if restored:
+        print(f"resuming: {len(restored)} file(s) of an earlier run restored from {layout.job_dir}", flush=True)
+    result = train(local, on_epoch=lambda history: sync.push(), callbacks=callbacks, verbose=verbose)
+    sync.push()
+    return JobRun(result, layout, problems)

@@ -1,0 +1,59 @@
+"""Pascal VOC folders in a bucket: convert a split to annotation lines, upload a local VOC set.
+
+The conversion is the one of :mod:`mlbasics.data.annotation_lines` (same parser, defusedxml, same
+line format); only the reading goes through :mod:`mlbasics.cloud.storage`, so the VOC root and the
+output may each be a local folder or a ``gs://`` URL. The XML files are fetched concurrently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from mlbasics.cloud.storage import PathLike, gs_atomic_write, gs_copy_file, gs_read_many, gs_read_text, join
+from mlbasics.errors import DataFileError
+
+
+def read_classes_anywhere(path: PathLike) -> list[str]:
+    """Class names of a classes file on a local path or ``gs://``."""
+    from mlbasics.data.annotation_lines import classes_from_text
+
+    return classes_from_text(gs_read_text(path), path)
+
+
+def voc_to_lines_anywhere(voc_root: PathLike, split: str, classes: Sequence[str]) -> list[str]:
+    """:func:`mlbasics.data.annotation_lines.voc_to_lines` for a VOC folder that may be ``gs://``:
+    one line per image id of ``ImageSets/Main/<split>.txt``, image paths relative to ``voc_root``."""
+    from mlbasics.data.annotation_lines import voc_line
+    from mlbasics.data.voc import read_voc_xml
+
+    ids = gs_read_text(join(voc_root, "ImageSets", "Main", f"{split}.txt")).split()
+    paths = [join(voc_root, "Annotations", f"{image_id}.xml") for image_id in ids]
+    files = gs_read_many(paths)
+    lines = []
+    for image_id, path in zip(ids, paths):
+        data = files[path]
+        if isinstance(data, DataFileError):
+            raise data
+        lines.append(voc_line(image_id, read_voc_xml(path, classes, data=data)))
+    return lines
+
+
+def write_lines_anywhere(path: PathLike, lines: Sequence[str]) -> str:
+    """Write annotation lines to a local path or ``gs://`` (whole or not at all); return the path."""
+    with gs_atomic_write(path, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return str(path)
+
+
+def upload_voc(voc_root: str | os.PathLike[str], split: str, destination: str, count: int | None = None) -> list[str]:
+    """Copy the first ``count`` images of ``split`` (all if None) of a local VOC folder to ``destination``
+    in VOC layout (JPEG, XML, the split's id list and ``classes.txt``); return the image ids copied."""
+    ids = open(os.path.join(voc_root, "ImageSets", "Main", f"{split}.txt"), encoding="utf-8").read().split()
+    ids = ids[:count] if count is not None else ids
+    for image_id in ids:
+        for folder, suffix in (("JPEGImages", ".jpg"), ("Annotations", ".xml")):
+            gs_copy_file(os.path.join(voc_root, folder, image_id + suffix), join(destination, folder, image_id + suffix))
+    write_lines_anywhere(join(destination, "ImageSets", "Main", f"{split}.txt"), ids)
+    gs_copy_file(os.path.join(voc_root, "classes.txt"), join(destination, "classes.txt"))
+    return ids
