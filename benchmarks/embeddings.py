@@ -29,7 +29,7 @@ import mlbasics.pipelines  # noqa: F401  (first: it quiets Beam's known warnings
 import apache_beam as beam  # noqa: E402
 from mlbasics.data.synthetic import write_object_crops
 from mlbasics.pipelines.embeddings import run_embedding_pipeline, write_index, write_map
-from mlbasics.pipelines.embeddings_io import list_images, read_and_resize, store_embedding, store_embeddings
+from mlbasics.pipelines.embeddings_io import list_images, read_and_resize, store_batch, store_embedding
 from mlbasics.pipelines.keras_handler import load_keras_model, model_image_size
 from mlbasics.vision import workbook
 
@@ -70,10 +70,9 @@ def plain_loop(items, model_path: str, out_dir: str, batch_size: int = 64) -> tu
         batch = items[first:first + batch_size]
         pixels = np.stack([read_and_resize(item.path, size) for item in batch]).astype(np.float32)
         embeddings = np.asarray(model.predict_on_batch(pixels))
-        targets = store_embeddings(out_dir, [item.key for item in batch], embeddings)
-        rows += [(item.path, item.label, Path(target).name, e) for item, target, e in zip(batch, targets, embeddings)]
-    write_index([rows], out_dir)
-    write_map([rows], out_dir)
+        rows += store_batch(out_dir, batch, embeddings)
+    write_index(rows, out_dir)
+    write_map(rows, out_dir)
     return loaded - start, time.perf_counter() - loaded
 
 

@@ -35,7 +35,7 @@ from apache_beam.ml.inference.base import KeyedModelHandler, PredictionResult, R
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from mlbasics.errors import DataFileError
-from mlbasics.pipelines.embeddings_io import ImageItem, list_images, read_and_resize, store_embeddings, write_bytes
+from mlbasics.pipelines.embeddings_io import ImageItem, Row, list_images, read_and_resize, store_batch, write_bytes
 from mlbasics.pipelines.embeddings_map import embedding_map_png
 from mlbasics.pipelines.keras_handler import KerasModelHandler
 from mlbasics.validation import check_positive_int
@@ -55,10 +55,6 @@ class EmbedSummary:
 
     def to_dict(self) -> dict[str, object]:
         return {"embedded": self.embedded, "failed": self.failed, "out_dir": self.out_dir}
-
-
-#: One index row: ``(path, label, embedding file name, embedding (dim,))``.
-Row = tuple[str, str, str, np.ndarray]
 
 
 class LoadBatch(beam.DoFn):
@@ -91,11 +87,9 @@ class StoreBatch(beam.DoFn):
 
     def process(self, element: tuple[tuple[ImageItem, ...], PredictionResult]) -> Iterator[list[Row]]:
         items, result = element
-        embeddings = np.asarray(result.inference, dtype=np.float32)
-        targets = store_embeddings(self._out_dir, [item.key for item in items], embeddings)
-        self._stored.inc(len(items))
-        yield [(item.path, item.label, os.path.basename(target), embedding)
-               for item, target, embedding in zip(items, targets, embeddings)]
+        rows = store_batch(self._out_dir, items, np.asarray(result.inference, dtype=np.float32))
+        self._stored.inc(len(rows))
+        yield rows
 
 
 def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
@@ -110,15 +104,13 @@ def _flatten(batches: Iterable[list[Row]]) -> list[Row]:
     return [row for batch in batches for row in batch]
 
 
-def write_index(batches: list[list[Row]], out_dir: str) -> None:
+def write_index(rows: list[Row], out_dir: str) -> None:
     """``index.csv``: one line per embedded image, sorted by path."""
-    rows = _flatten(batches)
     write_bytes(f"{out_dir}/index.csv", _csv_bytes(("path", "label", "embedding"), (r[:3] for r in rows)))
 
 
-def write_map(batches: list[list[Row]], out_dir: str) -> None:
+def write_map(rows: list[Row], out_dir: str) -> None:
     """``embedding_map.png``: the PCA scatter plot, points in path order (skipped below 2 images)."""
-    rows = _flatten(batches)
     if len(rows) < 2:
         return
     rows = sorted(rows, key=lambda r: r[0])
@@ -140,7 +132,8 @@ def embed_images(pipeline: beam.Pipeline, items: Sequence[ImageItem], out_dir: s
     rows = (loaded.ok
             | "Embed" >> RunInference(KeyedModelHandler(handler))
             | "Store" >> beam.ParDo(StoreBatch(out_dir))
-            | "AllRows" >> beam.combiners.ToList())
+            | "AllBatches" >> beam.combiners.ToList()
+            | "AllRows" >> beam.Map(_flatten))
     _ = rows | "WriteIndex" >> beam.Map(write_index, out_dir)
     _ = rows | "PCAMap" >> beam.Map(write_map, out_dir)
     _ = (loaded[DEAD]

@@ -175,11 +175,16 @@ def store_embedding(out_dir: str, key: str, embedding: np.ndarray) -> str:
 #: Files a batch writes at once: each waits mostly on the disk (``fsync``), not on Python.
 STORE_THREADS = 8
 
+#: One index row: ``(path, label, embedding file name, embedding (dim,))``.
+Row = tuple[str, str, str, np.ndarray]
 
-def store_embeddings(out_dir: str, keys: Sequence[str], embeddings: np.ndarray) -> list[str]:
-    """Write ``embeddings`` ``(n, dim)`` as ``n`` files (see :func:`store_embedding`), several at once;
-    returns their paths in the order of ``keys``."""
-    if len(keys) != len(embeddings):
-        raise ValueError(f"keys and embeddings must have the same length, got {len(keys)} and {len(embeddings)}")
-    with ThreadPoolExecutor(max_workers=min(STORE_THREADS, max(len(keys), 1))) as pool:
-        return list(pool.map(store_embedding, [out_dir] * len(keys), keys, embeddings))
+
+def store_batch(out_dir: str, items: Sequence[ImageItem], embeddings: np.ndarray) -> list[Row]:
+    """Write ``embeddings`` ``(n, dim)`` of ``items`` as ``n`` files (see :func:`store_embedding`),
+    several at once; return their index rows in the order of ``items``."""
+    if len(items) != len(embeddings):
+        raise ValueError(f"items and embeddings must have the same length, got {len(items)} and {len(embeddings)}")
+    with ThreadPoolExecutor(max_workers=min(STORE_THREADS, max(len(items), 1))) as pool:
+        targets = list(pool.map(store_embedding, [out_dir] * len(items), [item.key for item in items], embeddings))
+    return [(item.path, item.label, os.path.basename(target), embedding)
+            for item, target, embedding in zip(items, targets, embeddings)]

@@ -209,3 +209,16 @@ def test_embed_model_is_the_classifier_without_its_head_on_raw_pixels(tmp_path, 
     pixels = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3)).astype(np.float32)
     pooled = keras.Model(classifier.inputs, classifier.get_layer("pool").output).predict_on_batch(pixels / 255.0)
     np.testing.assert_allclose(embedder.predict_on_batch(pixels), pooled, rtol=1e-5, atol=1e-6)
+
+
+def test_store_batch_writes_every_file_and_returns_rows_in_order(tmp_path, shapes):
+    from mlbasics.pipelines.embeddings_io import store_batch
+
+    items = list_images(shapes)[:5]
+    embeddings = np.arange(15, dtype=np.float32).reshape(5, 3)
+    rows = store_batch(str(tmp_path), items, embeddings)
+    assert [r[0] for r in rows] == [i.path for i in items]
+    for row, expected in zip(rows, embeddings):
+        np.testing.assert_array_equal(np.load(tmp_path / "embeddings" / row[2]), expected)
+    with pytest.raises(ValueError, match="same length"):
+        store_batch(str(tmp_path), items, embeddings[:2])
