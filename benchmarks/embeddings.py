@@ -31,7 +31,7 @@ from mlbasics.data.synthetic import write_object_crops
 from mlbasics.pipelines.embeddings import run_embedding_pipeline, write_index, write_map
 from mlbasics.pipelines.embeddings_io import list_images, read_and_resize, store_batch, store_embedding
 from mlbasics.pipelines.keras_handler import load_keras_model, model_image_size
-from mlbasics.vision import workbook
+from mlbasics.workbook import lessons
 
 
 class PredictOneByOne(beam.DoFn):
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks embeddings")
     parser.add_argument("--images", type=int, default=2000)
     args = parser.parse_args(argv)
-    model = str(workbook.embedder())  # lesson 05's backbone classifier without its head
+    model = str(lessons.embedder())  # lesson 05's backbone classifier without its head
     load_keras_model(model)  # import TensorFlow and warm Keras up before any clock starts
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "images"

@@ -20,7 +20,7 @@ def main() -> None:
     from mlbasics.export.api import export_model
     from mlbasics.export.measure import format_table
     from mlbasics.export.report import compare_formats
-    from mlbasics.vision.workbook import INPUT_SIZE, WIDTH
+    from mlbasics.workbook.lessons import INPUT_SIZE, WIDTH
     from mlbasics.vision.yolo.model import tiny_yolo3
 
     keras.utils.set_random_seed(0)

@@ -70,12 +70,12 @@ def _speeds(size: int, classes: int, width: float, policy: str) -> dict[str, flo
 
 
 def _speed_table(gflops: float) -> None:
-    from mlbasics.vision import workbook
+    from mlbasics.workbook import lessons
     from mlbasics.vision.yolo.model import conv_flops, tiny_yolo3
 
     for label, size, classes, width in (("tiny YOLOv3 416x416, 3 classes", 416, 3, 1.0),
-                                        (f"workbook {workbook.INPUT_SIZE}x{workbook.INPUT_SIZE}, width "
-                                         f"{workbook.WIDTH}, 4 classes", workbook.INPUT_SIZE, 4, workbook.WIDTH)):
+                                        (f"workbook {lessons.INPUT_SIZE}x{lessons.INPUT_SIZE}, width "
+                                         f"{lessons.WIDTH}, 4 classes", lessons.INPUT_SIZE, 4, lessons.WIDTH)):
         flops = conv_flops(tiny_yolo3(size, classes, width))
         bound = {"infer": gflops * 1e9 / flops, "train": gflops * 1e9 / (3 * flops)}
         f32 = _speeds(size, classes, width, "float32")
@@ -90,20 +90,20 @@ def _speed_table(gflops: float) -> None:
 
 def _map_curve() -> None:
     from mlbasics.data.annotation_lines import read_annotation_lines
-    from mlbasics.vision import workbook
+    from mlbasics.workbook import lessons
     from mlbasics.vision.yolo.data import load_samples
     from mlbasics.vision.yolo.detect import Detector
     from mlbasics.vision.yolo.evaluate import evaluate_model
     from mlbasics.vision.yolo.train import map_curve, read_history
 
-    weights = workbook.trained_weights()
-    history = read_history(workbook.train_config().job_dir)
+    weights = lessons.trained_weights()
+    history = read_history(lessons.train_config().job_dir)
     print("\nvalidation mAP@0.5 against training time (lesson 07's run, "
-          f"{len(history['loss'])} epochs of {workbook.SPLITS['train']} augmented images):")
+          f"{len(history['loss'])} epochs of {lessons.SPLITS['train']} augmented images):")
     for seconds, epoch, value in map_curve(history):
         print(f"  epoch {epoch:2d}  {seconds / 60:5.1f} min  mAP {value:.3f}")
     detector = Detector.load(weights)
-    test = load_samples(read_annotation_lines(workbook.annotation_file("test"), 4).samples, detector.input_size)
+    test = load_samples(read_annotation_lines(lessons.annotation_file("test"), 4).samples, detector.input_size)
     result = evaluate_model(detector.model, test, detector.anchors, 4).result
     print(f"test mAP@0.5 ({len(test.images)} held-out images, all-point interpolation): {result.map:.3f}; AP "
           + ", ".join(f"{detector.class_names[c]} {ap:.3f}" for c, ap in result.ap.items()))

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from mlbasics.data import fetch, fetch_dataset, load_manifest
-from mlbasics.errors import ChecksumError, DataFileError
+from mlbasics.core.errors import ChecksumError, DataFileError
 
 
 def test_manifest_lists_the_mirror_files():

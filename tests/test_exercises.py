@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from mlbasics.basics.tensors import four_pixel_image
-from mlbasics.exercises import check, prompt
+from mlbasics.workbook.tensors import four_pixel_image
+from mlbasics.workbook.exercises import check, prompt
 
 RIGHT_AND_WRONG = {
     "00.2": (3, 2),

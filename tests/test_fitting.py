@@ -11,7 +11,7 @@ from mlbasics.basics.fitting import (
     learning_curve,
     relativistic_addition,
 )
-from mlbasics.errors import InputError
+from mlbasics.core.errors import InputError
 
 
 def test_degree_one_is_appropriate_for_a_line():

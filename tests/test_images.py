@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 from mlbasics.io.images import load_image, load_image_bytes, save_image
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from mlbasics.basics.logic_data import truth_table
 from mlbasics.basics.perceptron import ConvergenceWarning, Perceptron
-from mlbasics.errors import InputError
+from mlbasics.core.errors import InputError
 
 
 @pytest.mark.parametrize("gate", ["and", "or", "nand"])

@@ -1,24 +1,23 @@
 import numpy as np
 import pytest
 
-from mlbasics.basics.tensors import (
+from mlbasics.geometry.colour import rgb_to_yuv, yuv_to_rgb
+from mlbasics.geometry.letterbox import letterbox
+from mlbasics.workbook.tensors import (
     InputSpec,
     add_batch_axis,
     check_input,
     describe,
     four_pixel_image,
-    letterbox,
     rank_table,
     remove_batch_axis,
-    rgb_to_yuv,
     to_channels_first,
     to_channels_last,
     to_float,
     to_uint8,
     yuv_misread,
-    yuv_to_rgb,
 )
-from mlbasics.errors import InputError
+from mlbasics.core.errors import InputError
 
 
 def test_four_pixel_image():

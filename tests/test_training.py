@@ -4,7 +4,7 @@ import pytest
 from mlbasics.basics.keras_twin import keras_step_counts
 from mlbasics.basics.linear import LinearRegressor, batch_size_experiment, line_data
 from mlbasics.basics.training import Callback, EarlyStopping, batch_indices, steps_per_epoch, train
-from mlbasics.errors import InputError
+from mlbasics.core.errors import InputError
 
 
 @pytest.mark.parametrize(("n", "batch", "expected"), [(1000, 32, 32), (1000, 1000, 1), (1000, 7, 143), (50, 64, 1)])

@@ -2,12 +2,12 @@
 
 import numpy as np
 
-from mlbasics.basics.tensors import four_pixel_image
-from mlbasics.widgets.batches import batch_panel
-from mlbasics.widgets.colour_spaces import VIEWS, colour_panel
-from mlbasics.widgets.environment import widget_check_panel
-from mlbasics.widgets.fitting import degree_panel
-from mlbasics.widgets.xor import xor_panel
+from mlbasics.workbook.tensors import four_pixel_image
+from mlbasics.workbook.widgets.batches import batch_panel
+from mlbasics.workbook.widgets.colour_spaces import VIEWS, colour_panel
+from mlbasics.workbook.widgets.environment import widget_check_panel
+from mlbasics.workbook.widgets.fitting import degree_panel
+from mlbasics.workbook.widgets.xor import xor_panel
 
 
 def _controls(panel):

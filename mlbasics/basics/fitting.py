@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.polynomial import Polynomial
 
-from mlbasics.validation import check_array, check_positive_float, check_positive_int, check_same_length
+from mlbasics.core.validation import check_array, check_positive_float, check_positive_int, check_same_length
 
 SPEED_OF_LIGHT = 299_792_458.0  # m/s
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mlbasics.validation import check_positive_int
+from mlbasics.core.validation import check_positive_int
 
 
 def keras_mlp(n_features: int, hidden_units: Sequence[int] = (4,), learning_rate: float = 0.5, seed: int = 0):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlbasics.validation import check_array, check_positive_int
+from mlbasics.core.validation import check_array, check_positive_int
 
 
 class LinearRegressor:

@@ -12,14 +12,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from mlbasics.basics.training import Callback, History, train
-from mlbasics.validation import check_array, check_positive_int
+from mlbasics.core.numeric import sigmoid
+from mlbasics.core.validation import check_array, check_positive_int
 
 _EPS = 1e-12
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """Logistic function, computed without overflow for large ``|z|``."""
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
 _ACTIVATIONS = {

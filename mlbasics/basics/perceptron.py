@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from mlbasics.validation import check_array, check_positive_float, check_positive_int, check_same_length
+from mlbasics.core.validation import check_array, check_positive_float, check_positive_int, check_same_length
 
 
 class ConvergenceWarning(UserWarning):

@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from mlbasics.validation import check_array, check_fraction, check_positive_float, check_positive_int, check_same_length
+from mlbasics.core.validation import check_array, check_fraction, check_positive_float, check_positive_int, check_same_length
 
 
 class TrainableModel(Protocol):

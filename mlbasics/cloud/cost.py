@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlbasics.errors import InputError
+from mlbasics.core.errors import InputError
 
 
 @dataclass(frozen=True)

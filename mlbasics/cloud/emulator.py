@@ -28,8 +28,8 @@ import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
-from mlbasics.cloud.storage import EMULATOR_ENV
-from mlbasics.errors import MlbasicsError
+from mlbasics.io.storage import EMULATOR_ENV
+from mlbasics.core.errors import MlbasicsError
 
 #: gcsfs's experimental zonal-bucket support makes each lookup wait 60 s on an emulator.
 _ENVIRONMENT = {"GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT": "false"}

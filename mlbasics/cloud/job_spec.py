@@ -14,8 +14,8 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from mlbasics.cloud.storage import PathLike, gs_read_text
-from mlbasics.errors import DataFileError, InputError
+from mlbasics.io.storage import PathLike, gs_read_text
+from mlbasics.core.errors import DataFileError, InputError
 
 #: Accelerators each machine family takes (Vertex AI custom training, per Google's machine table).
 ACCELERATORS_BY_FAMILY = {

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlbasics.cloud.job_spec import JobSpec
-from mlbasics.cloud.storage import gs_copy_file, join
+from mlbasics.io.storage import gs_copy_file, join
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from mlbasics.cloud.job_spec import JobSpec
-from mlbasics.errors import MlbasicsError
+from mlbasics.core.errors import MlbasicsError
 
 PROJECT_VARIABLES = ("GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT")
 

@@ -33,9 +33,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mlbasics.cloud.storage import gs_copy_file, gs_file_exists, gs_read_many, gs_read_text, gs_remove, gs_walk, \
+from mlbasics.io.storage import gs_copy_file, gs_file_exists, gs_read_many, gs_read_text, gs_remove, gs_walk, \
     is_gcs, join, split_gcs
-from mlbasics.errors import InputError
+from mlbasics.core.errors import InputError
 from mlbasics.vision.yolo.train import TrainConfig, TrainResult
 
 STAGE_NAME = "trained_stage_1.weights.h5"

@@ -1,7 +1,7 @@
 """Pascal VOC folders in a bucket: convert a split to annotation lines, upload a local VOC set.
 
 The conversion is the one of :mod:`mlbasics.data.annotation_lines` (same parser, defusedxml, same
-line format); only the reading goes through :mod:`mlbasics.cloud.storage`, so the VOC root and the
+line format); only the reading goes through :mod:`mlbasics.io.storage`, so the VOC root and the
 output may each be a local folder or a ``gs://`` URL. The XML files are fetched concurrently.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from mlbasics.cloud.storage import PathLike, gs_atomic_write, gs_copy_file, gs_read_many, gs_read_text, join
-from mlbasics.errors import DataFileError
+from mlbasics.io.storage import PathLike, gs_atomic_write, gs_copy_file, gs_read_many, gs_read_text, join
+from mlbasics.core.errors import DataFileError
 
 
 def read_classes_anywhere(path: PathLike) -> list[str]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 
 if TYPE_CHECKING:
     from mlbasics.data.voc import VocAnnotation

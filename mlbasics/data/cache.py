@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from mlbasics.data.manifest import FileEntry, load_manifest
-from mlbasics.errors import ChecksumError, DataFileError
+from mlbasics.core.errors import ChecksumError, DataFileError
 from mlbasics.io.files import atomic_write
 
 _CHUNK = 1 << 20

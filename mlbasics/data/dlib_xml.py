@@ -13,7 +13,7 @@ import numpy as np
 
 from mlbasics.data.annotation_lines import Sample
 from mlbasics.data.voc import parse_xml
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 
 
 def read_dlib_xml(path: str | os.PathLike[str], class_id: int = 0) -> list[Sample]:

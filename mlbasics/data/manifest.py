@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 
 DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "datasets" / "manifest.json"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")

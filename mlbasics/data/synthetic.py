@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from mlbasics.errors import InputError
-from mlbasics.validation import check_positive_int
+from mlbasics.core.errors import InputError
+from mlbasics.core.validation import check_positive_int
+from mlbasics.geometry.boxes import box_iou
 
 SHAPE_CLASSES = ("circle", "square", "triangle", "cross")
 
@@ -75,14 +76,6 @@ def _draw(draw: ImageDraw.ImageDraw, shape: str, box: tuple[float, float, float,
         draw.rectangle((cx - arm_x, y0, cx + arm_x, y1), fill=colour)
 
 
-def _box_iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """IoU of one ``(4,)`` box with ``(n, 4)`` boxes (corner format)."""
-    wh = np.clip(np.minimum(box[2:], others[:, 2:]) - np.maximum(box[:2], others[:, :2]), 0, None)
-    inter = wh[:, 0] * wh[:, 1]
-    area = lambda b: (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])  # noqa: E731
-    return inter / (area(box) + area(others) - inter)
-
-
 def render_scene(rng: np.random.Generator, style: SceneStyle = SceneStyle()) -> tuple[np.ndarray, np.ndarray]:
     """One scene: image ``(height, width, 3)`` ``uint8`` and boxes ``(n, 5)`` float32 =
     ``x_min, y_min, x_max, y_max, class_id`` in pixels (class ids index :data:`SHAPE_CLASSES`)."""
@@ -100,7 +93,7 @@ def render_scene(rng: np.random.Generator, style: SceneStyle = SceneStyle()) -> 
         w, h = max(w, 4), max(h, 4)
         x0, y0 = int(rng.integers(0, style.width - w + 1)), int(rng.integers(0, style.height - h + 1))
         candidate = np.array([x0, y0, x0 + w, y0 + h], dtype=np.float64)
-        if boxes and _box_iou(candidate, np.array(boxes)[:, :4]).max() > MAX_OVERLAP_IOU:
+        if boxes and box_iou(candidate, np.array(boxes)[:, :4]).max() > MAX_OVERLAP_IOU:
             continue
         cls = int(rng.integers(len(SHAPE_CLASSES)))
         under = background[y0 : y0 + h, x0 : x0 + w].mean(axis=(0, 1))

@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from mlbasics.basics.tensors import rgb_to_yuv, yuv_to_rgb
+from mlbasics.geometry.colour import rgb_to_yuv, yuv_to_rgb
 
 #: What the app does to a camera frame before the model sees it.
 PIPELINES = {

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlbasics.errors import InputError, MlbasicsError
+from mlbasics.core.errors import InputError, MlbasicsError
 
 #: ``name -> (suffix, short description)``; the name is what ``mlbasics export --to`` takes.
 FORMATS = {

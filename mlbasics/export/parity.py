@@ -57,7 +57,7 @@ def detector_decoder(anchors: np.ndarray, num_classes: int, input_size: int, sco
 def same_detections(a: Any, b: Any, iou_threshold: float = 0.9) -> bool:
     """True when two :class:`~mlbasics.vision.yolo.decode.Detections` hold the same boxes: as many,
     and each box of ``a`` pairs with its own box of ``b`` of the same class at IoU >= ``iou_threshold``."""
-    from mlbasics.vision.yolo.decode import box_iou
+    from mlbasics.geometry.boxes import box_iou
 
     if len(a) != len(b):
         return False

@@ -15,7 +15,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 
 #: Images with more pixels than this are refused (about 16k x 16k). Pillow's own guard
 #: only warns below twice its limit; we refuse early and say why.

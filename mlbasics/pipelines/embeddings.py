@@ -34,11 +34,11 @@ from apache_beam.metrics import Metrics
 from apache_beam.ml.inference.base import KeyedModelHandler, PredictionResult, RunInference
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 from mlbasics.pipelines.embeddings_io import ImageItem, Row, list_images, read_and_resize, store_batch, write_bytes
 from mlbasics.pipelines.embeddings_map import embedding_map_png
 from mlbasics.pipelines.keras_handler import KerasModelHandler
-from mlbasics.validation import check_positive_int
+from mlbasics.core.validation import check_positive_int
 
 DEAD = "dead"
 NAMESPACE = "mlbasics.embed"

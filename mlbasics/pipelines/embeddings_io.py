@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from PIL import Image
 
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 from mlbasics.io.files import atomic_write
 from mlbasics.io.images import load_image_bytes
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mlbasics.validation import check_array, check_same_length
+from mlbasics.core.validation import check_array, check_same_length
 
 
 def pca_2d(embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
-from mlbasics.errors import InputError
+from mlbasics.core.errors import InputError
 
 #: Backbones by name: the ``keras.applications`` module whose ``preprocess_input`` they need.
 BACKBONES = {

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlbasics.validation import check_positive_int
+from mlbasics.core.validation import check_positive_int
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ KERNELS = {
 def convolve2d(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Slide ``kernel`` ``(k, k)`` over a grey image ``(H, W)`` ('valid' padding, no flip, as deep-learning
     libraries do): output ``(H - k + 1, W - k + 1)``, each pixel the sum of the window times the kernel."""
-    from mlbasics.validation import check_array
+    from mlbasics.core.validation import check_array
 
     image = check_array("image", image, ndim=2).astype(np.float64)
     kernel = check_array("kernel", kernel, ndim=2).astype(np.float64)
@@ -131,7 +131,7 @@ def train_backbone_classifier(
     import keras
 
     from mlbasics.data.synthetic import SHAPE_CLASSES, object_crops
-    from mlbasics.seed import seed_everything
+    from mlbasics.core.seed import seed_everything
 
     seed_everything(seed)
     start = time.perf_counter()
@@ -162,7 +162,7 @@ def copy_backbone(source, target) -> list[str]:
 
     Raises if the two backbones differ (another ``width``), naming the first mismatching layer.
     """
-    from mlbasics.errors import InputError
+    from mlbasics.core.errors import InputError
     from mlbasics.vision.yolo.model import backbone_layer_names
 
     names = backbone_layer_names(source)

@@ -69,9 +69,9 @@ def _score(page, panel):
 
 
 def _detector_trained() -> bool:
-    from mlbasics.vision import workbook
+    from mlbasics.workbook import lessons
 
-    return workbook.train_config().paths()[1].is_file()
+    return lessons.train_config().paths()[1].is_file()
 
 
 # lesson -> (what to do with its first panel, text before, text after)

@@ -34,7 +34,7 @@ def test_upload_voc_lines_from_the_bucket_and_upload(small_voc, tmp_path, bucket
 
 
 def test_voc_lines_from_the_bucket_names_a_bad_xml(small_voc, bucket, capsys):
-    from mlbasics.cloud.storage import gs_atomic_write
+    from mlbasics.io.storage import gs_atomic_write
 
     assert main(["cloud", "upload-voc", str(small_voc), bucket + "/voc", "--count", "2"]) == 0
     with gs_atomic_write(bucket + "/voc/Annotations/train_00001.xml", "w") as handle:

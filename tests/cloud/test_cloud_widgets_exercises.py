@@ -1,8 +1,8 @@
 import dataclasses
 
 from mlbasics.cloud.cost import CostInputs, break_even_hours
-from mlbasics.exercises import check
-from mlbasics.widgets.cloud_cost import cost_figure, cost_panel, cost_summary
+from mlbasics.workbook.exercises import check
+from mlbasics.workbook.widgets.cloud_cost import cost_figure, cost_panel, cost_summary
 
 
 def test_cost_summary_and_figure():

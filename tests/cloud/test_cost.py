@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from mlbasics.cloud.cost import CostInputs, break_even_hours, cumulative_cost, monthly_cost
-from mlbasics.errors import InputError
+from mlbasics.core.errors import InputError
 
 
 def test_break_even_is_where_monthly_costs_meet():

@@ -6,7 +6,7 @@ import yaml
 from google.cloud import aiplatform_v1
 
 from mlbasics.cloud.job_spec import gcloud_command, gcloud_config, load_spec, save_spec
-from mlbasics.errors import DataFileError, InputError
+from mlbasics.core.errors import DataFileError, InputError
 
 
 def test_good_spec_builds_the_api_message_and_round_trips_json(good_spec):

@@ -11,7 +11,7 @@ from mlbasics.cli import main
 from mlbasics.cloud.job_spec import JobSpec
 from mlbasics.cloud.local_run import job_environment, run_local
 from mlbasics.cloud.package import TRAINER_MODULE, build_trainer_package
-from mlbasics.cloud.storage import gs_atomic_write, gs_copy_file, gs_file_exists, gs_read_text, gs_remove, gs_walk
+from mlbasics.io.storage import gs_atomic_write, gs_copy_file, gs_file_exists, gs_read_text, gs_remove, gs_walk
 
 
 @pytest.fixture(scope="module")

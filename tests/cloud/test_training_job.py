@@ -6,10 +6,10 @@ import io
 import keras
 import pytest
 
-from mlbasics.cloud.storage import gs_copy_file, gs_file_exists, gs_read_text, gs_walk
+from mlbasics.io.storage import gs_copy_file, gs_file_exists, gs_read_text, gs_walk
 from mlbasics.cloud.training_job import JobLayout, OutputSync, stage_annotations, train_job
 from mlbasics.cloud.voc import upload_voc
-from mlbasics.errors import InputError
+from mlbasics.core.errors import InputError
 from mlbasics.vision.yolo.train import TrainConfig
 
 AIP = {"AIP_MODEL_DIR": "gs://b/base/model/", "AIP_CHECKPOINT_DIR": "gs://b/base/checkpoints/",

@@ -1,8 +1,8 @@
 import pytest
 
-from mlbasics.basics.tensors import yuv_to_rgb
-from mlbasics.exercises import check
-from mlbasics.widgets.export_formats import format_summary, formats_figure, formats_panel
+from mlbasics.geometry.colour import yuv_to_rgb
+from mlbasics.workbook.exercises import check
+from mlbasics.workbook.widgets.export_formats import format_summary, formats_figure, formats_panel
 
 ROWS = [
     {"format": "keras (float32 weights)", "MB": 0.9, "ms/image": 2.0, "max |diff|": 0.0, "boxes agree": 1.0},

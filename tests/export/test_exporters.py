@@ -3,7 +3,7 @@ import pytest
 
 from mlbasics.export.api import load_model, runner
 from mlbasics.export.coreml import describe, match_outputs
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 from mlbasics.export.formats import FORMATS, ExportError
 from mlbasics.export.mps import mps_plan
 from mlbasics.export.parity import FLOAT32_TOLERANCE, align, check_parity, same_detections

@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from mlbasics.errors import DataFileError, InputError
+from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.pipelines.embeddings_io import list_images, read_and_resize, store_embedding
 from mlbasics.pipelines.embeddings_map import cluster_separation, pca_2d
 from mlbasics.data.synthetic import SHAPE_CLASSES, write_object_crops
@@ -171,7 +171,7 @@ def test_missing_paths_in_a_list_are_dead_letters(tiny_model, shapes, tmp_path):
 
 def test_cli_passes_beam_options_and_checks_them(tiny_model, shapes, tmp_path, capsys):
     from mlbasics.cli import build_parser, main
-    from mlbasics.pipelines.embeddings_cli import beam_args_from
+    from mlbasics.cli.embed import beam_args_from
 
     args = build_parser().parse_args(["embed", "in", "out", "--model", "m.keras", "--runner", "DataflowRunner",
                                       "--project", "p", "--region", "europe-west1", "--temp_location", "gs://b/t",

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 from mlbasics.pipelines.faces.analysis import AnalysisCache
 from mlbasics.pipelines.faces.naming import person_name
 from tests.pipelines.conftest import copy_photos, huge_png

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from mlbasics.widgets.pipelines import neighbours_panel, threshold_panel
+from mlbasics.workbook.widgets.pipelines import neighbours_panel, threshold_panel
 
 
 def test_neighbours_panel_follows_the_slider():

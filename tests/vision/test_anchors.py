@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlbasics.errors import DataFileError, InputError
+from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.geometry.boxes import wh_iou
 from mlbasics.vision.yolo.anchors import (
     box_sizes,
     kmeans_anchors,
     masks_for,
     mean_iou,
     read_anchors,
-    wh_iou,
     write_anchors,
 )
 

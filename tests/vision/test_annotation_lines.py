@@ -15,7 +15,7 @@ from mlbasics.data.annotation_lines import (
 )
 from mlbasics.data.synthetic import SHAPE_CLASSES, SceneStyle, write_voc_dataset
 from mlbasics.data.voc import read_voc_xml, write_voc_xml
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlbasics.errors import InputError
-from mlbasics.vision.yolo.decode import Detections, decode_output, detect_from_outputs, non_max_suppression
+from mlbasics.core.errors import InputError
+from mlbasics.geometry.boxes import non_max_suppression
+from mlbasics.vision.yolo.decode import Detections, decode_output, detect_from_outputs
 from mlbasics.vision.yolo.metrics import average_precision, evaluate_detections
 
 

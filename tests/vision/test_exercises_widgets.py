@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlbasics.exercises import check, prompt
+from mlbasics.workbook.exercises import check, prompt
 from mlbasics.vision.cnn import KERNELS, conv_output_size, conv_params, convolve2d
 
 RIGHT_AND_WRONG = {
@@ -41,7 +41,7 @@ def test_convolution_helpers():
 
 
 def test_anchor_panel_summary_changes_with_k():
-    from mlbasics.widgets.anchors import anchors_panel
+    from mlbasics.workbook.widgets.anchors import anchors_panel
 
     wh = np.random.default_rng(0).uniform(10, 80, (300, 2))
     box = anchors_panel(wh)
@@ -54,7 +54,7 @@ def test_anchor_panel_summary_changes_with_k():
 
 def test_convolution_panel():
     from mlbasics.data.synthetic import object_crops
-    from mlbasics.widgets.convolution import convolution_panel
+    from mlbasics.workbook.widgets.convolution import convolution_panel
 
     crops, labels = object_crops(4, 32)
     box = convolution_panel(crops, [str(label) for label in labels])
@@ -65,7 +65,7 @@ def test_thresholds_panel_counts():
     from mlbasics.vision.yolo.decode import Detections
     from mlbasics.vision.yolo.evaluate import Evaluation
     from mlbasics.vision.yolo.metrics import evaluate_detections
-    from mlbasics.widgets.detection import thresholds_panel
+    from mlbasics.workbook.widgets.detection import thresholds_panel
 
     anchors = np.array([[8, 8], [16, 16], [24, 24], [40, 40], [48, 48], [60, 60]], dtype=np.float32)
     raw = [np.full((1, 2, 2, 3 * 6), -10.0, np.float32), np.full((1, 4, 4, 3 * 6), -10.0, np.float32)]

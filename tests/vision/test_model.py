@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlbasics.errors import InputError
+from mlbasics.core.errors import InputError
 from mlbasics.vision.yolo.model import backbone_layer_names, output_shapes, tiny_yolo3, yolo3
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlbasics.errors import InputError
+from mlbasics.core.errors import InputError
 from mlbasics.vision.yolo.anchors import TINY_MASKS
 from mlbasics.vision.yolo.targets import assign_targets
 

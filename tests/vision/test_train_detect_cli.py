@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from mlbasics.cli import main
-from mlbasics.errors import DataFileError, InputError
+from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.vision.yolo.detect import Detector
 from mlbasics.vision.yolo.train import TrainConfig, train
 

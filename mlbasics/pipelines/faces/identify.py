@@ -17,7 +17,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from mlbasics.data.cache import sha256_of
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 from mlbasics.io.files import write_json
 from mlbasics.pipelines.faces.analysis import AnalysisCache, analyse_file
 from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD, facebox_result

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlbasics.errors import InputError
+from mlbasics.core.errors import InputError
 
 LANDMARKS_FILE = "shape_predictor_5_face_landmarks.dat"
 DESCRIPTOR_FILE = "dlib_face_recognition_resnet_model_v1.dat"

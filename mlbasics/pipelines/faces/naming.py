@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 
 _TRAILING = re.compile(r"[\s_\-.]*\d+$")
 

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from mlbasics.data.cache import sha256_of
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 from mlbasics.io.images import load_image, save_image
 from mlbasics.pipelines.faces.identify import output_path as json_path
 from mlbasics.pipelines.faces.records import list_photos, read_records, remove_outputs, write_records

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 from mlbasics.pipelines.faces.analysis import AnalysisCache, analyse_file
 from mlbasics.pipelines.faces.models import FaceModels, models_fingerprint
 from mlbasics.pipelines.faces.naming import person_name

@@ -24,7 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlbasics.errors import InputError
+from mlbasics.core.errors import InputError
 from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD
 
 

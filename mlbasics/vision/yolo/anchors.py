@@ -11,8 +11,9 @@ import os
 
 import numpy as np
 
-from mlbasics.errors import DataFileError, InputError
-from mlbasics.validation import check_array, check_positive_int
+from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.core.validation import check_array, check_positive_int
+from mlbasics.geometry.boxes import wh_iou
 
 #: Which anchors each output scale uses, coarsest grid (largest anchors) first.
 TINY_MASKS = ((3, 4, 5), (0, 1, 2))
@@ -26,14 +27,6 @@ def masks_for(num_anchors: int) -> tuple[tuple[int, ...], ...]:
     if num_anchors == 9:
         return FULL_MASKS
     raise InputError(f"need 6 anchors (tiny YOLOv3) or 9 (YOLOv3), got {num_anchors}")
-
-
-def wh_iou(wh: np.ndarray, anchors: np.ndarray) -> np.ndarray:
-    """IoU of boxes ``(n, 2)`` and anchors ``(k, 2)`` placed at the same corner: ``(n, k)``."""
-    wh, anchors = np.asarray(wh, dtype=np.float64), np.asarray(anchors, dtype=np.float64)
-    inter = np.minimum(wh[:, None, 0], anchors[None, :, 0]) * np.minimum(wh[:, None, 1], anchors[None, :, 1])
-    union = wh[:, None, 0] * wh[:, None, 1] + anchors[None, :, 0] * anchors[None, :, 1] - inter
-    return inter / np.maximum(union, 1e-12)
 
 
 def mean_iou(wh: np.ndarray, anchors: np.ndarray) -> float:

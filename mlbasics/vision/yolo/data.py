@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mlbasics.data.annotation_lines import LineProblem, Sample
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 from mlbasics.vision.yolo.targets import assign_targets
 
 #: At most this many boxes per image are kept (the rest of a crowded image is cut).
@@ -35,7 +35,7 @@ class LoadedSet:
 
 def load_samples(samples: Sequence[Sample], input_size: int) -> LoadedSet:
     """Decode and letterbox every sample's image to ``input_size``; map its boxes into the square."""
-    from mlbasics.basics.tensors import letterbox
+    from mlbasics.geometry.letterbox import letterbox
     from mlbasics.io.images import load_image
 
     images, boxes, skipped = [], [], []

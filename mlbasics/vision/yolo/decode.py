@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlbasics.validation import check_fraction
+from mlbasics.core.numeric import sigmoid
+from mlbasics.core.validation import check_fraction
+from mlbasics.geometry.boxes import non_max_suppression
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,6 @@ class Detections:
         ]
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))  # overflow-free
-
-
 def decode_output(raw: np.ndarray, anchors: np.ndarray, num_classes: int, input_size: int):
     """One image's output ``(g, g, 3 * (5 + C))`` -> corner boxes ``(g*g*3, 4)`` in input pixels and
     class scores ``(g*g*3, C)`` = objectness x class probability."""
@@ -43,32 +41,11 @@ def decode_output(raw: np.ndarray, anchors: np.ndarray, num_classes: int, input_
     raw = raw.reshape(grid, grid, len(anchors), 5 + num_classes).astype(np.float64)
     cols, rows = np.meshgrid(np.arange(grid), np.arange(grid))
     cells = np.stack([cols, rows], axis=-1)[:, :, None, :]
-    xy = (_sigmoid(raw[..., 0:2]) + cells) / grid * input_size
+    xy = (sigmoid(raw[..., 0:2]) + cells) / grid * input_size
     wh = np.exp(np.minimum(raw[..., 2:4], 10.0)) * np.asarray(anchors)
     boxes = np.concatenate([xy - wh / 2, xy + wh / 2], axis=-1).reshape(-1, 4)
-    scores = (_sigmoid(raw[..., 4:5]) * _sigmoid(raw[..., 5:])).reshape(-1, num_classes)
+    scores = (sigmoid(raw[..., 4:5]) * sigmoid(raw[..., 5:])).reshape(-1, num_classes)
     return boxes, scores
-
-
-def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """IoU of one corner box ``(4,)`` with corner boxes ``(n, 4)``: ``(n,)``."""
-    wh = np.clip(np.minimum(box[2:], boxes[:, 2:]) - np.maximum(box[:2], boxes[:, :2]), 0, None)
-    inter = wh[:, 0] * wh[:, 1]
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    return inter / np.maximum(area + areas - inter, 1e-12)
-
-
-def non_max_suppression(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
-    """Indices of the boxes kept, best first: each box removes lower-scored boxes overlapping it by more
-    than ``iou_threshold``."""
-    order = np.argsort(-scores, kind="stable")
-    keep = []
-    while order.size:
-        best, order = order[0], order[1:]
-        keep.append(best)
-        order = order[box_iou(boxes[best], boxes[order]) <= iou_threshold]
-    return np.array(keep, dtype=np.int64)
 
 
 def detect_from_outputs(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlbasics.errors import DataFileError
+from mlbasics.core.errors import DataFileError
 from mlbasics.vision.yolo.decode import Detections, detect_from_outputs
 
 #: One colour per class (cycled), readable on light and dark backgrounds.
@@ -58,7 +58,7 @@ class Detector:
     def detect_batch(self, images: Sequence[np.ndarray], score_threshold: float = 0.3,
                      nms_iou: float = 0.45) -> list[Detections]:
         """Detections for each ``(H, W, 3)`` ``uint8`` image, boxes in that image's pixels."""
-        from mlbasics.basics.tensors import letterbox
+        from mlbasics.geometry.letterbox import letterbox
         from mlbasics.vision.yolo.anchors import masks_for
 
         placed = [letterbox(image, self.input_size) for image in images]

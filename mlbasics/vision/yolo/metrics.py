@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlbasics.errors import InputError
-from mlbasics.vision.yolo.decode import Detections, box_iou
+from mlbasics.core.errors import InputError
+from mlbasics.geometry.boxes import box_iou
+from mlbasics.vision.yolo.decode import Detections
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlbasics.errors import InputError
+from mlbasics.core.errors import InputError
 
 #: Output stride of each scale, coarsest first.
 STRIDES_TINY = (32, 16)

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mlbasics.errors import InputError
-from mlbasics.vision.yolo.anchors import wh_iou
+from mlbasics.core.errors import InputError
+from mlbasics.geometry.boxes import wh_iou
 
 
 def assign_targets(

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mlbasics.errors import DataFileError, InputError
-from mlbasics.validation import check_positive_float, check_positive_int
+from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.core.validation import check_positive_float, check_positive_int
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
 
     from mlbasics.data.annotation_lines import read_classes
     from mlbasics.io.files import write_json
-    from mlbasics.seed import seed_everything
+    from mlbasics.core.seed import seed_everything
     from mlbasics.vision.cnn import copy_backbone, load_classifier, save_keras
     from mlbasics.vision.yolo.anchors import masks_for, read_anchors
     from mlbasics.vision.yolo.callbacks import MapEvaluation, TrainingClock

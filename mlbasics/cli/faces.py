@@ -1,0 +1,102 @@
+"""``mlbasics faces train|identify|tag|run``: the face-finder stages from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+
+from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD
+
+
+def _print(report: object) -> None:
+    data = dataclasses.asdict(report) if dataclasses.is_dataclass(report) else report
+    print(json.dumps(data, indent=2, default=lambda o: dataclasses.asdict(o)))
+
+
+def _cache(args: argparse.Namespace):
+    from mlbasics.data import cache_dir
+    from mlbasics.pipelines.faces.analysis import AnalysisCache
+
+    return AnalysisCache(args.cache or cache_dir() / "face-analysis")
+
+
+def _train(args: argparse.Namespace) -> int:
+    from mlbasics.pipelines.faces.train import train
+
+    report = train(args.train_dir, args.state, _cache(args))
+    _print(report)
+    for photo, reason in report.skipped.items():
+        print(f"skipped {photo}: {reason}", file=sys.stderr)
+    return 0
+
+
+def _identify(args: argparse.Namespace) -> int:
+    from mlbasics.cli.embed import beam_args_from
+    from mlbasics.pipelines.faces.identify import identify
+
+    report = identify(args.images_dir, args.state, args.out_dir, _cache(args), threshold=args.threshold,
+                      beam_args=beam_args_from(args))
+    _print(report)
+    return 0
+
+
+def _tag(args: argparse.Namespace) -> int:
+    from mlbasics.pipelines.faces.state import load_state
+    from mlbasics.pipelines.faces.tag import tag
+
+    known = load_state(args.state).people() if args.state else None
+    report = tag(args.images_dir, args.identified_dir, args.out_dir, labels_dir=args.labels, known_names=known)
+    _print(report)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from mlbasics.pipelines.faces.workspace import run
+
+    result = run(args.workspace, threshold=args.threshold, use_dvc=False if args.no_dvc else None)
+    print(result) if isinstance(result, str) else _print(result)
+    return 0
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``faces`` and its verbs."""
+    faces = subparsers.add_parser("faces", help="face finder: train on named photos, identify and tag people")
+    verbs = faces.add_subparsers(dest="verb", required=True)
+
+    def with_cache(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--cache", default=None, help="face-analysis cache folder (default: in the data cache)")
+
+    train = verbs.add_parser("train", help="photos in TRAIN_DIR/<name>/ or TRAIN_DIR/<name>3.jpg -> state file")
+    train.add_argument("train_dir")
+    train.add_argument("state", help="state file to write (.json)")
+    with_cache(train)
+    train.set_defaults(func=_train)
+
+    identify = verbs.add_parser("identify", help="images -> one facebox JSON per image (Beam pipeline)")
+    identify.add_argument("images_dir")
+    identify.add_argument("state")
+    identify.add_argument("out_dir")
+    identify.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
+                          help=f"largest descriptor distance that counts as a match (default {DEFAULT_THRESHOLD})")
+    identify.add_argument("--runner", default=None, help="Beam runner (default DirectRunner)")
+    identify.add_argument("--beam-option", action="append", default=[], metavar="NAME=VALUE")
+    with_cache(identify)
+    identify.set_defaults(func=_identify)
+
+    tag = verbs.add_parser("tag", help="images + identify JSON (+ labels/<name>.jpg) -> tagged images")
+    tag.add_argument("images_dir")
+    tag.add_argument("identified_dir")
+    tag.add_argument("out_dir")
+    tag.add_argument("--labels", default=None, help="folder of label images named after people")
+    tag.add_argument("--state", default=None, help="state file, to warn about labels of unknown names")
+    tag.set_defaults(func=_tag)
+
+    run = verbs.add_parser("run", help="bring a workspace's outputs up to date (train -> identify -> tag)")
+    run.add_argument("workspace", help="folder with train/, images/ and optionally labels/")
+    run.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    run.add_argument("--no-dvc", action="store_true", help="run the stages in process even if DVC is installed")
+    run.set_defaults(func=_run)

@@ -1,0 +1,44 @@
+"""``mlbasics lab``, ``mlbasics info`` and ``mlbasics data fetch``: the workbook's own commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _lab(args: argparse.Namespace) -> int:
+    notebooks = Path(__file__).resolve().parents[2] / "notebooks"
+    command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={notebooks}", *args.extra]
+    return subprocess.call(command)
+
+
+def _info(args: argparse.Namespace) -> int:
+    from mlbasics.workbook.environment import report
+
+    print(json.dumps(report(with_devices=not args.no_devices), indent=2))
+    return 0
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from mlbasics.data import fetch_dataset
+
+    for name in args.names:
+        print(f"{name}: {fetch_dataset(name)}")
+    return 0
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``lab``, ``info`` and ``data``."""
+    lab = subparsers.add_parser("lab", help="open the workbook in JupyterLab")
+    lab.set_defaults(func=_lab, pass_through=True)  # any further options go to JupyterLab, e.g. --no-browser
+    info = subparsers.add_parser("info", help="versions, devices and data folders")
+    info.add_argument("--no-devices", action="store_true", help="do not import TensorFlow to list devices")
+    info.set_defaults(func=_info)
+    data = subparsers.add_parser("data", help="datasets of the manifest")
+    verbs = data.add_subparsers(dest="verb", required=True)
+    fetch = verbs.add_parser("fetch", help="download (or copy from MLBASICS_DATA_MIRROR) and verify datasets")
+    fetch.add_argument("names", nargs="+", help="dataset names from datasets/manifest.json, e.g. faces")
+    fetch.set_defaults(func=_fetch)

@@ -1,0 +1,234 @@
+"""Read and write files the same way on local paths and ``gs://bucket/key`` URLs.
+
+Everything goes through fsspec: local paths use its local file system, ``gs://`` URLs
+use gcsfs. When ``STORAGE_EMULATOR_HOST`` is set (see :mod:`mlbasics.cloud.emulator`)
+the ``gs://`` calls go to that emulator without credentials, otherwise to Google Cloud
+Storage with the machine's default credentials.
+
+Why not ``tf.io.gfile``? TensorFlow 2.21 reads ``gs://`` natively, but its endpoint is
+compiled in, so it cannot be pointed at an emulator for tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from mlbasics.core.errors import DataFileError, InputError
+
+PathLike = str | os.PathLike[str]
+
+#: The environment variable google-cloud-storage and gcsfs read to find an emulator.
+EMULATOR_ENV = "STORAGE_EMULATOR_HOST"
+
+
+def is_gcs(path: PathLike) -> bool:
+    """True for ``gs://...`` URLs."""
+    return str(path).startswith("gs://")
+
+
+def split_gcs(url: str) -> tuple[str, str]:
+    """``gs://bucket/a/b`` -> ``("bucket", "a/b")``; raises on a URL without a bucket."""
+    if not is_gcs(url):
+        raise InputError(f"expected a gs://bucket/path URL, got {url!r}")
+    bucket, _, key = url[len("gs://"):].partition("/")
+    if not bucket:
+        raise InputError(f"gs:// URL has no bucket name: {url!r}")
+    return bucket, key
+
+
+def join(base: PathLike, *parts: str) -> str:
+    """Join path parts with ``/`` for URLs and the OS separator for local paths."""
+    if is_gcs(base):
+        return "/".join([str(base).rstrip("/"), *(p.strip("/") for p in parts)])
+    return str(Path(base, *parts))
+
+
+def _gcs_filesystem() -> Any:
+    """A gcsfs file system for the emulator (anonymous) or for GCS (default credentials)."""
+    emulator = os.environ.get(EMULATOR_ENV)
+    if emulator:
+        # The core class: gcsfs's experimental zonal-bucket class waits 60 s per lookup on
+        # a gRPC call an emulator does not answer. No listings cache: other processes
+        # (a training job) write to the same bucket.
+        from gcsfs.core import GCSFileSystem
+
+        return GCSFileSystem(token="anon", project="emulator", endpoint_url=emulator, use_listings_cache=False)
+    import gcsfs
+
+    return gcsfs.GCSFileSystem(use_listings_cache=False)
+
+
+def filesystem(path: PathLike) -> tuple[Any, str]:
+    """The fsspec file system that holds ``path`` and the path as that file system names it."""
+    if is_gcs(path):
+        split_gcs(str(path))
+        return _gcs_filesystem(), str(path)[len("gs://"):]
+    import fsspec
+
+    return fsspec.filesystem("file"), str(Path(path).absolute())
+
+
+def _missing_reason(fs: Any, path: str, url: PathLike) -> str:
+    if is_gcs(url):
+        bucket, _ = split_gcs(str(url))
+        if not fs.exists(bucket):
+            return (f"bucket {bucket!r} does not exist (check the name, the project, or create it with "
+                    f"`gcloud storage buckets create gs://{bucket}`)")
+        return f"no such object in bucket {bucket!r}"
+    if not Path(path).parent.exists():
+        return f"folder {Path(path).parent.name!r} does not exist"
+    return "no such file"
+
+
+def gs_file_exists(path: PathLike) -> bool:
+    """True if ``path`` is an existing file/object (False for folders and missing buckets)."""
+    fs, fs_path = filesystem(path)
+    try:
+        return bool(fs.isfile(fs_path))
+    except FileNotFoundError:
+        return False
+
+
+@contextlib.contextmanager
+def gs_open(path: PathLike, mode: str = "rb") -> Iterator[IO[Any]]:
+    """Open ``path`` for reading (``"rb"``/``"r"``); a missing file or bucket is a
+    :class:`DataFileError` that says which. For writing use :func:`gs_atomic_write`."""
+    if mode not in ("rb", "r"):
+        raise InputError(f"mode must be 'rb' or 'r' (write with gs_atomic_write), got {mode!r}")
+    fs, fs_path = filesystem(path)
+    if not gs_file_exists(path):
+        raise DataFileError(path, _missing_reason(fs, fs_path, path))
+    kwargs = {"encoding": "utf-8"} if mode == "r" else {}
+    with fs.open(fs_path, mode, **kwargs) as handle:
+        yield handle
+
+
+def gs_read_text(path: PathLike) -> str:
+    """The whole file as UTF-8 text."""
+    with gs_open(path, "r") as handle:
+        return str(handle.read())
+
+
+def gs_open_image(path: PathLike) -> np.ndarray:
+    """Load an image from a local path or ``gs://`` as RGB ``uint8`` of shape ``(height, width, 3)``."""
+    from mlbasics.io.images import load_image_bytes
+
+    with gs_open(path) as handle:
+        data = handle.read()
+    return load_image_bytes(data, name=str(path))
+
+
+def gs_list(folder: PathLike, pattern: str = "*") -> list[str]:
+    """Files directly in ``folder`` whose name matches ``pattern``, as full paths/URLs, sorted."""
+    fs, fs_path = filesystem(folder)
+    try:
+        entries = fs.ls(fs_path, detail=True)
+    except FileNotFoundError:
+        raise DataFileError(folder, _missing_reason(fs, fs_path, folder)) from None
+    prefix = "gs://" if is_gcs(folder) else ""
+    names = [e["name"] for e in entries if e["type"] == "file"]
+    return sorted(prefix + n for n in names if fnmatch.fnmatch(n.rsplit("/", 1)[-1], pattern))
+
+
+def gs_walk(folder: PathLike) -> list[str]:
+    """Every file under ``folder``, at any depth, as full paths/URLs, sorted (empty if there is none)."""
+    fs, fs_path = filesystem(folder)
+    try:
+        names = fs.find(fs_path)
+    except FileNotFoundError:
+        return []
+    prefix = "gs://" if is_gcs(folder) else ""
+    return sorted(prefix + n for n in names)
+
+
+def gs_remove(path: PathLike) -> None:
+    """Delete one file or object; a missing one is not an error."""
+    fs, fs_path = filesystem(path)
+    try:
+        fs.rm_file(fs_path)
+    except FileNotFoundError:
+        pass
+
+
+@contextlib.contextmanager
+def gs_atomic_write(path: PathLike, mode: str = "wb") -> Iterator[IO[Any]]:
+    """Write ``path`` so that it appears whole or not at all.
+
+    Local paths use :func:`mlbasics.io.files.atomic_write` (temporary file + rename). For
+    ``gs://`` the data goes to a local temporary file first and is uploaded in one call
+    when the block ends without error: an object in a bucket only appears once its upload
+    completes, so a crash leaves no partial object.
+    """
+    if not is_gcs(path):
+        from mlbasics.io.files import atomic_write
+
+        with atomic_write(path, mode) as handle:
+            yield handle
+        return
+    if mode not in ("wb", "w"):
+        raise InputError(f"mode must be 'wb' or 'w', got {mode!r}")
+    with tempfile.TemporaryDirectory(prefix="mlbasics-upload-") as tmp:
+        local = Path(tmp, "data")
+        with open(local, mode, **({"encoding": "utf-8"} if mode == "w" else {})) as handle:
+            yield handle
+        _upload(local, str(path))
+
+
+def _upload(local: Path, url: str) -> None:
+    fs, fs_path = filesystem(url)
+    try:
+        fs.put_file(str(local), fs_path)
+    except FileNotFoundError:
+        raise DataFileError(url, _missing_reason(fs, fs_path, url)) from None
+
+
+def gs_copy_file(source: PathLike, destination: PathLike) -> None:
+    """Copy one file between any two of: local path, ``gs://`` URL. The destination is
+    written atomically (see :func:`gs_atomic_write`); folders on the way are created."""
+    if not gs_file_exists(source):
+        fs, fs_path = filesystem(source)
+        raise DataFileError(source, _missing_reason(fs, fs_path, source))
+    if is_gcs(destination) and not is_gcs(source):
+        _upload(Path(source), str(destination))
+        return
+    with gs_open(source) as src, gs_atomic_write(destination) as dst:
+        shutil.copyfileobj(src, dst, length=1 << 20)
+
+
+def gs_makedirs(folder: PathLike) -> None:
+    """Create a local folder (and parents). For ``gs://`` there are no folders: only check the bucket exists."""
+    if not is_gcs(folder):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        return
+    fs, _ = filesystem(folder)
+    bucket, _ = split_gcs(str(folder))
+    if not fs.exists(bucket):
+        raise DataFileError(folder, _missing_reason(fs, bucket, folder))
+
+
+def gs_read_many(paths: list[str]) -> dict[str, bytes | DataFileError]:
+    """Read many files at once (concurrently for ``gs://``). A file that cannot be read maps
+    to a :class:`DataFileError` instead of stopping the others; paths may mix local and gs://."""
+    results: dict[str, bytes | DataFileError] = {}
+    remote = [p for p in paths if is_gcs(p)]
+    for path in (p for p in paths if not is_gcs(p)):
+        try:
+            results[path] = Path(path).read_bytes()
+        except OSError as exc:
+            results[path] = DataFileError(path, f"cannot read ({exc.strerror or exc})")
+    if remote:
+        fs, _ = filesystem(remote[0])
+        data = fs.cat([p[len("gs://"):] for p in remote], on_error="return")
+        for path in remote:
+            value = data.get(path[len("gs://"):])
+            results[path] = value if isinstance(value, bytes) else DataFileError(path, "no such object or not readable")
+    return results
