@@ -29,9 +29,12 @@ class LinearRegressor:
 
     def loss_and_grads(self, X: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
         """Mean squared error and its gradient w.r.t. ``W`` and ``b``."""
-        residual = self.predict(X) - y
-        grads = {"W": 2.0 * X.T @ residual / len(X), "b": np.asarray(2.0 * residual.mean())}
-        return float(np.mean(residual**2)), grads
+        # A diverging run overflows here; the training loop sees the non-finite loss and raises a
+        # FloatingPointError that names the learning rate, so NumPy's own overflow warning is noise.
+        with np.errstate(over="ignore", invalid="ignore"):
+            residual = self.predict(X) - y
+            grads = {"W": 2.0 * X.T @ residual / len(X), "b": np.asarray(2.0 * residual.mean())}
+            return float(np.mean(residual**2)), grads
 
 
 def line_data(n: int = 1000, slope: float = 2.0, intercept: float = 1.0, noise: float = 0.5, seed: int = 0):
