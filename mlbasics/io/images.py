@@ -1,14 +1,34 @@
 """Open any image safely as an RGB ``uint8`` array.
 
 One place for the rules every track needs: any format and colour mode becomes RGB,
-EXIF orientation is applied (photos from phones are often stored sideways), and very
-large images are refused before they are decoded (decompression bombs).
+EXIF orientation is applied (photos from phones are often stored sideways), very
+large images are refused before they are decoded (decompression bombs), and a path
+that is not a regular file (a FIFO would block forever) is refused before it is opened.
+
+How each colour mode becomes 8-bit RGB (Pillow's own ``convert("RGB")`` clips anything
+above 255, so a 16-bit image would come out almost white):
+
+========================  ==================================================================
+``1``, ``L``, ``P``, RGB  Pillow's conversion (``1`` is black/white, ``P`` looks up its palette)
+``I;16`` / ``B`` / ``L``  16-bit unsigned: ``0..65535`` scaled to ``0..255`` (``round(v / 257)``)
+``I`` (32-bit signed)     values all in ``0..65535`` (16-bit PNG/TIFF data stored as ``I``) are
+                          scaled like ``I;16``; otherwise the whole int32 range
+                          ``-2**31..2**31-1`` is scaled to ``0..255``
+``F`` (32-bit float)      values all in ``[0, 1]`` are multiplied by 255; otherwise the finite
+                          minimum..maximum is stretched to ``0..255``; NaN becomes 0
+alpha (``RGBA``, ``LA``,  composited on white, so transparent pixels are white, not black
+``PA``, transparency)
+``CMYK``                  through the embedded ICC profile to sRGB when there is one; without
+                          one, Pillow's naive conversion (``R = 255 - C`` darkened by ``K``)
+others (``LAB``, ...)     Pillow's conversion
+========================  ==================================================================
 """
 
 from __future__ import annotations
 
 import io
 import os
+import warnings
 from pathlib import Path
 from typing import BinaryIO
 
@@ -16,6 +36,13 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from mlbasics.core.errors import DataFileError
+from mlbasics.io.paths import require_regular_file
+
+#: Modes whose samples are wider than 8 bits; :func:`_scaled_to_8_bits` maps them to ``L``.
+HIGH_BIT_DEPTH_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")
+
+#: Modes carrying an alpha channel (``La``/``RGBa``: premultiplied).
+ALPHA_MODES = ("RGBA", "LA", "PA", "La", "RGBa")
 
 #: Images with more pixels than this are refused (about 16k x 16k). Pillow's own guard
 #: only warns below twice its limit; we refuse early and say why.
@@ -33,26 +60,21 @@ def _name_of(source: ImageSource) -> str:
 def open_image(source: ImageSource, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
     """Open ``source`` (a path or binary file object) as a decoded RGB PIL image.
 
-    Raises ``DataFileError`` naming the file when it is missing, not an image,
-    truncated, or larger than ``max_pixels``.
+    Raises ``DataFileError`` naming the file when it is missing, a folder, FIFO, socket or
+    device (checked before opening: reading a FIFO would block), not an image, truncated, or
+    larger than ``max_pixels``. Colour modes are converted as the module docstring says.
     """
     name = _name_of(source)
-    if isinstance(source, (str, os.PathLike)) and not Path(source).is_file():
-        raise DataFileError(name, "no such image file")
+    if isinstance(source, (str, os.PathLike)):
+        require_regular_file(source, missing="no such image file")
     try:
         with Image.open(source) as image:
             width, height = image.size
             if width * height > max_pixels:
-                raise DataFileError(
-                    name, f"image is {width}x{height} = {width * height:,} pixels, more than the limit of {max_pixels:,}"
-                )
+                raise DataFileError(name, f"image is {width}x{height} = {width * height:,} pixels, "
+                                          f"more than the limit of {max_pixels:,}")
             image.load()
-            image = ImageOps.exif_transpose(image)
-            if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-                rgba = image.convert("RGBA")
-                background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-                image = Image.alpha_composite(background, rgba)
-            return image.convert("RGB")
+            return to_rgb(ImageOps.exif_transpose(image), name)
     except DataFileError:
         raise
     except UnidentifiedImageError:
@@ -63,15 +85,82 @@ def open_image(source: ImageSource, *, max_pixels: int = MAX_PIXELS) -> Image.Im
         raise DataFileError(name, f"cannot decode image ({exc})") from None
 
 
+def to_rgb(image: Image.Image, name: str = "<image>") -> Image.Image:
+    """``image`` in mode ``RGB`` with 8 bits per channel, converted as the module docstring says.
+
+    ``name`` names the file in the warning given when a CMYK image's ICC profile cannot be used.
+    """
+    if image.mode in HIGH_BIT_DEPTH_MODES:
+        return Image.fromarray(_scaled_to_8_bits(np.asarray(image), image.mode)).convert("RGB")
+    if image.mode == "CMYK":
+        return _cmyk_to_rgb(image, name)
+    if image.mode in ALPHA_MODES or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def _scaled_to_8_bits(values: np.ndarray, mode: str) -> np.ndarray:
+    """One channel of a high-bit-depth image ``(height, width)`` as ``uint8``, scaled as the module docstring says."""
+    if mode == "F":
+        return _float_to_8_bits(values)
+    wide = values.astype(np.int64)
+    if mode != "I" or (wide.size and wide.min() >= 0 and wide.max() <= 0xFFFF):
+        # round(v / 257) in integers; 257 is odd so there is never a tie. 65535 / 257 == 255.
+        return ((wide + 128) // 257).astype(np.uint8)
+    span = 2**32 - 1
+    return (((wide + 2**31) * 255 + span // 2) // span).astype(np.uint8)
+
+
+def _float_to_8_bits(values: np.ndarray) -> np.ndarray:
+    finite = np.isfinite(values)
+    if not finite.any():
+        return np.zeros(values.shape, np.uint8)
+    low, high = float(values[finite].min()), float(values[finite].max())
+    if low >= 0.0 and high <= 1.0:
+        scaled = values * 255.0
+    elif high > low:
+        scaled = (values - low) * (255.0 / (high - low))
+    else:
+        # One value everywhere, outside [0, 1]: nothing to stretch; keep it if it is a byte value.
+        scaled = np.clip(values, 0.0, 255.0)
+    return np.round(np.where(finite, scaled, 0.0)).astype(np.uint8)
+
+
+def _cmyk_to_rgb(image: Image.Image, name: str) -> Image.Image:
+    """Convert through the embedded ICC profile to sRGB; without one, Pillow's naive conversion.
+
+    Print CMYK values mean little without their profile (the same numbers print differently
+    on different presses), so the profile is used when it is there. A profile that cannot be
+    used is said so in a ``UserWarning`` and the naive conversion is used.
+    """
+    profile = image.info.get("icc_profile")
+    if not profile:
+        return image.convert("RGB")
+    try:
+        from PIL import ImageCms
+
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        converted = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+    except (ImportError, OSError, ValueError, TypeError) as exc:
+        # ImageCms.PyCMSError is an OSError; ImportError when Pillow was built without LittleCMS.
+        warnings.warn(f"{name}: the image's CMYK ICC profile cannot be used ({exc}); converted without it",
+                      UserWarning, stacklevel=3)
+        return image.convert("RGB")
+    assert converted is not None  # profileToProfile returns None only with inPlace=True
+    return converted
+
+
 def load_image(source: ImageSource, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """Load an image as an array of shape ``(height, width, 3)``, dtype ``uint8``, RGB."""
+    """Load an image as an array of shape ``(height, width, 3)``, dtype ``uint8``, RGB (see :func:`open_image`)."""
     return np.asarray(open_image(source, max_pixels=max_pixels))
 
 
 def load_image_bytes(data: bytes, name: str = "<bytes>", *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Like :func:`load_image` for encoded bytes (e.g. read from a bucket); ``name`` is used in errors."""
     stream = io.BytesIO(data)
-    stream.name = name  # type: ignore[attr-defined]
+    stream.name = name
     return load_image(stream, max_pixels=max_pixels)
 
 
