@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlbasics.core.errors import DataFileError
+from mlbasics.io.text import read_text
 
 if TYPE_CHECKING:
     from mlbasics.data.voc import VocAnnotation
@@ -66,11 +67,11 @@ class ValidationReport:
 
 
 def read_classes(path: str | os.PathLike[str]) -> list[str]:
-    """Class names, one per non-empty line; empty files and repeated names are errors."""
-    try:
-        return classes_from_text(Path(path).read_text(encoding="utf-8"), path)
-    except FileNotFoundError:
-        raise DataFileError(path, "no such classes file") from None
+    """Class names, one per non-empty line; empty files and repeated names are errors.
+
+    Read with :func:`mlbasics.io.text.read_text`: a byte order mark or ``\\r\\n`` line ends are fine.
+    """
+    return classes_from_text(read_text(path, missing="no such classes file"), path)
 
 
 def classes_from_text(text: str, path: str | os.PathLike[str]) -> list[str]:
@@ -97,10 +98,8 @@ def voc_to_lines(voc_root: str | os.PathLike[str], split: str, classes: Sequence
 
     root = Path(voc_root)
     ids_file = root / "ImageSets" / "Main" / f"{split}.txt"
-    if not ids_file.is_file():
-        raise DataFileError(ids_file, f"no split {split!r} in this VOC folder")
-    return [voc_line(image_id, read_voc_xml(root / "Annotations" / f"{image_id}.xml", classes))
-            for image_id in ids_file.read_text().split()]
+    ids = read_text(ids_file, missing=f"no split {split!r} in this VOC folder").split()
+    return [voc_line(image_id, read_voc_xml(root / "Annotations" / f"{image_id}.xml", classes)) for image_id in ids]
 
 
 def voc_line(image_id: str, annotation: VocAnnotation) -> str:
@@ -166,15 +165,12 @@ def validate_lines(path: str | os.PathLike[str], num_classes: int, *, check_imag
     """Parse an annotation file, keeping good lines as samples and recording each bad one.
 
     ``check_images`` also opens each image's header: missing or unreadable files and boxes
-    outside the image are problems too. Blank lines are ignored.
+    outside the image are problems too. Blank lines are ignored. The file is read with
+    :func:`mlbasics.io.text.read_text` (a byte order mark and ``\\r\\n`` line ends are fine; other
+    encodings, folders and FIFOs are a ``DataFileError`` for the whole file).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataFileError(path, "no such annotation file") from None
-    except UnicodeDecodeError as exc:
-        raise DataFileError(path, f"not UTF-8 text ({exc.reason})") from None
+    text = read_text(path, missing="no such annotation file")
     report = ValidationReport()
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -186,7 +182,9 @@ def validate_lines(path: str | os.PathLike[str], num_classes: int, *, check_imag
     return report
 
 
-def read_annotation_lines(path: str | os.PathLike[str], num_classes: int, *, check_images: bool = True) -> ValidationReport:
+def read_annotation_lines(
+    path: str | os.PathLike[str], num_classes: int, *, check_images: bool = True
+) -> ValidationReport:
     """:func:`validate_lines`, but an error when no line at all is usable."""
     report = validate_lines(path, num_classes, check_images=check_images)
     if not report.samples:
