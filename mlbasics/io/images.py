@@ -105,12 +105,12 @@ def _scaled_to_8_bits(values: np.ndarray, mode: str) -> np.ndarray:
     """One channel of a high-bit-depth image ``(height, width)`` as ``uint8``, scaled as the module docstring says."""
     if mode == "F":
         return _float_to_8_bits(values)
-    wide = values.astype(np.int64)
-    if mode != "I" or (wide.size and wide.min() >= 0 and wide.max() <= 0xFFFF):
+    if mode != "I" or (values.size and values.min() >= 0 and values.max() <= 0xFFFF):
         # round(v / 257) in integers; 257 is odd so there is never a tie. 65535 / 257 == 255.
-        return ((wide + 128) // 257).astype(np.uint8)
+        # uint32, not int64: a 16k x 16k image is 1 GB of it, not 2.
+        return ((values.astype(np.uint32) + 128) // 257).astype(np.uint8)
     span = 2**32 - 1
-    return (((wide + 2**31) * 255 + span // 2) // span).astype(np.uint8)
+    return (((values.astype(np.int64) + 2**31) * 255 + span // 2) // span).astype(np.uint8)
 
 
 def _float_to_8_bits(values: np.ndarray) -> np.ndarray:
