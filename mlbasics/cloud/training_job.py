@@ -33,13 +33,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mlbasics.io.storage import gs_copy_file, gs_file_exists, gs_read_many, gs_read_text, gs_remove, gs_walk, \
-    is_gcs, join, split_gcs
 from mlbasics.core.errors import InputError
+from mlbasics.io.storage import (
+    gs_copy_file,
+    gs_file_exists,
+    gs_read_many,
+    gs_read_text,
+    gs_remove,
+    gs_walk,
+    is_gcs,
+    join,
+    split_gcs,
+)
+from mlbasics.vision.yolo.spec import config_path_for
 from mlbasics.vision.yolo.train import TrainConfig, TrainResult
 
 STAGE_NAME = "trained_stage_1.weights.h5"
 FINAL_NAME = "trained_final.weights.h5"
+#: The final detector's spec, beside its weights.
+FINAL_CONFIG_NAME = config_path_for(FINAL_NAME)
 #: Images downloaded per request batch (concurrent within a batch).
 DOWNLOAD_BATCH = 256
 
@@ -50,12 +62,6 @@ def uses_cloud(config: TrainConfig, environ: Mapping[str, str] | None = None) ->
     paths = (config.annotations, config.val_annotations, config.classes, config.anchors, config.backbone,
              config.job_dir, config.weights_stage, config.weights_final)
     return any(is_gcs(p) for p in paths) or bool(env.get("AIP_MODEL_DIR"))
-
-
-def _config_url(weights: str) -> str:
-    """``.../x.weights.h5`` -> ``.../x.config.json`` for URLs and paths alike."""
-    stem = weights[: -len(".weights.h5")] if weights.endswith(".weights.h5") else weights.rsplit(".", 1)[0]
-    return stem + ".config.json"
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,7 @@ class JobLayout:
         if first.startswith("backup_stage_"):
             return join(self.checkpoints, relative)
         return {STAGE_NAME: self.weights_stage, FINAL_NAME: self.weights_final,
-                _config_url(FINAL_NAME): _config_url(self.weights_final)}.get(relative, join(self.job_dir, relative))
+                FINAL_CONFIG_NAME: config_path_for(self.weights_final)}.get(relative, join(self.job_dir, relative))
 
     def remote_folders(self) -> dict[str, str]:
         """Local folder (relative) -> remote folder, for the outputs that are whole folders."""
@@ -192,7 +198,7 @@ class OutputSync:
         """Copy an earlier run's outputs from the layout into the local job folder (missing files only);
         return the relative names restored."""
         remote_files = {name: self.layout.remote(name) for name in
-                        ("config.json", "history.csv", STAGE_NAME, FINAL_NAME, _config_url(FINAL_NAME))}
+                        ("config.json", "history.csv", STAGE_NAME, FINAL_NAME, FINAL_CONFIG_NAME)}
         for folder, url in self.layout.remote_folders().items():
             for found in gs_walk(url):
                 relative = found[len(url.rstrip("/")) + 1:]

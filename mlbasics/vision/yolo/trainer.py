@@ -7,49 +7,45 @@ allow that, so the loss lives in ``train_step``/``test_step`` here and ``fit`` w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from mlbasics.vision.yolo.loss import PARTS, yolo_loss_parts
+from mlbasics.vision.yolo.spec import YoloSpec
 
 
 class YoloTrainer(keras.Model):
-    """Wraps ``detector`` (image -> raw outputs) for training; data are ``(images, (*targets, boxes))``."""
+    """Wraps ``detector`` (image -> raw outputs, as ``spec`` describes) for training; data are
+    ``(images, (*targets, boxes))`` as :func:`~mlbasics.vision.yolo.data.make_dataset` gives them."""
 
-    def __init__(self, detector: keras.Model, anchors: np.ndarray, masks: Sequence[Sequence[int]], num_classes: int,
-                 ignore_threshold: float = 0.5, **kwargs):
+    def __init__(self, detector: keras.Model, spec: YoloSpec, ignore_threshold: float = 0.5, **kwargs: Any):
         super().__init__(**kwargs)
         self.detector = detector
-        self.anchors = np.asarray(anchors, dtype=np.float32)
-        self.masks = tuple(tuple(m) for m in masks)
-        self.num_classes = num_classes
-        self.input_size = int(detector.inputs[0].shape[1])
+        self.spec = spec
         self.ignore_threshold = ignore_threshold
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", *PARTS)}
 
-    def call(self, images, training=False):
+    def call(self, images: Any, training: bool = False) -> Any:
         return self.detector(images, training=training)
 
     @property
-    def metrics(self):
+    def metrics(self) -> list[keras.metrics.Metric]:
         return list(self.trackers.values())
 
-    def _parts(self, images, labels, training: bool):
+    def _parts(self, images: Any, labels: Any, training: bool) -> dict[str, Any]:
         *targets, boxes = labels
         outputs = self.detector(images, training=training)
-        return yolo_loss_parts(outputs, targets, boxes, self.anchors, self.masks, self.num_classes, self.input_size,
-                               self.ignore_threshold)
+        return yolo_loss_parts(outputs, targets, boxes, self.spec, self.ignore_threshold)
 
-    def _record(self, parts, loss):
+    def _record(self, parts: dict[str, Any], loss: Any) -> dict[str, Any]:
         self.trackers["loss"].update_state(loss)
         for name in PARTS:
             self.trackers[name].update_state(parts[name])
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
-    def train_step(self, data):
+    def train_step(self, data: Any) -> dict[str, Any]:
         images, labels = data
         with tf.GradientTape() as tape:
             parts = self._parts(images, labels, training=True)
@@ -62,7 +58,7 @@ class YoloTrainer(keras.Model):
         self.optimizer.apply(gradients, variables)
         return self._record(parts, loss)
 
-    def test_step(self, data):
+    def test_step(self, data: Any) -> dict[str, Any]:
         images, labels = data
         parts = self._parts(images, labels, training=False)
         return self._record(parts, tf.add_n(list(parts.values())))
