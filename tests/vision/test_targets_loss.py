@@ -105,3 +105,42 @@ def test_ignore_mask_spares_good_unassigned_predictions():
     coarse[0, assigned[1], assigned[2], other_slot, 4] = 5.0  # confident, but not the responsible slot
     assert _loss(neighbour, targets, boxes)["objectness"] < 1e-3
 
+
+def test_a_step_with_a_nan_loss_changes_nothing():
+    """A NaN image gives a NaN loss: the step is skipped whole (weights, batch norm statistics, Adam's
+    moments and step counter), and the next good step trains as usual."""
+    import keras
+    import tensorflow as tf
+
+    from mlbasics.vision.yolo.model import build_detector
+    from mlbasics.vision.yolo.trainer import YoloTrainer
+
+    keras.utils.set_random_seed(0)
+    spec = YoloSpec(ANCHORS / 2, ("shape",), input_size=32, width=0.125)
+    trainer = YoloTrainer(build_detector(spec), spec)
+    trainer(np.zeros((1, 32, 32, 3), np.float32))
+    trainer.compile(optimizer=keras.optimizers.Adam(1e-2), jit_compile=False)
+    images = np.random.default_rng(0).random((2, 32, 32, 3)).astype(np.float32)
+    boxes = np.zeros((2, 4, 5), np.float32)
+    boxes[:, 0] = [4, 6, 20, 18, 0]
+
+    def step(batch):
+        return trainer.fit(tf.data.Dataset.from_tensors((batch, (*assign_targets(boxes, spec), boxes))),
+                           shuffle=False, verbose=0).history["loss"][0]
+
+    def state():
+        return ([v.numpy().copy() for v in trainer.detector.weights],
+                [v.numpy().copy() for v in trainer.optimizer.variables], int(trainer.optimizer.iterations))
+
+    assert np.isfinite(step(images))  # Adam's moments are non-zero from here on
+    weights, optimizer, iterations = state()
+    broken = images.copy()
+    broken[0, 3, 3, 1] = np.nan
+    assert np.isnan(step(broken)), "the broken batch's loss is still logged"
+    after_weights, after_optimizer, after_iterations = state()
+    assert after_iterations == iterations == 1
+    assert all(np.array_equal(a, b) for a, b in zip(weights, after_weights))
+    assert all(np.array_equal(a, b) for a, b in zip(optimizer, after_optimizer))
+    step(images)
+    assert int(trainer.optimizer.iterations) == 2
+    assert not all(np.array_equal(a, v.numpy()) for a, v in zip(weights, trainer.detector.weights))

@@ -3,6 +3,10 @@
 The 2018 Keras code attached the loss with a ``Lambda`` layer; Keras 3 symbolic tensors do not
 allow that, so the loss lives in ``train_step``/``test_step`` here and ``fit`` works as usual
 (callbacks, progress bar, TensorBoard, ``BackupAndRestore``).
+
+A step whose loss or gradients are not finite (a broken sample, an overflow) is skipped whole:
+the weights, batch norm's moving statistics, the optimizer's moments and its step counter stay as
+they were. Its loss is still logged, so the epoch's mean loss shows NaN and the skip is visible.
 """
 
 from __future__ import annotations
@@ -45,17 +49,38 @@ class YoloTrainer(keras.Model):
             self.trackers[name].update_state(parts[name])
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
+    def _moving_statistics(self) -> list[Any]:
+        """The variables a training forward pass assigns: moving mean and variance of the batch norm
+        layers that learn (frozen ones run in inference mode and assign nothing)."""
+        return [variable for layer in self.detector.layers
+                if isinstance(layer, keras.layers.BatchNormalization) and layer.trainable
+                for variable in (layer.moving_mean, layer.moving_variance)]
+
     def train_step(self, data: Any) -> dict[str, Any]:
         images, labels = data
+        variables = self.detector.trainable_variables
+        if not self.optimizer.built:  # build outside tf.cond: a branch cannot create the moment variables
+            self.optimizer.build(variables)
+        statistics = self._moving_statistics()
+        before = [tf.identity(variable) for variable in statistics]  # read before the forward pass assigns them
         with tf.GradientTape() as tape:
             parts = self._parts(images, labels, training=True)
             loss = tf.add_n(list(parts.values()))
-        variables = self.detector.trainable_variables
         gradients = tape.gradient(loss, variables)
-        # A NaN gradient (from a broken sample) would destroy every weight: skip such a step.
-        finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in gradients if g is not None])
-        gradients = [tf.where(finite, g, tf.zeros_like(g)) if g is not None else g for g in gradients]
-        self.optimizer.apply(gradients, variables)
+        finite = tf.reduce_all([tf.math.is_finite(loss)]
+                               + [tf.reduce_all(tf.math.is_finite(g)) for g in gradients if g is not None])
+
+        def step() -> Any:
+            self.optimizer.apply(gradients, variables)
+            return tf.constant(True)
+
+        def skip() -> Any:
+            # one broken batch must not poison the moving statistics that inference uses
+            for variable, value in zip(statistics, before):
+                variable.assign(value)
+            return tf.constant(False)
+
+        tf.cond(finite, step, skip)
         return self._record(parts, loss)
 
     def test_step(self, data: Any) -> dict[str, Any]:
