@@ -1,24 +1,30 @@
 """``mlbasics yolo train`` against a bucket: stage the inputs in, train locally, sync the outputs out.
 
-The detector trainer (:func:`mlbasics.vision.yolo.train.train`) reads and writes local files.
-A cloud job gets its data from ``gs://`` and must leave its results there, so a job run:
+The detector trainer (:func:`mlbasics.vision.yolo.train.train`) reads and writes local files. A
+cloud job reads its data from ``gs://`` and must leave its results there, so :func:`train_job`
+wraps the trainer in four steps:
 
-1. **stages in** the annotation files, classes, anchors, backbone and every image the annotation
-   lines name into a local mirror of the bucket (``<work>/inputs/<bucket>/<key>``): relative image
-   paths stay valid as they are, ``gs://`` image paths are rewritten to the mirror. An image that
-   cannot be downloaded is reported, and the trainer skips its line like any unreadable image;
-2. **resumes**: the local work folder is emptied first (the bucket is the truth), then what an interrupted run of the same job left in the bucket (config, history,
-   checkpoints, the Keras backup of the running stage, a finished stage's weights) is copied back
-   into the local job folder first, so the trainer carries on where it stopped;
-3. **trains** with the local trainer, unchanged;
-4. **syncs out** after every epoch and at the end: each local output that changed is uploaded to
-   its place (an object appears whole or not at all) and outputs the trainer deleted are deleted.
+1. **Stage in.** The annotation files, classes, anchors and backbone, and every image the annotation
+   lines name, are copied into a local mirror of the bucket, ``<work>/inputs/<bucket>/<key>``.
+   Relative image paths stay valid as they are; ``gs://`` image paths are rewritten to the mirror.
+   An image that cannot be downloaded is reported, and the trainer skips its line as it skips any
+   unreadable image.
+2. **Restore.** The local work folder is emptied first, because the bucket, not a left-over local
+   copy, is the truth. Then whatever an interrupted run of the same job left in the bucket (config,
+   history, checkpoints, the Keras backup of the running stage, a finished stage's weights) is
+   copied into the local job folder, so the trainer resumes where that run stopped.
+3. **Train** with the local trainer, unchanged.
+4. **Sync out**, after every epoch and once more at the end: each local output that changed is
+   uploaded to its place (an object appears whole or not at all), and the remote copy of each output
+   the trainer deleted is deleted.
 
-Where outputs go (:class:`JobLayout`): ``--job-dir`` (else the parent of ``$AIP_MODEL_DIR``) holds
-``config.json`` and ``history.csv``; TensorBoard logs go to ``$AIP_TENSORBOARD_LOG_DIR`` (else
-``<job-dir>/logs``); checkpoints and backups to ``$AIP_CHECKPOINT_DIR`` (else
-``<job-dir>/checkpoints``); final weights and their ``.config.json`` to ``--weights-final``
-(else ``$AIP_MODEL_DIR``, else the job dir).
+Where the outputs go (:class:`JobLayout`):
+
+* ``config.json`` and ``history.csv``: ``--job-dir``, else the parent of ``$AIP_MODEL_DIR``;
+* TensorBoard logs: ``$AIP_TENSORBOARD_LOG_DIR``, else ``<job-dir>/logs``;
+* checkpoints and the Keras backups: ``$AIP_CHECKPOINT_DIR``, else ``<job-dir>/checkpoints``;
+* the final weights and their ``.config.json`` (the detector's spec): ``--weights-final``, else
+  ``$AIP_MODEL_DIR``, else the job dir.
 """
 
 from __future__ import annotations
