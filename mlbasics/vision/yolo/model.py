@@ -5,8 +5,8 @@ Each output is a grid: for 416x416 input, tiny YOLOv3 gives 13x13 and 26x26 and 
 box ``tx, ty, tw, th``, objectness, and one score per class (all raw logits).
 
 ``width`` scales every layer's filter count (1.0 = the published network); the workbook's
-CPU detector uses 0.5. Layers of the tiny backbone are
-named ``backbone_*`` so a classifier built with :func:`tiny_backbone` (lesson 05) hands its
+CPU detector uses 0.25 (``mlbasics.workbook.lessons.WIDTH``). Layers of the tiny backbone are
+named ``backbone1_*`` ... ``backbone7_*`` so a classifier built with :func:`tiny_backbone` (lesson 05) hands its
 trained weights over by name. :func:`build_detector` builds the network a
 :class:`~mlbasics.vision.yolo.spec.YoloSpec` describes.
 """
