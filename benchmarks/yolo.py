@@ -70,8 +70,8 @@ def _speeds(size: int, classes: int, width: float, policy: str) -> dict[str, flo
 
 
 def _speed_table(gflops: float) -> None:
-    from mlbasics.workbook import lessons
     from mlbasics.vision.yolo.model import conv_flops, tiny_yolo3
+    from mlbasics.workbook import lessons
 
     for label, size, classes, width in (("tiny YOLOv3 416x416, 3 classes", 416, 3, 1.0),
                                         (f"workbook {lessons.INPUT_SIZE}x{lessons.INPUT_SIZE}, width "
@@ -90,11 +90,11 @@ def _speed_table(gflops: float) -> None:
 
 def _map_curve() -> None:
     from mlbasics.data.annotation_lines import read_annotation_lines
-    from mlbasics.workbook import lessons
     from mlbasics.vision.yolo.data import load_samples
     from mlbasics.vision.yolo.detect import Detector
     from mlbasics.vision.yolo.evaluate import evaluate_model
     from mlbasics.vision.yolo.train import map_curve, read_history
+    from mlbasics.workbook import lessons
 
     weights = lessons.trained_weights()
     history = read_history(lessons.train_config().job_dir)
@@ -103,10 +103,12 @@ def _map_curve() -> None:
     for seconds, epoch, value in map_curve(history):
         print(f"  epoch {epoch:2d}  {seconds / 60:5.1f} min  mAP {value:.3f}")
     detector = Detector.load(weights)
-    test = load_samples(read_annotation_lines(lessons.annotation_file("test"), 4).samples, detector.input_size)
-    result = evaluate_model(detector.model, test, detector.anchors, 4).result
+    spec = detector.spec
+    test = load_samples(read_annotation_lines(lessons.annotation_file("test"), spec.num_classes).samples,
+                        spec.input_size)
+    result = evaluate_model(detector.model, test, spec).result
     print(f"test mAP@0.5 ({len(test.images)} held-out images, all-point interpolation): {result.map:.3f}; AP "
-          + ", ".join(f"{detector.class_names[c]} {ap:.3f}" for c, ap in result.ap.items()))
+          + ", ".join(f"{spec.class_names[c]} {ap:.3f}" for c, ap in result.ap.items()))
 
 
 def main() -> None:

@@ -38,15 +38,10 @@ def _decoder(model_path: Path):
     """The YOLO decoder for a detector's ``.weights.h5`` (its config names anchors and classes), else None."""
     if not model_path.name.endswith(".weights.h5"):
         return None
-    import json
-
-    import numpy as np
-
     from mlbasics.export.parity import detector_decoder
-    from mlbasics.vision.yolo.train import config_path_for
+    from mlbasics.vision.yolo.spec import YoloSpec, config_path_for
 
-    settings = json.loads(config_path_for(model_path).read_text())
-    return detector_decoder(np.asarray(settings["anchors"]), len(settings["classes"]), settings["input_size"])
+    return detector_decoder(YoloSpec.read(config_path_for(model_path)))
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:

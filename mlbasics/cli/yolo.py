@@ -119,12 +119,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     from mlbasics.vision.yolo.evaluate import evaluate_model
 
     detector = Detector.load(args.weights, args.config)
-    report = read_annotation_lines(args.annotations, len(detector.class_names))
-    data = load_samples(report.samples, detector.input_size)
-    result = evaluate_model(detector.model, data, detector.anchors, len(detector.class_names)).result
+    spec = detector.spec
+    report = read_annotation_lines(args.annotations, spec.num_classes)
+    data = load_samples(report.samples, spec.input_size)
+    result = evaluate_model(detector.model, data, spec).result
     print(json.dumps({"images": len(data.images), "skipped_lines": [str(p) for p in report.problems],
                       "interpolation": result.interpolation, "iou_threshold": result.iou_threshold,
-                      "ap": {detector.class_names[c]: round(ap, 4) for c, ap in result.ap.items()},
+                      "ap": {spec.class_names[c]: round(ap, 4) for c, ap in result.ap.items()},
                       "map": round(result.map, 4)}, indent=2))
     return 0
 

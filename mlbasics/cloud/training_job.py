@@ -1,24 +1,30 @@
 """``mlbasics yolo train`` against a bucket: stage the inputs in, train locally, sync the outputs out.
 
-The detector trainer (:func:`mlbasics.vision.yolo.train.train`) reads and writes local files.
-A cloud job gets its data from ``gs://`` and must leave its results there, so a job run:
+The detector trainer (:func:`mlbasics.vision.yolo.train.train`) reads and writes local files. A
+cloud job reads its data from ``gs://`` and must leave its results there, so :func:`train_job`
+wraps the trainer in four steps:
 
-1. **stages in** the annotation files, classes, anchors, backbone and every image the annotation
-   lines name into a local mirror of the bucket (``<work>/inputs/<bucket>/<key>``): relative image
-   paths stay valid as they are, ``gs://`` image paths are rewritten to the mirror. An image that
-   cannot be downloaded is reported, and the trainer skips its line like any unreadable image;
-2. **resumes**: the local work folder is emptied first (the bucket is the truth), then what an interrupted run of the same job left in the bucket (config, history,
-   checkpoints, the Keras backup of the running stage, a finished stage's weights) is copied back
-   into the local job folder first, so the trainer carries on where it stopped;
-3. **trains** with the local trainer, unchanged;
-4. **syncs out** after every epoch and at the end: each local output that changed is uploaded to
-   its place (an object appears whole or not at all) and outputs the trainer deleted are deleted.
+1. **Stage in.** The annotation files, classes, anchors and backbone, and every image the annotation
+   lines name, are copied into a local mirror of the bucket, ``<work>/inputs/<bucket>/<key>``.
+   Relative image paths stay valid as they are; ``gs://`` image paths are rewritten to the mirror.
+   An image that cannot be downloaded is reported, and the trainer skips its line as it skips any
+   unreadable image.
+2. **Restore.** The local work folder is emptied first, because the bucket, not a left-over local
+   copy, is the truth. Then whatever an interrupted run of the same job left in the bucket (config,
+   history, checkpoints, the Keras backup of the running stage, a finished stage's weights) is
+   copied into the local job folder, so the trainer resumes where that run stopped.
+3. **Train** with the local trainer, unchanged.
+4. **Sync out**, after every epoch and once more at the end: each local output that changed is
+   uploaded to its place (an object appears whole or not at all), and the remote copy of each output
+   the trainer deleted is deleted.
 
-Where outputs go (:class:`JobLayout`): ``--job-dir`` (else the parent of ``$AIP_MODEL_DIR``) holds
-``config.json`` and ``history.csv``; TensorBoard logs go to ``$AIP_TENSORBOARD_LOG_DIR`` (else
-``<job-dir>/logs``); checkpoints and backups to ``$AIP_CHECKPOINT_DIR`` (else
-``<job-dir>/checkpoints``); final weights and their ``.config.json`` to ``--weights-final``
-(else ``$AIP_MODEL_DIR``, else the job dir).
+Where the outputs go (:class:`JobLayout`):
+
+* ``config.json`` and ``history.csv``: ``--job-dir``, else the parent of ``$AIP_MODEL_DIR``;
+* TensorBoard logs: ``$AIP_TENSORBOARD_LOG_DIR``, else ``<job-dir>/logs``;
+* checkpoints and the Keras backups: ``$AIP_CHECKPOINT_DIR``, else ``<job-dir>/checkpoints``;
+* the final weights and their ``.config.json`` (the detector's spec): ``--weights-final``, else
+  ``$AIP_MODEL_DIR``, else the job dir.
 """
 
 from __future__ import annotations
@@ -33,13 +39,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mlbasics.io.storage import gs_copy_file, gs_file_exists, gs_read_many, gs_read_text, gs_remove, gs_walk, \
-    is_gcs, join, split_gcs
 from mlbasics.core.errors import InputError
+from mlbasics.io.storage import (
+    gs_copy_file,
+    gs_file_exists,
+    gs_read_many,
+    gs_read_text,
+    gs_remove,
+    gs_walk,
+    is_gcs,
+    join,
+    split_gcs,
+)
+from mlbasics.vision.yolo.spec import config_path_for
 from mlbasics.vision.yolo.train import TrainConfig, TrainResult
 
 STAGE_NAME = "trained_stage_1.weights.h5"
 FINAL_NAME = "trained_final.weights.h5"
+#: The final detector's spec, beside its weights.
+FINAL_CONFIG_NAME = config_path_for(FINAL_NAME)
 #: Images downloaded per request batch (concurrent within a batch).
 DOWNLOAD_BATCH = 256
 
@@ -50,12 +68,6 @@ def uses_cloud(config: TrainConfig, environ: Mapping[str, str] | None = None) ->
     paths = (config.annotations, config.val_annotations, config.classes, config.anchors, config.backbone,
              config.job_dir, config.weights_stage, config.weights_final)
     return any(is_gcs(p) for p in paths) or bool(env.get("AIP_MODEL_DIR"))
-
-
-def _config_url(weights: str) -> str:
-    """``.../x.weights.h5`` -> ``.../x.config.json`` for URLs and paths alike."""
-    stem = weights[: -len(".weights.h5")] if weights.endswith(".weights.h5") else weights.rsplit(".", 1)[0]
-    return stem + ".config.json"
 
 
 @dataclass(frozen=True)
@@ -94,7 +106,7 @@ class JobLayout:
         if first.startswith("backup_stage_"):
             return join(self.checkpoints, relative)
         return {STAGE_NAME: self.weights_stage, FINAL_NAME: self.weights_final,
-                _config_url(FINAL_NAME): _config_url(self.weights_final)}.get(relative, join(self.job_dir, relative))
+                FINAL_CONFIG_NAME: config_path_for(self.weights_final)}.get(relative, join(self.job_dir, relative))
 
     def remote_folders(self) -> dict[str, str]:
         """Local folder (relative) -> remote folder, for the outputs that are whole folders."""
@@ -192,7 +204,7 @@ class OutputSync:
         """Copy an earlier run's outputs from the layout into the local job folder (missing files only);
         return the relative names restored."""
         remote_files = {name: self.layout.remote(name) for name in
-                        ("config.json", "history.csv", STAGE_NAME, FINAL_NAME, _config_url(FINAL_NAME))}
+                        ("config.json", "history.csv", STAGE_NAME, FINAL_NAME, FINAL_CONFIG_NAME)}
         for folder, url in self.layout.remote_folders().items():
             for found in gs_walk(url):
                 relative = found[len(url.rstrip("/")) + 1:]

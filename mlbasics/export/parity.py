@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from mlbasics.vision.yolo.spec import YoloSpec
 
 Runner = Callable[[np.ndarray], dict[str, np.ndarray]]
 #: Tolerance a float32 export must meet.
@@ -38,18 +41,15 @@ def align(reference: dict[str, np.ndarray], candidate: dict[str, np.ndarray]) ->
 Decoder = Callable[[dict[str, np.ndarray]], list[Any]]
 
 
-def detector_decoder(anchors: np.ndarray, num_classes: int, input_size: int, score_threshold: float = 0.3,
-                     nms_iou: float = 0.45) -> Decoder:
-    """Raw YOLO grids ``{name: (batch, g, g, 3 * (5 + C))}`` -> one
+def detector_decoder(spec: YoloSpec, score_threshold: float = 0.3, nms_iou: float = 0.45) -> Decoder:
+    """Raw YOLO grids ``{name: (batch, g, g, 3 * (5 + C))}`` of the detector ``spec`` describes -> one
     :class:`~mlbasics.vision.yolo.decode.Detections` per image, with the YOLO track's decode and
     per-class NMS. Grids are taken coarsest first by their size, whatever their names."""
-    from mlbasics.vision.yolo.anchors import masks_for
     from mlbasics.vision.yolo.decode import detect_from_outputs
 
     def decode(outputs: dict[str, np.ndarray]) -> list[Any]:
         grids = sorted(outputs.values(), key=lambda grid: grid.shape[1])
-        return detect_from_outputs(grids, anchors, masks_for(len(anchors)), num_classes, input_size,
-                                   score_threshold, nms_iou)
+        return detect_from_outputs(grids, spec, score_threshold, nms_iou)
 
     return decode
 

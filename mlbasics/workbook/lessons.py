@@ -12,8 +12,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mlbasics.data.synthetic import SHAPE_CLASSES, SceneStyle, VocDataset
+
+if TYPE_CHECKING:
+    from mlbasics.vision.yolo.spec import YoloSpec
+    from mlbasics.vision.yolo.train import TrainConfig
 
 #: The detector's input: 160x160 gives 5x5 and 10x10 grids, sized for a 2-core CPU.
 INPUT_SIZE = 160
@@ -68,12 +73,21 @@ def anchors_file(k: int = 6) -> Path:
     return target
 
 
+def spec() -> YoloSpec:
+    """The workbook detector: tiny YOLOv3 at :data:`INPUT_SIZE` and :data:`WIDTH`, the shape classes and
+    :func:`anchors_file`'s anchors (as lesson 07 trains it)."""
+    from mlbasics.vision.yolo.spec import YoloSpec
+
+    return YoloSpec.from_files(anchors_file(), dataset().classes_file, input_size=INPUT_SIZE, width=WIDTH,
+                               model="tiny")
+
+
 def backbone_path() -> Path:
     """Where lesson 05 saves the trained backbone classifier."""
     return root() / "backbone_classifier.keras"
 
 
-def backbone(**kwargs) -> Path:
+def backbone(**kwargs: Any) -> Path:
     """The trained backbone classifier, trained first (lesson 05's call) if missing."""
     from mlbasics.vision.cnn import train_backbone_classifier
 
@@ -93,7 +107,7 @@ def embedder() -> Path:
     return target
 
 
-def train_config(**overrides):
+def train_config(**overrides: Any) -> TrainConfig:
     """The lesson-07 training run: :class:`~mlbasics.vision.yolo.train.TrainConfig` with the workbook's
     files and sizes; ``overrides`` change any field."""
     from mlbasics.vision.yolo.train import TrainConfig

@@ -29,17 +29,18 @@ def detector(images):
 
 
 @pytest.fixture(scope="session")
-def detector_settings():
-    """What training writes beside the weights (``.config.json``) for :func:`detector`."""
-    return {"model": "tiny", "input_size": SIZE, "width": WIDTH, "classes": ["circle", "square", "triangle"],
-            "anchors": ANCHORS.tolist()}
+def spec():
+    """The :class:`YoloSpec` of :func:`detector` (training writes it beside the weights as ``.config.json``)."""
+    from mlbasics.vision.yolo.spec import YoloSpec
+
+    return YoloSpec(ANCHORS, ("circle", "square", "triangle"), input_size=SIZE, width=WIDTH, model="tiny")
 
 
 @pytest.fixture(scope="session")
-def decode():
+def decode(spec):
     from mlbasics.export.parity import detector_decoder
 
-    return detector_decoder(ANCHORS, CLASSES, SIZE, score_threshold=0.5)
+    return detector_decoder(spec, score_threshold=0.5)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,3 @@
-import json
-
 import numpy as np
 
 from mlbasics.cli import main
@@ -53,9 +51,9 @@ def test_latency_and_table():
     assert table.splitlines()[1].split() == ["onnx", "1.23"]
 
 
-def test_cli_exports_a_trained_detector_from_its_weights(detector, detector_settings, tmp_path, capsys):
+def test_cli_exports_a_trained_detector_from_its_weights(detector, spec, tmp_path, capsys):
     detector.save_weights(tmp_path / "det.weights.h5")
-    (tmp_path / "det.config.json").write_text(json.dumps(detector_settings))
+    spec.write(tmp_path / "det.config.json")
     code = main(["export", str(tmp_path / "det.weights.h5"), "--to", "tflite-float32", "onnx", "--out-dir",
                  str(tmp_path / "out"), "--check", "2"])
     assert code == 0

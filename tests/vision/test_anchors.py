@@ -10,7 +10,6 @@ from mlbasics.geometry.boxes import wh_iou
 from mlbasics.vision.yolo.anchors import (
     box_sizes,
     kmeans_anchors,
-    masks_for,
     mean_iou,
     read_anchors,
     write_anchors,
@@ -53,8 +52,5 @@ def test_anchor_file_round_trip_and_errors(tmp_path):
         read_anchors(tmp_path / "word.txt")
 
 
-def test_masks_and_sizes():
-    assert masks_for(6) == ((3, 4, 5), (0, 1, 2)) and len(masks_for(9)) == 3
-    with pytest.raises(InputError, match="need 6 anchors"):
-        masks_for(5)
+def test_box_sizes():
     np.testing.assert_array_equal(box_sizes(np.array([[1, 2, 4, 8, 0]])), [[3, 6]])

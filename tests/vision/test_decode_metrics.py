@@ -9,14 +9,17 @@ from mlbasics.core.errors import InputError
 from mlbasics.geometry.boxes import non_max_suppression
 from mlbasics.vision.yolo.decode import Detections, decode_output, detect_from_outputs
 from mlbasics.vision.yolo.metrics import average_precision, evaluate_detections
+from mlbasics.vision.yolo.spec import YoloSpec
 
 
 def test_decode_one_cell():
-    raw = np.full((2, 2, 1, 7), -20.0)  # one anchor, 2 classes
-    raw[1, 0, 0, :5] = [0.0, 0.0, np.log(2.0), 0.0, 20.0]  # centre of cell (row 1, col 0), width 2x anchor
+    anchors = np.array([[4, 4], [6, 6], [8, 8], [10, 20], [30, 30], [40, 40]], dtype=np.float32)
+    spec = YoloSpec(anchors, ("a", "b"), input_size=64)  # coarse scale: 2x2 grid, anchors 3-5
+    raw = np.full((2, 2, 3, 7), -20.0)  # 3 anchors, 2 classes
+    raw[1, 0, 0, :5] = [0.0, 0.0, np.log(2.0), 0.0, 20.0]  # centre of cell (row 1, col 0), width 2x anchor 3
     raw[1, 0, 0, 5:] = [20.0, -20.0]
-    boxes, scores = decode_output(raw.reshape(2, 2, 7), np.array([[10.0, 20.0]]), 2, 64)
-    index = 1 * 2 + 0
+    boxes, scores = decode_output(raw.reshape(2, 2, 21), spec, 0)
+    index = (1 * 2 + 0) * 3 + 0
     np.testing.assert_allclose(boxes[index], [16 - 10, 48 - 10, 16 + 10, 48 + 10])
     assert scores[index, 0] == pytest.approx(1.0) and scores[index, 1] < 1e-6
 
@@ -34,14 +37,16 @@ def test_nms_is_per_class_and_scores_are_thresholded():
     for slot, cls in ((0, 0), (1, 1), (2, 0)):
         raw[0, 0, slot, :5] = [0, 0, 0, 0, 20.0]
         raw[0, 0, slot, 5 + cls] = 20.0 if slot < 2 else 0.0  # slot 2: class 0 at score 0.5
-    anchors = np.array([[10.0, 10.0]] * 3)
-    found = detect_from_outputs([raw.reshape(1, 1, 1, 21)], anchors, [(0, 1, 2)], 2, 32, score_threshold=0.3)
+    spec = YoloSpec(np.full((6, 2), 10.0), ("a", "b"), input_size=32)  # grids 1x1 and 2x2
+    outputs = [raw.reshape(1, 1, 1, 21), np.full((1, 2, 2, 21), -20.0)]  # nothing on the fine grid
+    found = detect_from_outputs(outputs, spec, score_threshold=0.3)
     assert sorted(found[0].classes.tolist()) == [0, 1], "same box, other class: kept; same class: suppressed"
-    found = detect_from_outputs([raw.reshape(1, 1, 1, 21)], anchors, [(0, 1, 2)], 2, 32, score_threshold=0.3,
-                                nms_iou=0.99)
+    found = detect_from_outputs(outputs, spec, score_threshold=0.3, nms_iou=0.99)
     assert len(found[0]) == 2, "identical boxes (IoU 1) are still suppressed"
     with pytest.raises(InputError, match="score_threshold"):
-        detect_from_outputs([raw.reshape(1, 1, 1, 21)], anchors, [(0, 1, 2)], 2, 32, score_threshold=1.5)
+        detect_from_outputs(outputs, spec, score_threshold=1.5)
+    with pytest.raises(InputError, match="the tiny model has 2 scales, got 1"):
+        detect_from_outputs(outputs[:1], spec)
 
 
 def test_average_precision_by_hand():

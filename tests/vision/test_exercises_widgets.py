@@ -65,14 +65,16 @@ def test_thresholds_panel_counts():
     from mlbasics.vision.yolo.decode import Detections
     from mlbasics.vision.yolo.evaluate import Evaluation
     from mlbasics.vision.yolo.metrics import evaluate_detections
+    from mlbasics.vision.yolo.spec import YoloSpec
     from mlbasics.workbook.widgets.detection import thresholds_panel
 
     anchors = np.array([[8, 8], [16, 16], [24, 24], [40, 40], [48, 48], [60, 60]], dtype=np.float32)
+    spec = YoloSpec(anchors, ("shape",), input_size=64)
     raw = [np.full((1, 2, 2, 3 * 6), -10.0, np.float32), np.full((1, 4, 4, 3 * 6), -10.0, np.float32)]
     coarse = raw[0].reshape(1, 2, 2, 3, 6)
     coarse[0, 0, 0, 0, :] = [0, 0, 0, 0, 10, 10]  # a 40x40 box of class 0 centred at (16, 16), score ~1
     truths = [np.array([[-4, -4, 36, 36, 0], [40, 40, 60, 60, 0]], dtype=float)]
     empty = Detections(np.zeros((0, 4)), np.zeros(0), np.zeros(0, int))
     evaluation = Evaluation(evaluate_detections([empty], truths, 1), [empty], truths, raw)
-    box = thresholds_panel(evaluation, np.zeros((1, 64, 64, 3), np.uint8), anchors, ["shape"])
+    box = thresholds_panel(evaluation, np.zeros((1, 64, 64, 3), np.uint8), spec)
     assert "precision <b>1.000</b>, recall <b>0.500</b> (1 found, 0 false alarms, 1 missed)" in box.children[2].value

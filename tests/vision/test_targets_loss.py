@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 
 from mlbasics.core.errors import InputError
-from mlbasics.vision.yolo.anchors import TINY_MASKS
+from mlbasics.vision.yolo.spec import YoloSpec
 from mlbasics.vision.yolo.targets import assign_targets
 
 ANCHORS = np.array([[8, 8], [16, 16], [24, 24], [40, 40], [64, 64], [100, 100]], dtype=np.float32)
-SIZE = 64  # grids 2x2 (anchors 3-5) and 4x4 (anchors 0-2)
+CLASSES = ("a", "b", "c")
+SPEC = YoloSpec(ANCHORS, CLASSES, input_size=64)  # grids 2x2 (anchors 3-5) and 4x4 (anchors 0-2)
+SPEC_128 = YoloSpec(ANCHORS, CLASSES, input_size=128)
 
 
 def _boxes(*rows):
@@ -20,7 +22,7 @@ def _boxes(*rows):
 
 
 def test_box_goes_to_best_anchor_and_cell():
-    coarse, fine = assign_targets(_boxes([30, 30, 70, 70, 1]), ANCHORS, TINY_MASKS, 128, 3)  # 40x40 -> anchor 3
+    coarse, fine = assign_targets(_boxes([30, 30, 70, 70, 1]), SPEC_128)  # 40x40 -> anchor 3
     assert coarse.shape == (1, 4, 4, 3, 8) and fine.shape == (1, 8, 8, 3, 8)
     assert fine[..., 4].sum() == 0 and coarse[..., 4].sum() == 1
     cell = coarse[0, 1, 1, 0]  # centre (50, 50) in a 4x4 grid of 32 px: row 1, col 1, slot 0 = anchor 3
@@ -29,45 +31,44 @@ def test_box_goes_to_best_anchor_and_cell():
 
 
 def test_small_box_goes_to_fine_grid_and_padding_is_ignored():
-    _, fine = assign_targets(_boxes([0, 0, 16, 16, 2], [0, 0, 0, 0, 0]), ANCHORS, TINY_MASKS, 128, 3)
+    _, fine = assign_targets(_boxes([0, 0, 16, 16, 2], [0, 0, 0, 0, 0]), SPEC_128)
     assert fine[0, 0, 0, 1, 4] == 1 and fine[..., 4].sum() == 1  # 16x16 -> anchor 1 -> slot 1
 
 
-def test_targets_reject_class_mismatch_and_anchor_mismatch():
+def test_targets_reject_class_mismatch_and_bad_boxes():
     with pytest.raises(InputError, match="class id outside 0..2"):
-        assign_targets(_boxes([0, 0, 16, 16, 3]), ANCHORS, TINY_MASKS, 128, 3)
-    with pytest.raises(InputError, match="the masks use 6 anchors but 9"):
-        assign_targets(_boxes([0, 0, 16, 16, 0]), np.ones((9, 2)), TINY_MASKS, 128, 3)
+        assign_targets(_boxes([0, 0, 16, 16, 3]), SPEC_128)
+    with pytest.raises(InputError, match=r"boxes must have shape \(batch, max_boxes, 5\)"):
+        assign_targets(np.zeros((4, 5)), SPEC_128)
 
 
-def _perfect_logits(targets, anchors, masks, input_size, num_classes, sure=16.0):
+def _perfect_logits(targets, spec, sure=16.0):
     """Raw outputs that decode exactly to the targets (the inverse of the YOLO head)."""
     outputs = []
-    for target, mask in zip(targets, masks):
-        grid = target.shape[1]
-        cols, rows = np.meshgrid(np.arange(grid), np.arange(grid))
-        cells = np.stack([cols, rows], -1)[None, :, :, None, :]
+    for scale, target in enumerate(targets):
+        grid = spec.grids[scale]
         has = target[..., 4:5] > 0
-        offset = np.clip(target[..., 0:2] * grid - cells, 1e-6, 1 - 1e-6)
+        offset = np.clip(target[..., 0:2] * grid - spec.cell_offsets(scale), 1e-6, 1 - 1e-6)
         txy = np.where(has, np.log(offset / (1 - offset)), 0.0)
-        twh = np.where(has, np.log(np.maximum(target[..., 2:4] * input_size / anchors[list(mask)], 1e-9)), 0.0)
+        twh = np.where(has, np.log(np.maximum(target[..., 2:4] * spec.input_size / spec.scale_anchors(scale), 1e-9)),
+                       0.0)
         obj = np.where(has, sure, -sure)
         cls = np.where(target[..., 5:] > 0, sure, -sure)
         outputs.append(np.concatenate([txy, twh, obj, cls], -1).reshape(*target.shape[:3], -1).astype(np.float32))
     return outputs
 
 
-def _loss(outputs, targets, boxes, num_classes=3):
+def _loss(outputs, targets, boxes):
     from mlbasics.vision.yolo.loss import yolo_loss_parts
 
-    parts = yolo_loss_parts(outputs, targets, boxes, ANCHORS, TINY_MASKS, num_classes, SIZE)
+    parts = yolo_loss_parts(outputs, targets, boxes, SPEC)
     return {k: float(v) for k, v in parts.items()}
 
 
 def test_loss_is_zero_for_a_perfect_prediction_and_grows_away_from_it():
     boxes = _boxes([5, 6, 21, 20, 0], [20, 10, 60, 58, 2])
-    targets = assign_targets(boxes, ANCHORS, TINY_MASKS, SIZE, 3)
-    perfect = _perfect_logits(targets, ANCHORS, TINY_MASKS, SIZE, 3)
+    targets = assign_targets(boxes, SPEC)
+    perfect = _perfect_logits(targets, SPEC)
     parts = _loss(perfect, targets, boxes)
     assert set(parts) == {"xy", "wh", "objectness", "class"}
     assert all(abs(v) < 1e-3 for v in parts.values()), parts
@@ -82,19 +83,19 @@ def test_loss_is_zero_for_a_perfect_prediction_and_grows_away_from_it():
 
 def test_loss_has_no_nan_for_tiny_boxes_or_empty_images():
     boxes = _boxes([10, 10, 10.01, 10.01, 1])  # a degenerate box
-    targets = assign_targets(boxes, ANCHORS, TINY_MASKS, SIZE, 3)
+    targets = assign_targets(boxes, SPEC)
     outputs = [np.full(t.shape[:3] + (24,), 30.0, np.float32) for t in targets]  # extreme logits
     parts = _loss(outputs, targets, boxes)
     assert all(np.isfinite(v) for v in parts.values())
     empty = np.zeros((1, 4, 5), np.float32)
-    assert all(np.isfinite(v) for v in _loss(outputs, assign_targets(empty, ANCHORS, TINY_MASKS, SIZE, 3), empty).values())
+    assert all(np.isfinite(v) for v in _loss(outputs, assign_targets(empty, SPEC), empty).values())
 
 
 def test_ignore_mask_spares_good_unassigned_predictions():
     """A slot that is not responsible but predicts the box well is not punished for objectness."""
     boxes = _boxes([16, 16, 48, 48, 0])
-    targets = assign_targets(boxes, ANCHORS, TINY_MASKS, SIZE, 3)
-    perfect = _perfect_logits(targets, ANCHORS, TINY_MASKS, SIZE, 3)
+    targets = assign_targets(boxes, SPEC)
+    perfect = _perfect_logits(targets, SPEC)
     neighbour = [o.copy() for o in perfect]
     coarse = neighbour[0].reshape(1, 2, 2, 3, 8)
     assigned = np.argwhere(targets[0][..., 4] > 0)[0]
@@ -103,3 +104,43 @@ def test_ignore_mask_spares_good_unassigned_predictions():
     coarse[0, assigned[1], assigned[2], other_slot, 2:4] += np.log(ANCHORS[3 + assigned[3]] / ANCHORS[3 + other_slot])
     coarse[0, assigned[1], assigned[2], other_slot, 4] = 5.0  # confident, but not the responsible slot
     assert _loss(neighbour, targets, boxes)["objectness"] < 1e-3
+
+
+def test_a_step_with_a_nan_loss_changes_nothing():
+    """A NaN image gives a NaN loss: the step is skipped whole (weights, batch norm statistics, Adam's
+    moments and step counter), and the next good step trains as usual."""
+    import keras
+    import tensorflow as tf
+
+    from mlbasics.vision.yolo.model import build_detector
+    from mlbasics.vision.yolo.trainer import YoloTrainer
+
+    keras.utils.set_random_seed(0)
+    spec = YoloSpec(ANCHORS / 2, ("shape",), input_size=32, width=0.125)
+    trainer = YoloTrainer(build_detector(spec), spec)
+    trainer(np.zeros((1, 32, 32, 3), np.float32))
+    trainer.compile(optimizer=keras.optimizers.Adam(1e-2), jit_compile=False)
+    images = np.random.default_rng(0).random((2, 32, 32, 3)).astype(np.float32)
+    boxes = np.zeros((2, 4, 5), np.float32)
+    boxes[:, 0] = [4, 6, 20, 18, 0]
+
+    def step(batch):
+        return trainer.fit(tf.data.Dataset.from_tensors((batch, (*assign_targets(boxes, spec), boxes))),
+                           shuffle=False, verbose=0).history["loss"][0]
+
+    def state():
+        return ([v.numpy().copy() for v in trainer.detector.weights],
+                [v.numpy().copy() for v in trainer.optimizer.variables], int(trainer.optimizer.iterations))
+
+    assert np.isfinite(step(images))  # Adam's moments are non-zero from here on
+    weights, optimizer, iterations = state()
+    broken = images.copy()
+    broken[0, 3, 3, 1] = np.nan
+    assert np.isnan(step(broken)), "the broken batch's loss is still logged"
+    after_weights, after_optimizer, after_iterations = state()
+    assert after_iterations == iterations == 1
+    assert all(np.array_equal(a, b) for a, b in zip(weights, after_weights))
+    assert all(np.array_equal(a, b) for a, b in zip(optimizer, after_optimizer))
+    step(images)
+    assert int(trainer.optimizer.iterations) == 2
+    assert not all(np.array_equal(a, v.numpy()) for a, v in zip(weights, trainer.detector.weights))

@@ -111,7 +111,7 @@ def test_config_errors(small_set, tmp_path):
         TrainConfig(**base, input_size=100, epochs_frozen=0)
     with pytest.raises(InputError, match="give a backbone"):
         TrainConfig(**base, epochs_frozen=1)
-    with pytest.raises(InputError, match="the full model needs 9 anchors, the file has 6"):
+    with pytest.raises(DataFileError, match="anchors.txt: anchors: the full model needs 9, got 6"):
         train(TrainConfig(**base, model="full", epochs_frozen=0, input_size=64), verbose=0)
     (tmp_path / "two.txt").write_text("circle\nsquare\n")
     with pytest.raises(DataFileError, match=r"train.txt: more lines skipped .* wrong classes file\? .*outside 0..1"):

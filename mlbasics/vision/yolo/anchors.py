@@ -2,7 +2,8 @@
 
 Boxes are compared by width and height only (as if they shared a corner), so a big and a
 small box of the same shape are still far apart, which plain Euclidean k-means gets wrong.
-Anchors are ``(k, 2)`` arrays of ``width, height`` in input pixels, sorted by area.
+Anchors are ``(k, 2)`` arrays of ``width, height`` in input pixels, sorted by area; which scale
+uses which anchors is the detector's :class:`~mlbasics.vision.yolo.spec.YoloSpec`'s ``masks``.
 """
 
 from __future__ import annotations
@@ -14,19 +15,6 @@ import numpy as np
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.validation import check_array, check_positive_int
 from mlbasics.geometry.boxes import wh_iou
-
-#: Which anchors each output scale uses, coarsest grid (largest anchors) first.
-TINY_MASKS = ((3, 4, 5), (0, 1, 2))
-FULL_MASKS = ((6, 7, 8), (3, 4, 5), (0, 1, 2))
-
-
-def masks_for(num_anchors: int) -> tuple[tuple[int, ...], ...]:
-    """Anchor masks for 6 (tiny YOLOv3, two scales) or 9 anchors (YOLOv3, three scales)."""
-    if num_anchors == 6:
-        return TINY_MASKS
-    if num_anchors == 9:
-        return FULL_MASKS
-    raise InputError(f"need 6 anchors (tiny YOLOv3) or 9 (YOLOv3), got {num_anchors}")
 
 
 def mean_iou(wh: np.ndarray, anchors: np.ndarray) -> float:

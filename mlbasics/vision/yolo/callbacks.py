@@ -5,22 +5,23 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import keras
-import numpy as np
 
 from mlbasics.vision.yolo.data import LoadedSet
+from mlbasics.vision.yolo.spec import YoloSpec
 
 
 class DetectorCheckpoint(keras.callbacks.Callback):
     """After every epoch, write the detector's weights (not the training wrapper's) to ``path``
     atomically, so ``mlbasics yolo detect --weights`` can use a run that is still going."""
 
-    def __init__(self, path: str | os.PathLike[str]):
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         super().__init__()
         self.path = Path(path)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         from mlbasics.vision.cnn import save_keras
 
         save_keras(self.model.detector, self.path)
@@ -31,15 +32,15 @@ class TrainingClock(keras.callbacks.Callback):
     loss), counted on from ``offset`` (the time of earlier runs of a resumed job). Callbacks after it
     (e.g. mAP measurement) are not counted."""
 
-    def __init__(self, offset: float = 0.0):
+    def __init__(self, offset: float = 0.0) -> None:
         super().__init__()
         self.total = offset
         self._began = 0.0
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._began = time.perf_counter()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.total += time.perf_counter() - self._began
         if logs is not None:
             logs["train_seconds"] = self.total
@@ -49,16 +50,16 @@ class MapEvaluation(keras.callbacks.Callback):
     """Every ``every`` epochs (and after the last), measure mAP@0.5 on ``data`` and put it in the epoch's
     logs as ``val_map`` (NaN on the other epochs, so every row of a CSV log has the column)."""
 
-    def __init__(self, data: LoadedSet, anchors: np.ndarray, num_classes: int, every: int = 1):
+    def __init__(self, data: LoadedSet, spec: YoloSpec, every: int = 1) -> None:
         super().__init__()
-        self.data, self.anchors, self.num_classes, self.every = data, anchors, num_classes, every
+        self.data, self.spec, self.every = data, spec, every
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         from mlbasics.vision.yolo.evaluate import evaluate_model
 
         last = epoch + 1 == self.params.get("epochs")
         value = float("nan")
         if (epoch + 1) % self.every == 0 or last:
-            value = evaluate_model(self.model.detector, self.data, self.anchors, self.num_classes).result.map
+            value = evaluate_model(self.model.detector, self.data, self.spec).result.map
         if logs is not None:
             logs["val_map"] = value

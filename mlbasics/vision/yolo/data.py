@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.data.annotation_lines import LineProblem, Sample
-from mlbasics.core.errors import DataFileError
+from mlbasics.vision.yolo.spec import YoloSpec
 from mlbasics.vision.yolo.targets import assign_targets
 
 #: At most this many boxes per image are kept (the rest of a crowded image is cut).
@@ -57,7 +59,7 @@ def load_samples(samples: Sequence[Sample], input_size: int) -> LoadedSet:
     return LoadedSet(np.stack(images), np.stack(boxes), skipped)
 
 
-def _augment(image, boxes, input_size: int, jitter: float):
+def _augment(image: Any, boxes: Any, input_size: int, jitter: float) -> tuple[Any, Any]:
     """Flip, scale/translate and colour-jitter one image ``(S, S, 3)`` float32 and its boxes ``(MAX_BOXES, 5)``."""
     import tensorflow as tf
 
@@ -90,41 +92,39 @@ def _augment(image, boxes, input_size: int, jitter: float):
 
 def make_dataset(
     data: LoadedSet,
-    anchors: np.ndarray,
-    masks: Sequence[Sequence[int]],
-    num_classes: int,
+    spec: YoloSpec,
     batch_size: int,
     *,
     augment: bool = True,
     shuffle: bool = True,
     jitter: float = 0.3,
     seed: int = 0,
-):
+) -> Any:
     """A ``tf.data.Dataset`` of ``(images, (target_0, ..., target_k, boxes))`` batches.
 
-    ``images``: ``(batch, S, S, 3)`` float32 in ``[0, 1]``; targets: ``(batch, g, g, 3, 5 + C)``
-    per scale; ``boxes``: ``(batch, MAX_BOXES, 5)`` corner boxes in input pixels.
+    ``images``: ``(batch, S, S, 3)`` float32 in ``[0, 1]`` with ``S = spec.input_size``; targets:
+    ``(batch, g, g, 3, 5 + C)`` per scale, coarsest first; ``boxes``: ``(batch, MAX_BOXES, 5)``
+    corner boxes in input pixels.
     """
     import tensorflow as tf
 
-    input_size = data.images.shape[1]
-    grids = [input_size // 32 * 2**s for s in range(len(masks))]
+    if data.images.shape[1:3] != (spec.input_size, spec.input_size):
+        raise InputError(f"data: images are {data.images.shape[2]}x{data.images.shape[1]}, the spec's input_size "
+                         f"is {spec.input_size}: load the samples at that size")
     dataset = tf.data.Dataset.from_tensor_slices((data.images, data.boxes))
     if shuffle:
         dataset = dataset.shuffle(len(data.images), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.map(lambda image, boxes: (tf.cast(image, tf.float32) / 255.0, boxes),
                           num_parallel_calls=tf.data.AUTOTUNE)
     if augment:
-        dataset = dataset.map(lambda image, boxes: _augment(image, boxes, input_size, jitter),
+        dataset = dataset.map(lambda image, boxes: _augment(image, boxes, spec.input_size, jitter),
                               num_parallel_calls=tf.data.AUTOTUNE)
     dataset = dataset.batch(batch_size, drop_remainder=shuffle)
 
-    def with_targets(images, boxes):
-        targets = tf.numpy_function(
-            lambda b: assign_targets(b, anchors, masks, input_size, num_classes), [boxes], [tf.float32] * len(masks)
-        )
-        for target, grid, mask in zip(targets, grids, masks):
-            target.set_shape((None, grid, grid, len(mask), 5 + num_classes))
+    def with_targets(images: Any, boxes: Any) -> tuple[Any, tuple[Any, ...]]:
+        targets = tf.numpy_function(lambda b: assign_targets(b, spec), [boxes], [tf.float32] * len(spec.masks))
+        for target, grid, mask in zip(targets, spec.grids, spec.masks):
+            target.set_shape((None, grid, grid, len(mask), 5 + spec.num_classes))
         return images, (*targets, boxes)
 
     return dataset.map(with_targets, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

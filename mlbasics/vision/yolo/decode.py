@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlbasics.core.errors import InputError
 from mlbasics.core.numeric import sigmoid
 from mlbasics.core.validation import check_fraction
 from mlbasics.geometry.boxes import non_max_suppression
+from mlbasics.vision.yolo.spec import YoloSpec
 
 
 @dataclass(frozen=True)
@@ -34,46 +36,42 @@ class Detections:
         ]
 
 
-def decode_output(raw: np.ndarray, anchors: np.ndarray, num_classes: int, input_size: int):
-    """One image's output ``(g, g, 3 * (5 + C))`` -> corner boxes ``(g*g*3, 4)`` in input pixels and
-    class scores ``(g*g*3, C)`` = objectness x class probability."""
-    grid = raw.shape[0]
-    raw = raw.reshape(grid, grid, len(anchors), 5 + num_classes).astype(np.float64)
-    cols, rows = np.meshgrid(np.arange(grid), np.arange(grid))
-    cells = np.stack([cols, rows], axis=-1)[:, :, None, :]
-    xy = (sigmoid(raw[..., 0:2]) + cells) / grid * input_size
-    wh = np.exp(np.minimum(raw[..., 2:4], 10.0)) * np.asarray(anchors)
+def decode_output(raw: np.ndarray, spec: YoloSpec, scale: int) -> tuple[np.ndarray, np.ndarray]:
+    """One image's output of ``scale`` (0 = coarsest) ``(g, g, 3 * (5 + C))`` -> corner boxes
+    ``(g*g*3, 4)`` in input pixels and class scores ``(g*g*3, C)`` = objectness x class probability."""
+    grid = spec.grids[scale]
+    raw = np.asarray(raw, dtype=np.float64).reshape(grid, grid, len(spec.masks[scale]), 5 + spec.num_classes)
+    xy = (sigmoid(raw[..., 0:2]) + spec.cell_offsets(scale)) / grid * spec.input_size
+    wh = np.exp(np.minimum(raw[..., 2:4], 10.0)) * spec.scale_anchors(scale)
     boxes = np.concatenate([xy - wh / 2, xy + wh / 2], axis=-1).reshape(-1, 4)
-    scores = (sigmoid(raw[..., 4:5]) * sigmoid(raw[..., 5:])).reshape(-1, num_classes)
+    scores = (sigmoid(raw[..., 4:5]) * sigmoid(raw[..., 5:])).reshape(-1, spec.num_classes)
     return boxes, scores
 
 
 def detect_from_outputs(
     outputs: Sequence[np.ndarray],
-    anchors: np.ndarray,
-    masks: Sequence[Sequence[int]],
-    num_classes: int,
-    input_size: int,
+    spec: YoloSpec,
     score_threshold: float = 0.3,
     nms_iou: float = 0.45,
     max_detections: int = 100,
 ) -> list[Detections]:
-    """Detections for each image of a batch of raw outputs (one array per scale, coarsest first).
+    """Detections for each image of a batch of raw outputs ``(batch, g, g, 3 * (5 + C))``, one array
+    per scale, coarsest first.
 
     Boxes are in input pixels (map them to the original image with the letterbox). Per-class NMS:
     a circle never suppresses a square.
     """
     check_fraction("score_threshold", score_threshold)
     check_fraction("nms_iou", nms_iou, allow_zero=False)
-    anchors = np.asarray(anchors, dtype=np.float64)
+    if len(outputs) != len(spec.grids):
+        raise InputError(f"outputs: the {spec.model} model has {len(spec.grids)} scales, got {len(outputs)} arrays")
     results = []
     for index in range(len(outputs[0])):
-        decoded = [decode_output(np.asarray(out[index]), anchors[list(mask)], num_classes, input_size)
-                   for out, mask in zip(outputs, masks)]
+        decoded = [decode_output(out[index], spec, scale) for scale, out in enumerate(outputs)]
         boxes = np.concatenate([d[0] for d in decoded])
         scores = np.concatenate([d[1] for d in decoded])
         kept_boxes, kept_scores, kept_classes = [], [], []
-        for cls in range(num_classes):
+        for cls in range(spec.num_classes):
             candidates = np.nonzero(scores[:, cls] >= score_threshold)[0]
             if not candidates.size:
                 continue

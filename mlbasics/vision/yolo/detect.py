@@ -6,16 +6,17 @@ boxes, and maps them back to the original image's pixels.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from mlbasics.core.errors import DataFileError
 from mlbasics.vision.yolo.decode import Detections, detect_from_outputs
+from mlbasics.vision.yolo.spec import YoloSpec, config_path_for
 
 #: One colour per class (cycled), readable on light and dark backgrounds.
 BOX_COLOURS = ((230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240))
@@ -23,32 +24,27 @@ BOX_COLOURS = ((230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145
 
 @dataclass
 class Detector:
-    """A trained network with what it needs to be used: input size, class names, anchors."""
+    """A trained network (image -> raw outputs) with the :class:`YoloSpec` that says how to use it."""
 
-    model: object
-    input_size: int
-    class_names: list[str]
-    anchors: np.ndarray
+    model: Any
+    spec: YoloSpec
 
     @classmethod
-    def load(cls, weights: str | os.PathLike[str], config: str | os.PathLike[str] | None = None) -> "Detector":
-        """Load ``weights`` (``.weights.h5``) and its ``.config.json`` (written beside it by training)."""
-        from mlbasics.vision.yolo.train import build_detector, config_path_for
+    def load(cls, weights: str | os.PathLike[str], config: str | os.PathLike[str] | None = None) -> Detector:
+        """Load ``weights`` (``.weights.h5``) and its spec, ``config`` or else the ``.config.json``
+        training wrote beside them (:func:`~mlbasics.vision.yolo.spec.config_path_for`)."""
+        from mlbasics.vision.yolo.model import build_detector
 
-        config_path = Path(config) if config else config_path_for(weights)
         if not Path(weights).is_file():
             raise DataFileError(weights, "no such weights file")
-        try:
-            settings = json.loads(config_path.read_text())
-        except FileNotFoundError:
-            raise DataFileError(config_path, "no detector config beside the weights (training writes it)") from None
-        model = build_detector(settings["model"], settings["input_size"], len(settings["classes"]), settings["width"])
+        config_path = Path(config) if config else config_path_for(Path(weights))
+        spec = YoloSpec.read(config_path)
+        model = build_detector(spec)
         try:
             model.load_weights(weights)
         except ValueError as exc:
             raise DataFileError(weights, f"weights do not fit the model of {config_path.name} ({exc})") from None
-        return cls(model, settings["input_size"], list(settings["classes"]),
-                   np.asarray(settings["anchors"], dtype=np.float32))
+        return cls(model, spec)
 
     def raw_outputs(self, squares: np.ndarray) -> list[np.ndarray]:
         """Raw outputs for letterboxed ``uint8`` images ``(batch, S, S, 3)``, coarsest scale first."""
@@ -59,12 +55,10 @@ class Detector:
                      nms_iou: float = 0.45) -> list[Detections]:
         """Detections for each ``(H, W, 3)`` ``uint8`` image, boxes in that image's pixels."""
         from mlbasics.geometry.letterbox import letterbox
-        from mlbasics.vision.yolo.anchors import masks_for
 
-        placed = [letterbox(image, self.input_size) for image in images]
+        placed = [letterbox(image, self.spec.input_size) for image in images]
         outputs = self.raw_outputs(np.stack([square for square, _ in placed]))
-        found = detect_from_outputs(outputs, self.anchors, masks_for(len(self.anchors)), len(self.class_names),
-                                    self.input_size, score_threshold, nms_iou)
+        found = detect_from_outputs(outputs, self.spec, score_threshold, nms_iou)
         results = []
         for (image, (_, box_map)), det in zip(zip(images, placed), found):
             boxes = box_map.boxes_to_original(det.boxes) if len(det) else det.boxes
@@ -78,7 +72,7 @@ class Detector:
         return self.detect_batch([image], score_threshold, nms_iou)[0]
 
 
-def draw_boxes(image: np.ndarray, boxes: np.ndarray, labels: Sequence[str], classes: Sequence[int],
+def draw_boxes(image: np.ndarray, boxes: np.ndarray, labels: Sequence[str], classes: Sequence[int] | np.ndarray,
                width: int = 2) -> np.ndarray:
     """A copy of ``image`` ``(H, W, 3)`` ``uint8`` with each box ``(n, 4)`` outlined and labelled
     (an empty label: outline only)."""
@@ -105,7 +99,7 @@ def draw_detections(image: np.ndarray, detections: Detections, class_names: Sequ
 
 
 def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[str],
-                 score_threshold: float = 0.3, nms_iou: float = 0.45) -> dict:
+                 score_threshold: float = 0.3, nms_iou: float = 0.45) -> dict[str, Any]:
     """Detect in each image file; write ``out_dir/<name>.jpg`` with boxes and ``out_dir/detections.json``.
 
     An unreadable image is reported in the JSON (``"error"``) and skipped, not fatal.
@@ -114,9 +108,9 @@ def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], o
     from mlbasics.io.images import load_image, save_image
 
     out = Path(out_dir)
-    report: dict = {"images": []}
+    report: dict[str, Any] = {"images": []}
     for path in images:
-        entry: dict = {"image": Path(path).name}
+        entry: dict[str, Any] = {"image": Path(path).name}
         try:
             image = load_image(path)
         except DataFileError as exc:
@@ -124,9 +118,9 @@ def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], o
             report["images"].append(entry)
             continue
         found = detector.detect(image, score_threshold, nms_iou)
-        entry["detections"] = found.to_records(detector.class_names)
+        entry["detections"] = found.to_records(detector.spec.class_names)
         entry["output"] = f"{Path(path).stem}.jpg"
-        save_image(draw_detections(image, found, detector.class_names), out / entry["output"])
+        save_image(draw_detections(image, found, detector.spec.class_names), out / entry["output"])
         report["images"].append(entry)
     write_json(out / "detections.json", report)
     return report

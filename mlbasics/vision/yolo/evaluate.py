@@ -7,13 +7,14 @@ letterbox's uniform scale and shift, so the result equals measuring in original 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from mlbasics.vision.yolo.anchors import masks_for
 from mlbasics.vision.yolo.data import LoadedSet
 from mlbasics.vision.yolo.decode import Detections, detect_from_outputs
 from mlbasics.vision.yolo.metrics import MapResult, evaluate_detections
+from mlbasics.vision.yolo.spec import YoloSpec
 
 #: mAP is measured over the whole ranking, so detections are kept down to a low score.
 EVAL_SCORE_THRESHOLD = 0.01
@@ -34,16 +35,15 @@ def truths_of(data: LoadedSet) -> list[np.ndarray]:
     return [boxes[boxes[:, 2] > boxes[:, 0]] for boxes in data.boxes]
 
 
-def evaluate_model(model, data: LoadedSet, anchors: np.ndarray, num_classes: int,
-                   score_threshold: float = EVAL_SCORE_THRESHOLD, nms_iou: float = 0.45) -> Evaluation:
-    """Run ``model`` (raw outputs) over ``data`` and measure AP per class and mAP@0.5 (all-point)."""
+def evaluate_model(model: Any, data: LoadedSet, spec: YoloSpec, score_threshold: float = EVAL_SCORE_THRESHOLD,
+                   nms_iou: float = 0.45) -> Evaluation:
+    """Run ``model`` (raw outputs, as ``spec`` describes) over ``data`` (letterboxed to
+    ``spec.input_size``) and measure AP per class and mAP@0.5 (all-point)."""
     predicted = model.predict(data.images.astype(np.float32) / 255.0, batch_size=32, verbose=0)
     outputs = [np.asarray(o) for o in (predicted if isinstance(predicted, list) else [predicted])]
-    input_size = data.images.shape[1]
-    detections = detect_from_outputs(outputs, anchors, masks_for(len(anchors)), num_classes, input_size,
-                                     score_threshold, nms_iou)
+    detections = detect_from_outputs(outputs, spec, score_threshold, nms_iou)
     truths = truths_of(data)
-    return Evaluation(evaluate_detections(detections, truths, num_classes), detections, truths, outputs)
+    return Evaluation(evaluate_detections(detections, truths, spec.num_classes), detections, truths, outputs)
 
 
 def failure_cases(evaluation: Evaluation, score_threshold: float = 0.3, count: int = 8) -> list[tuple[int, int, int]]:

@@ -19,31 +19,31 @@ padding rows and tiny boxes never give NaN.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-import numpy as np
+from mlbasics.vision.yolo.spec import YoloSpec
 
 EPSILON = 1e-7
 PARTS = ("xy", "wh", "objectness", "class")
 
 
-def yolo_head(raw, anchors: np.ndarray, num_classes: int, input_size: int):
-    """Decode one output ``(batch, g, g, 3*(5+C))`` into ``(raw, xy, wh)``.
+def yolo_head(raw: Any, spec: YoloSpec, scale: int) -> tuple[Any, Any, Any]:
+    """Decode output ``scale`` (0 = coarsest) ``(batch, g, g, 3*(5+C))`` into ``(raw, xy, wh)``.
 
     ``raw`` is reshaped to ``(batch, g, g, 3, 5 + C)``; ``xy`` and ``wh`` ``(batch, g, g, 3, 2)``
     are box centres and sizes as fractions of the image.
     """
     import tensorflow as tf
 
-    grid = tf.shape(raw)[1]
-    raw = tf.reshape(raw, (-1, grid, grid, len(anchors), 5 + num_classes))
-    cells = tf.cast(tf.stack(tf.meshgrid(tf.range(grid), tf.range(grid)), axis=-1), raw.dtype)[:, :, None, :]
-    grid_f = tf.cast(grid, raw.dtype)
-    xy = (tf.sigmoid(raw[..., 0:2]) + cells) / grid_f
-    wh = tf.exp(tf.minimum(raw[..., 2:4], 10.0)) * tf.constant(anchors / input_size, dtype=raw.dtype)
+    grid = spec.grids[scale]
+    raw = tf.reshape(raw, (-1, grid, grid, len(spec.masks[scale]), 5 + spec.num_classes))
+    xy = (tf.sigmoid(raw[..., 0:2]) + tf.constant(spec.cell_offsets(scale), dtype=raw.dtype)) / grid
+    anchors = tf.constant(spec.scale_anchors(scale) / spec.input_size, dtype=raw.dtype)
+    wh = tf.exp(tf.minimum(raw[..., 2:4], 10.0)) * anchors
     return raw, xy, wh
 
 
-def _iou_xywh(pred_xy, pred_wh, true_boxes):
+def _iou_xywh(pred_xy: Any, pred_wh: Any, true_boxes: Any) -> Any:
     """IoU of predicted boxes ``(b, g, g, 3, 2)`` x2 with true boxes ``(b, n, 4)`` (x, y, w, h): ``(b, g, g, 3, n)``."""
     import tensorflow as tf
 
@@ -56,20 +56,20 @@ def _iou_xywh(pred_xy, pred_wh, true_boxes):
     return inter / tf.maximum(union, EPSILON)
 
 
-def _bce_logits(labels, logits):
+def _bce_logits(labels: Any, logits: Any) -> Any:
     import tensorflow as tf
 
     return tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
 
 
-def _entropy(p):
+def _entropy(p: Any) -> Any:
     import tensorflow as tf
 
     p = tf.clip_by_value(p, EPSILON, 1 - EPSILON)
     return -(p * tf.math.log(p) + (1 - p) * tf.math.log(1 - p))
 
 
-def corner_to_xywh(boxes, input_size: int):
+def corner_to_xywh(boxes: Any, input_size: int) -> Any:
     """``(b, n, 5)`` corner boxes in pixels -> ``(b, n, 4)`` centre/size as fractions of the image."""
     import tensorflow as tf
 
@@ -79,39 +79,25 @@ def corner_to_xywh(boxes, input_size: int):
     return tf.concat([xy, wh], axis=-1)
 
 
-def yolo_loss_parts(
-    outputs: Sequence,
-    targets: Sequence,
-    true_boxes,
-    anchors: np.ndarray,
-    masks: Sequence[Sequence[int]],
-    num_classes: int,
-    input_size: int,
-    ignore_threshold: float = 0.5,
-) -> dict:
+def yolo_loss_parts(outputs: Sequence[Any], targets: Sequence[Any], true_boxes: Any, spec: YoloSpec,
+                    ignore_threshold: float = 0.5) -> dict[str, Any]:
     """The four loss parts (scalars), summed over scales and averaged over the batch.
 
-    ``outputs``: raw model outputs, coarsest first; ``targets``: from
+    ``outputs``: raw model outputs ``(b, g, g, 3*(5+C))``, coarsest first; ``targets``: from
     :func:`~mlbasics.vision.yolo.targets.assign_targets`; ``true_boxes``: ``(b, n, 5)`` corner
     boxes in input pixels (padding rows zero), used for the ignore mask.
     """
     import tensorflow as tf
 
-    anchors = np.asarray(anchors, dtype=np.float32)
-    truth_xywh = corner_to_xywh(true_boxes, input_size)
+    truth_xywh = corner_to_xywh(true_boxes, spec.input_size)
     batch = tf.cast(tf.shape(outputs[0])[0], tf.float32)
     totals = {name: tf.constant(0.0) for name in PARTS}
-    for output, target, mask in zip(outputs, targets, masks):
-        output = tf.cast(output, tf.float32)
+    for scale, (output, target) in enumerate(zip(outputs, targets)):
+        raw, pred_xy, pred_wh = yolo_head(tf.cast(output, tf.float32), spec, scale)
         target = tf.cast(target, tf.float32)
-        scale_anchors = anchors[list(mask)]
-        raw, pred_xy, pred_wh = yolo_head(output, scale_anchors, num_classes, input_size)
-        grid = tf.cast(tf.shape(raw)[1], tf.float32)
         has_object = target[..., 4:5]
-        cells = tf.cast(tf.stack(tf.meshgrid(tf.range(tf.shape(raw)[1]), tf.range(tf.shape(raw)[1])), -1),
-                        tf.float32)[:, :, None, :]
-        true_offset = tf.clip_by_value(target[..., 0:2] * grid - cells, 0.0, 1.0)
-        ratio = target[..., 2:4] * input_size / scale_anchors
+        true_offset = tf.clip_by_value(target[..., 0:2] * spec.grids[scale] - spec.cell_offsets(scale), 0.0, 1.0)
+        ratio = target[..., 2:4] * spec.input_size / spec.scale_anchors(scale)
         true_twth = tf.where(has_object > 0, tf.math.log(tf.maximum(ratio, EPSILON)), tf.zeros_like(ratio))
         weight = has_object * (2.0 - target[..., 2:3] * target[..., 3:4])
 

@@ -5,33 +5,17 @@ Each output is a grid: for 416x416 input, tiny YOLOv3 gives 13x13 and 26x26 and 
 box ``tx, ty, tw, th``, objectness, and one score per class (all raw logits).
 
 ``width`` scales every layer's filter count (1.0 = the published network); the workbook's
-CPU detector uses 0.5. Layers of the tiny backbone are named ``backbone_*`` so a classifier
-built with :func:`tiny_backbone` (lesson 05) hands its trained weights over by name.
+CPU detector uses 0.25 (``mlbasics.workbook.lessons.WIDTH``). Layers of the tiny backbone are
+named ``backbone1_*`` ... ``backbone7_*`` so a classifier built with :func:`tiny_backbone` (lesson 05) hands its
+trained weights over by name. :func:`build_detector` builds the network a
+:class:`~mlbasics.vision.yolo.spec.YoloSpec` describes.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from mlbasics.core.errors import InputError
-
-#: Output stride of each scale, coarsest first.
-STRIDES_TINY = (32, 16)
-STRIDES_FULL = (32, 16, 8)
-
-
-def check_input_size(size: Any) -> int:
-    """Return ``size`` if it is a positive multiple of 32 (the network halves it 5 times), else raise."""
-    if isinstance(size, bool) or not isinstance(size, int) or size < 32 or size % 32:
-        raise InputError(f"input size must be a multiple of 32 (e.g. 160, 192, 416), got {size!r}")
-    return size
-
-
-def check_num_classes(num_classes: Any) -> int:
-    """Return ``num_classes`` if it is an integer >= 1."""
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise InputError(f"num_classes must be an integer >= 1, got {num_classes!r}")
-    return num_classes
+from mlbasics.vision.yolo.spec import YoloSpec, check_input_size, check_model, check_num_classes, grid_sizes
 
 
 def _filters(base: int, width: float) -> int:
@@ -135,11 +119,17 @@ def yolo3(input_size: int = 416, num_classes: int = 80, width: float = 1.0):
     return keras.Model(inputs, [out32, out16, out8], name="yolo3")
 
 
+def build_detector(spec: YoloSpec) -> Any:
+    """The untrained network ``spec`` describes: :func:`tiny_yolo3` or :func:`yolo3` at its input size,
+    class count and width."""
+    return (tiny_yolo3 if spec.model == "tiny" else yolo3)(spec.input_size, spec.num_classes, spec.width)
+
+
 def expected_output_shapes(input_size: int, num_classes: int, model: str = "tiny") -> list[tuple[int, int, int]]:
-    """The output shapes (without batch) a model must have: ``[(S/32, S/32, 3*(5+C)), (S/16, ...), ...]``."""
-    size, num_classes = check_input_size(input_size), check_num_classes(num_classes)
-    strides = STRIDES_TINY if model == "tiny" else STRIDES_FULL
-    return [(size // s, size // s, 3 * (5 + num_classes)) for s in strides]
+    """The output shapes (without batch) a model must have: ``[(S/32, S/32, 3*(5+C)), (S/16, ...), ...]``
+    (no anchors needed, so a lesson can ask before it has any; a :class:`YoloSpec` has ``output_shapes``)."""
+    channels = 3 * (5 + check_num_classes(num_classes))
+    return [(grid, grid, channels) for grid in grid_sizes(input_size, check_model(model))]
 
 
 def output_shapes(model) -> list[tuple[int | None, ...]]:

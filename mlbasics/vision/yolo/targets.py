@@ -8,46 +8,35 @@ This is keras-yolo3's ``preprocess_true_boxes``, vectorised.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from mlbasics.core.errors import InputError
 from mlbasics.geometry.boxes import wh_iou
+from mlbasics.vision.yolo.spec import YoloSpec
 
 
-def assign_targets(
-    boxes: np.ndarray,
-    anchors: np.ndarray,
-    masks: Sequence[Sequence[int]],
-    input_size: int,
-    num_classes: int,
-) -> list[np.ndarray]:
+def assign_targets(boxes: np.ndarray, spec: YoloSpec) -> list[np.ndarray]:
     """Targets for a batch.
 
     ``boxes``: ``(batch, max_boxes, 5)`` = ``x_min, y_min, x_max, y_max, class_id`` in input
-    pixels; rows with zero width are padding. Returns one array per scale (coarsest first),
-    ``(batch, grid, grid, 3, 5 + num_classes)`` float32 with ``x, y, w, h`` in ``[0, 1]`` of the
-    image, objectness and one-hot class.
+    pixels (``spec.input_size``); rows with zero width are padding. Returns one array per scale
+    (coarsest first), ``(batch, grid, grid, 3, 5 + num_classes)`` float32 with ``x, y, w, h`` in
+    ``[0, 1]`` of the image, objectness and one-hot class.
     """
     boxes = np.asarray(boxes, dtype=np.float32)
     if boxes.ndim != 3 or boxes.shape[-1] != 5:
         raise InputError(f"boxes must have shape (batch, max_boxes, 5), got {boxes.shape}")
-    anchors = np.asarray(anchors, dtype=np.float32)
-    if sum(len(m) for m in masks) != len(anchors):
-        raise InputError(f"the masks use {sum(len(m) for m in masks)} anchors but {len(anchors)} were given")
     classes = boxes[..., 4].astype(np.int64)
     valid = (boxes[..., 2] > boxes[..., 0]) & (boxes[..., 3] > boxes[..., 1])
-    if np.any(valid & ((classes < 0) | (classes >= num_classes))):
-        raise InputError(f"a box has a class id outside 0..{num_classes - 1}: classes file and data disagree")
-    centre = (boxes[..., 0:2] + boxes[..., 2:4]) / 2 / input_size
-    size = (boxes[..., 2:4] - boxes[..., 0:2]) / input_size
+    if np.any(valid & ((classes < 0) | (classes >= spec.num_classes))):
+        raise InputError(f"a box has a class id outside 0..{spec.num_classes - 1}: classes file and data disagree")
+    centre = (boxes[..., 0:2] + boxes[..., 2:4]) / 2 / spec.input_size
+    size = (boxes[..., 2:4] - boxes[..., 0:2]) / spec.input_size
     batch_index, box_index = np.nonzero(valid)
-    best = np.argmax(wh_iou(size[batch_index, box_index] * input_size, anchors), axis=1)
+    best = np.argmax(wh_iou(size[batch_index, box_index] * spec.input_size, spec.anchors), axis=1)
     targets = []
-    for scale, mask in enumerate(masks):
-        grid = input_size // 32 * 2**scale
-        target = np.zeros((boxes.shape[0], grid, grid, len(mask), 5 + num_classes), dtype=np.float32)
+    for grid, mask in zip(spec.grids, spec.masks):
+        target = np.zeros((boxes.shape[0], grid, grid, len(mask), 5 + spec.num_classes), dtype=np.float32)
         for slot, anchor in enumerate(mask):
             chosen = best == anchor
             b, n = batch_index[chosen], box_index[chosen]

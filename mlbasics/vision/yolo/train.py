@@ -26,6 +26,8 @@ import numpy as np
 
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.validation import check_positive_float, check_positive_int
+from mlbasics.vision.yolo.data import LoadedSet
+from mlbasics.vision.yolo.spec import YoloSpec, check_input_size, check_model, config_path_for
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,7 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        from mlbasics.vision.yolo.model import check_input_size
-
+        check_model(self.model)
         check_input_size(self.input_size)
         check_positive_float("width", self.width)
         check_positive_int("batch_size", self.batch_size)
@@ -70,8 +71,11 @@ class TrainConfig:
         if self.epochs_frozen and not self.backbone:
             raise InputError("stage 1 freezes the backbone, which is only useful if it was trained: give a backbone "
                              "(a classifier saved by lesson 05) or set epochs_frozen=0")
-        if self.model not in ("tiny", "full"):
-            raise InputError(f"model must be 'tiny' or 'full', got {self.model!r}")
+
+    def spec(self) -> YoloSpec:
+        """The detector these arguments train: anchors and class names read from their files."""
+        return YoloSpec.from_files(self.anchors, self.classes, input_size=self.input_size, width=self.width,
+                                   model=self.model)
 
     def paths(self) -> tuple[Path, Path]:
         """``(weights_stage, weights_final)``, defaulting to the job directory."""
@@ -93,21 +97,7 @@ class TrainResult:
     map_curve: list[tuple[float, int, float]] = field(default_factory=list)
 
 
-def config_path_for(weights: str | os.PathLike[str]) -> Path:
-    """``final.weights.h5`` -> ``final.config.json``: the detector settings saved beside the weights."""
-    weights = Path(weights)
-    stem = weights.name[: -len(".weights.h5")] if weights.name.endswith(".weights.h5") else weights.stem
-    return weights.with_name(f"{stem}.config.json")
-
-
-def build_detector(model: str, input_size: int, num_classes: int, width: float):
-    """tiny YOLOv3 (``"tiny"``) or YOLOv3 (``"full"``)."""
-    from mlbasics.vision.yolo.model import tiny_yolo3, yolo3
-
-    return (tiny_yolo3 if model == "tiny" else yolo3)(input_size, num_classes, width)
-
-
-def load_training_data(config: TrainConfig, class_names: Sequence[str]):
+def load_training_data(config: TrainConfig, spec: YoloSpec) -> tuple[LoadedSet, LoadedSet | None, list[str]]:
     """Validated, letterboxed training (and validation) sets plus every skipped line.
 
     A few bad lines are skipped and reported; a file where most lines are bad is an error, since
@@ -122,11 +112,11 @@ def load_training_data(config: TrainConfig, class_names: Sequence[str]):
         if not path:
             sets.append(None)
             continue
-        report = read_annotation_lines(path, len(class_names))
+        report = read_annotation_lines(path, spec.num_classes)
         if len(report.problems) > len(report.samples):
             raise DataFileError(path, f"more lines skipped ({len(report.problems)}) than usable "
                                 f"({len(report.samples)}): wrong classes file? first problem: {report.problems[0]}")
-        loaded = load_samples(report.samples, config.input_size)
+        loaded = load_samples(report.samples, spec.input_size)
         skipped += [str(p) for p in report.problems] + [str(p) for p in loaded.skipped]
         sets.append(loaded)
     return sets[0], sets[1], skipped
@@ -192,13 +182,12 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
     every epoch with the history so far, as :func:`read_history` returns it (for live plots)."""
     import keras
 
-    from mlbasics.data.annotation_lines import read_classes
-    from mlbasics.io.files import write_json
     from mlbasics.core.seed import seed_everything
+    from mlbasics.io.files import write_json
     from mlbasics.vision.cnn import copy_backbone, load_classifier, save_keras
-    from mlbasics.vision.yolo.anchors import masks_for, read_anchors
     from mlbasics.vision.yolo.callbacks import MapEvaluation, TrainingClock
     from mlbasics.vision.yolo.data import make_dataset
+    from mlbasics.vision.yolo.model import build_detector
     from mlbasics.vision.yolo.trainer import YoloTrainer
 
     start = time.perf_counter()
@@ -210,12 +199,7 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
                          "use a new job directory (or delete this one) to train with these")
     write_json(job / "config.json", record)
     weights_stage, weights_final = config.paths()
-    class_names = read_classes(config.classes)
-    anchors = read_anchors(config.anchors)
-    masks = masks_for(len(anchors))
-    if (config.model == "tiny") != (len(anchors) == 6):
-        raise InputError(f"{config.anchors}: the {config.model} model needs {6 if config.model == 'tiny' else 9} "
-                         f"anchors, the file has {len(anchors)}")
+    spec = config.spec()
     result = TrainResult(weights_stage, weights_final)
     if weights_final.is_file():
         return _finish(result, job, start)
@@ -224,20 +208,19 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
-        detector = build_detector(config.model, config.input_size, len(class_names), config.width)
+        detector = build_detector(spec)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
-    train_set, val_set, result.skipped_lines = load_training_data(config, class_names)
-    dataset = make_dataset(train_set, anchors, masks, len(class_names), config.batch_size, jitter=config.jitter,
-                           seed=config.seed)
-    val = (make_dataset(val_set, anchors, masks, len(class_names), config.batch_size, augment=False, shuffle=False)
+    train_set, val_set, result.skipped_lines = load_training_data(config, spec)
+    dataset = make_dataset(train_set, spec, config.batch_size, jitter=config.jitter, seed=config.seed)
+    val = (make_dataset(val_set, spec, config.batch_size, augment=False, shuffle=False)
            if val_set is not None else None)
-    trainer = YoloTrainer(detector, anchors, masks, len(class_names), config.ignore_threshold)
-    trainer(np.zeros((1, config.input_size, config.input_size, 3), np.float32))  # build before restoring
+    trainer = YoloTrainer(detector, spec, config.ignore_threshold)
+    trainer(np.zeros((1, spec.input_size, spec.input_size, 3), np.float32))  # build before restoring
     seconds_so_far = read_history(job).get("train_seconds", [0.0])[-1:] or [0.0]
     extra = [TrainingClock(seconds_so_far[0]), *callbacks]
     if config.map_every and val_set is not None:
-        extra.insert(1, MapEvaluation(val_set, anchors, len(class_names), config.map_every))
+        extra.insert(1, MapEvaluation(val_set, spec, config.map_every))
     after = [] if on_epoch is None else [
         keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: on_epoch(read_history(job)))]
 
@@ -265,10 +248,7 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
     if config.epochs > config.epochs_frozen:
         _stage(trainer, dataset, val, config, 2, config.epochs_frozen, config.epochs, cosine, extra, after, verbose)
     save_keras(detector, weights_final)
-    write_json(config_path_for(weights_final), {
-        "model": config.model, "input_size": config.input_size, "width": config.width,
-        "classes": list(class_names), "anchors": np.asarray(anchors).tolist(),
-    })
+    spec.write(config_path_for(weights_final))
     return _finish(result, job, start)
 
 

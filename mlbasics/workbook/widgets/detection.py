@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from mlbasics.workbook.viz.detection import show_detection_grid
-from mlbasics.vision.yolo.anchors import masks_for
 from mlbasics.vision.yolo.decode import detect_from_outputs
 from mlbasics.vision.yolo.detect import draw_detections
 from mlbasics.vision.yolo.evaluate import Evaluation
 from mlbasics.vision.yolo.metrics import Counts, match_counts
+from mlbasics.vision.yolo.spec import YoloSpec
+from mlbasics.workbook.viz.detection import show_detection_grid
 from mlbasics.workbook.widgets.common import panel, wire
 
 
@@ -24,20 +22,18 @@ def thresholds_summary(score: float, nms: float, counts: Counts) -> str:
             f"{counts.missed} missed)")
 
 
-def thresholds_panel(evaluation: Evaluation, images: np.ndarray, anchors: np.ndarray, class_names: Sequence[str],
-                     shown: int = 8) -> widgets.VBox:
-    """Sliders for the score and NMS thresholds: the first ``shown`` images with their boxes, and
-    precision/recall over all images of ``evaluation`` (its raw outputs are re-decoded, no network run)."""
+def thresholds_panel(evaluation: Evaluation, images: np.ndarray, spec: YoloSpec, shown: int = 8) -> widgets.VBox:
+    """Sliders for the score and NMS thresholds: the first ``shown`` letterboxed images ``(n, S, S, 3)``
+    uint8 with their boxes, and precision/recall over all images of ``evaluation`` (its raw outputs are
+    re-decoded with ``spec``, no network run)."""
     score = widgets.FloatSlider(value=0.3, min=0.05, max=0.95, step=0.05, description="score")
     nms = widgets.FloatSlider(value=0.45, min=0.1, max=0.9, step=0.05, description="NMS IoU")
     summary, plot = widgets.HTML(), widgets.Output()
-    input_size = images.shape[1]
 
     def update() -> tuple[str, Figure]:
-        found = detect_from_outputs(evaluation.outputs, anchors, masks_for(len(anchors)), len(class_names),
-                                    input_size, score.value, nms.value)
+        found = detect_from_outputs(evaluation.outputs, spec, score.value, nms.value)
         counts = match_counts(found, evaluation.truths)
-        drawn = [draw_detections(image, det, class_names) for image, det in zip(images[:shown], found)]
+        drawn = [draw_detections(image, det, spec.class_names) for image, det in zip(images[:shown], found)]
         fig = show_detection_grid(drawn, [f"{len(det)} boxes" for det in found[:shown]], columns=4, size=2.2)
         return thresholds_summary(score.value, nms.value, counts), fig
 
