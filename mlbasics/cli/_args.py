@@ -16,8 +16,25 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Shows an option's default in ``--help`` (defaults come from the library, so the help is the one place
+    a reader sees them), unless it is empty or the help already describes it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        empty = action.default is None or action.default is False or action.default == [] \
+            or action.default == argparse.SUPPRESS
+        if empty or "default" in text or not action.option_strings:
+            return action.help
+        return f"{text} (default: %(default)s)".lstrip()
+
+
 class Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line, like the handlers' errors (``--help`` shows the usage)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")

@@ -40,7 +40,8 @@ class Manifest:
     source: str
 
     def files(self, dataset: str) -> tuple[FileEntry, ...]:
-        """The files of ``dataset``; raises :class:`~mlbasics.core.errors.UnknownNameError` (a ``KeyError``) listing the known names."""
+        """The files of ``dataset``; raises :class:`~mlbasics.core.errors.UnknownNameError` (a ``KeyError``)
+        listing the known names."""
         try:
             return self.datasets[dataset]
         except KeyError:
