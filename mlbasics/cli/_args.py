@@ -119,3 +119,12 @@ def default_of(function: Callable[..., Any], name: str) -> Any:
     if default is inspect.Parameter.empty:
         raise TypeError(f"{getattr(function, '__qualname__', function)}.{name} has no default")
     return default
+
+
+def given(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """The options among ``names`` that were given (not None), as keyword arguments.
+
+    For options that default to None so that the library's own default applies: used where reading the
+    default would import a heavy module (Beam) just to print ``--help``.
+    """
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
