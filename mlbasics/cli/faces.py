@@ -12,7 +12,7 @@ from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD
 
 
 def _print(report: object) -> None:
-    data = dataclasses.asdict(report) if dataclasses.is_dataclass(report) else report
+    data = dataclasses.asdict(report) if dataclasses.is_dataclass(report) and not isinstance(report, type) else report
     print(json.dumps(data, indent=2, default=lambda o: dataclasses.asdict(o)))
 
 
