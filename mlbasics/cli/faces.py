@@ -48,7 +48,7 @@ def _tag(args: argparse.Namespace) -> int:
     from mlbasics.pipelines.faces.tag import tag
 
     known = load_state(args.state).people() if args.state else None
-    report = tag(args.images_dir, args.identified_dir, args.out, labels_dir=args.labels, known_names=known)
+    report = tag(args.images_dir, args.identified_dir, args.out, labels_dir=args.labels_dir, known_names=known)
     _print(report)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -98,7 +98,7 @@ def _add_tag(verbs: argparse._SubParsersAction) -> None:
     tag.add_argument("images_dir", type=existing_dir)
     tag.add_argument("identified_dir", type=existing_dir, help="folder written by `mlbasics faces identify`")
     tag.add_argument("--out", required=True, help="folder for the tagged images")
-    tag.add_argument("--labels", type=existing_dir, default=None, help="folder of label images named after people")
+    tag.add_argument("--labels-dir", type=existing_dir, default=None, help="folder of label images named after people")
     tag.add_argument("--state", type=existing_file, default=None,
                      help="state file, to warn about labels of unknown names")
     tag.set_defaults(func=_tag)

@@ -79,7 +79,7 @@ stages:
       - out/identified:
           persist: true
   tag:
-    cmd: mlbasics faces tag images out/identified --out out/tagged --labels labels --state out/state.json
+    cmd: mlbasics faces tag images out/identified --out out/tagged --labels-dir labels --state out/state.json
     deps: [images, labels, out/identified, out/state.json]
     outs:
       - out/tagged:
