@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
+
+from mlbasics.cli._args import existing_dir, existing_file, non_negative_int, positive_int
 
 
 def _upload_voc(args: argparse.Namespace) -> int:
     from mlbasics.cloud.voc import upload_voc
 
-    ids = upload_voc(args.voc_root, args.split, args.destination, args.count)
-    print(f"{len(ids)} images of split {args.split!r} -> {args.destination}")
+    ids = upload_voc(args.voc_root, args.split, args.out, args.count)
+    print(f"{len(ids)} images of split {args.split!r} -> {args.out}")
     return 0
 
 
 def _package(args: argparse.Namespace) -> int:
     from mlbasics.cloud.package import build_trainer_package
 
-    for path in build_trainer_package(args.out_dir):
+    for path in build_trainer_package(args.out):
         print(path)
     return 0
 
@@ -26,8 +27,8 @@ def _package(args: argparse.Namespace) -> int:
 def _upload(args: argparse.Namespace) -> int:
     from mlbasics.io.storage import gs_copy_file
 
-    gs_copy_file(args.source, args.destination)
-    print(f"{args.source} -> {args.destination}")
+    gs_copy_file(args.source, args.out)
+    print(f"{args.source} -> {args.out}")
     return 0
 
 
@@ -35,12 +36,13 @@ def _spec(args: argparse.Namespace) -> int:
     from mlbasics.cloud.job_spec import JobSpec, save_spec
 
     spec = JobSpec(display_name=args.display_name, package_uris=tuple(args.package_uri),
-                   python_module=args.module, base_output_dir=args.base_output_dir, args=tuple(args.trainer_args),
+                   python_module=args.python_module, base_output_dir=args.base_output_dir,
+                   args=tuple(args.trainer_args),
                    machine_type=args.machine_type, accelerator_type=args.accelerator_type or None,
                    accelerator_count=args.accelerator_count if args.accelerator_type else 0,
                    replica_count=args.replica_count, region=args.region)
-    save_spec(spec, args.output)
-    print(f"wrote {args.output}")
+    save_spec(spec, args.out)
+    print(f"wrote {args.out}")
     return 0
 
 
@@ -62,13 +64,9 @@ def _run_local(args: argparse.Namespace) -> int:
 
 def _submit(args: argparse.Namespace) -> int:
     from mlbasics.cloud.job_spec import load_spec
-    from mlbasics.cloud.submit import CloudSetupError, submit
+    from mlbasics.cloud.submit import submit
 
-    try:
-        print(submit(load_spec(args.spec), project=args.project))
-    except CloudSetupError as exc:
-        print(f"mlbasics cloud submit: {exc}", file=sys.stderr)
-        return 2
+    print(submit(load_spec(args.spec), project=args.project))  # a CloudSetupError is reported by mlbasics.cli.main
     return 0
 
 
@@ -87,59 +85,80 @@ def _emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_upload_voc(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser("upload-voc", help="copy a local VOC folder's split (e.g. from `mlbasics yolo make-data`) "
+                                            "to a bucket")
+    p.add_argument("voc_root", type=existing_dir)
+    p.add_argument("--out", required=True, help="gs://bucket/folder (or a local folder)")
+    p.add_argument("--split", default="train", help="split to copy")
+    p.add_argument("--count", type=positive_int, default=None, help="only the first COUNT images")
+    p.set_defaults(func=_upload_voc)
+
+
+def _add_package(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser("package", help="build the trainer sdist and wheel")
+    p.add_argument("--out", default="dist", help="folder for the sdist and wheel")
+    p.set_defaults(func=_package)
+
+
+def _add_upload(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser("upload", help="copy one file between local paths and gs://")
+    p.add_argument("source", type=existing_file)
+    p.add_argument("--out", required=True, help="destination file (local or gs://)")
+    p.set_defaults(func=_upload)
+
+
+def _add_spec(verbs: argparse._SubParsersAction) -> None:
+    # Options are JobSpec's fields; its own checks (names, regions, gs:// URLs) run before the file is written.
+    p = verbs.add_parser("spec", help="write a validated job spec JSON")
+    p.add_argument("--out", required=True, help="job spec file to write (.json)")
+    p.add_argument("--display-name", required=True)
+    p.add_argument("--package-uri", action="append", required=True, help="gs:// URL of the sdist or wheel (repeatable)")
+    p.add_argument("--base-output-dir", required=True, help="gs:// folder for model, checkpoints, logs")
+    p.add_argument("--python-module", default="mlbasics.cli", help="run as python -m PYTHON_MODULE; mlbasics.cli "
+                   "takes the mlbasics command's arguments: --trainer-args yolo train ...")
+    p.add_argument("--machine-type", default="n1-standard-4", help="Compute Engine machine type")
+    p.add_argument("--accelerator-type", default="NVIDIA_TESLA_T4", help="'' for none")
+    p.add_argument("--accelerator-count", type=non_negative_int, default=1, help="accelerators per replica")
+    p.add_argument("--replica-count", type=positive_int, default=1, help="machines")
+    p.add_argument("--region", default="us-central1", help="Vertex AI region")
+    p.add_argument("--trainer-args", nargs=argparse.REMAINDER, default=[],
+                   help="last option: everything after it is passed to the module")
+    p.set_defaults(func=_spec)
+
+
+def _add_gcloud(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser("gcloud", help="print the gcloud config file and command for a spec")
+    p.add_argument("spec", type=existing_file)
+    p.add_argument("--config-file", default="job.yaml", help="name of the config file the command refers to")
+    p.set_defaults(func=_gcloud)
+
+
+def _add_run_local(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser("run-local", help="run a spec's module and args here, with the job's environment")
+    p.add_argument("spec", type=existing_file)
+    p.set_defaults(func=_run_local)
+
+
+def _add_submit(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser("submit", help="create the job on Vertex AI (needs credentials and a project)")
+    p.add_argument("spec", type=existing_file)
+    p.add_argument("--project", default=None,
+                   help="Google Cloud project (default: from the credentials or GOOGLE_CLOUD_PROJECT)")
+    p.set_defaults(func=_submit)
+
+
+def _add_emulator(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser("emulator", help="run a local GCS emulator until Ctrl-C")
+    p.add_argument("--bucket", action="append", default=[], help="bucket to create (repeatable)")
+    p.add_argument("--port", type=positive_int, default=None, help="port to listen on (default: a free one)")
+    p.set_defaults(func=_emulator)
+
+
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``mlbasics cloud`` and its verbs."""
     cloud = subparsers.add_parser("cloud", help="cloud training jobs: data, package, spec, run-local, submit")
     verbs = cloud.add_subparsers(dest="verb", required=True)
-
-    data = verbs.add_parser("upload-voc", help="copy a local VOC folder's split (e.g. from `mlbasics yolo make-data`) "
-                                               "to a bucket")
-    data.add_argument("voc_root")
-    data.add_argument("destination", help="gs://bucket/folder (or a local folder)")
-    data.add_argument("--split", default="train")
-    data.add_argument("--count", type=int, default=None, help="only the first COUNT images")
-    data.set_defaults(func=_upload_voc)
-
-    package = verbs.add_parser("package", help="build the trainer sdist and wheel")
-    package.add_argument("out_dir")
-    package.set_defaults(func=_package)
-
-    upload = verbs.add_parser("upload", help="copy one file between local paths and gs://")
-    upload.add_argument("source")
-    upload.add_argument("destination")
-    upload.set_defaults(func=_upload)
-
-    spec = verbs.add_parser("spec", help="write a validated job spec JSON")
-    spec.add_argument("output")
-    spec.add_argument("--display-name", required=True)
-    spec.add_argument("--package-uri", action="append", required=True, help="gs:// URL of the sdist or wheel")
-    spec.add_argument("--base-output-dir", required=True, help="gs:// folder for model, checkpoints, logs")
-    spec.add_argument("--module", default="mlbasics.cli", help="run as python -m MODULE; mlbasics.cli takes "
-                      "the mlbasics command's arguments: --trainer-args yolo train ...")
-    spec.add_argument("--machine-type", default="n1-standard-4")
-    spec.add_argument("--accelerator-type", default="NVIDIA_TESLA_T4", help="'' for none")
-    spec.add_argument("--accelerator-count", type=int, default=1)
-    spec.add_argument("--replica-count", type=int, default=1)
-    spec.add_argument("--region", default="us-central1")
-    spec.add_argument("--trainer-args", nargs=argparse.REMAINDER, default=[],
-                      help="last option: everything after it is passed to the module")
-    spec.set_defaults(func=_spec)
-
-    gcloud = verbs.add_parser("gcloud", help="print the gcloud config file and command for a spec")
-    gcloud.add_argument("spec")
-    gcloud.add_argument("--config-file", default="job.yaml")
-    gcloud.set_defaults(func=_gcloud)
-
-    run = verbs.add_parser("run-local", help="run a spec's module and args here, with the job's environment")
-    run.add_argument("spec")
-    run.set_defaults(func=_run_local)
-
-    submit = verbs.add_parser("submit", help="create the job on Vertex AI (needs credentials and a project)")
-    submit.add_argument("spec")
-    submit.add_argument("--project", default=None)
-    submit.set_defaults(func=_submit)
-
-    emulator = verbs.add_parser("emulator", help="run a local GCS emulator until Ctrl-C")
-    emulator.add_argument("--bucket", action="append", default=[], help="bucket to create (repeatable)")
-    emulator.add_argument("--port", type=int, default=None)
-    emulator.set_defaults(func=_emulator)
+    for add in (_add_upload_voc, _add_package, _add_upload, _add_spec, _add_gcloud, _add_run_local, _add_submit,
+                _add_emulator):
+        add(verbs)

@@ -6,6 +6,7 @@ import argparse
 import importlib.util
 import json
 
+from mlbasics.cli._args import existing_file, existing_path, given, positive_int
 from mlbasics.core.errors import InputError
 
 #: Beam options the command passes through as they are (``--name value``).
@@ -40,47 +41,72 @@ def _embed(args: argparse.Namespace) -> int:
     from mlbasics.pipelines.embeddings import run_embedding_pipeline
 
     check_runner_installed(args.runner)
-    summary = run_embedding_pipeline(args.source, args.out_dir, args.model, weights=args.weights,
-                                     image_size=args.image_size, batch_size=args.batch_size,
-                                     beam_args=beam_args_from(args))
+    summary = run_embedding_pipeline(args.source, args.out, args.model, weights=args.weights,
+                                     beam_args=beam_args_from(args), **given(args, "image_size", "batch_size"))
     print(json.dumps({**summary.to_dict(), "seconds": round(summary.seconds, 1)}, indent=2))
     return 1 if summary.embedded == 0 else 0
 
 
 def _embedding_model(args: argparse.Namespace) -> int:
-    from mlbasics.workbook import lessons
     from mlbasics.vision.cnn import embedding_model, load_classifier, save_keras
+    from mlbasics.workbook import lessons
 
     classifier = load_classifier(args.classifier or lessons.backbone())
     model = embedding_model(classifier)
-    save_keras(model, args.path)
-    print(f"saved {args.path}: {model.input_shape} pixels 0..255 -> {model.output_shape} embeddings")
+    save_keras(model, args.out)
+    print(f"saved {args.out}: {model.input_shape} pixels 0..255 -> {model.output_shape} embeddings")
     return 0
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``embed`` and ``embed-model``."""
+def keras_file_or_name(text: str) -> str:
+    """``--model``: a ``.keras`` file that exists, or a backbone name (checked by the pipeline's handler)."""
+    return existing_file(text) if text.endswith(".keras") else text
+
+
+def keras_output(text: str) -> str:
+    """``embed-model --out``: the model is saved whole, which Keras does only to ``.keras`` files."""
+    if not text.endswith(".keras"):
+        raise argparse.ArgumentTypeError(f"must end in .keras, got {text!r}")
+    return text
+
+
+def _add_embed(subparsers: argparse._SubParsersAction) -> None:
     embed = subparsers.add_parser("embed", help="embed images with a Keras CNN in a Beam pipeline",
-                                  description="Embed every image of SOURCE into OUT_DIR: embeddings/*.npy, "
+                                  description="Embed every image of SOURCE into the --out folder: embeddings/*.npy, "
                                               "index.csv, dead_letter.csv, embedding_map.png, summary.json.")
-    embed.add_argument("source", help="a folder, a glob (local or gs://) or a .txt/.csv list of image paths")
-    embed.add_argument("out_dir", help="output folder (local or gs://)")
-    embed.add_argument("--model", required=True,
-                       help="a .keras file (e.g. from `mlbasics embed-model`) or a backbone name: MobileNetV3Small, ...")
+    embed.add_argument("source", type=existing_path,
+                       help="a folder, a glob (local or gs://) or a .txt/.csv list of image paths")
+    embed.add_argument("--out", required=True, help="output folder (local or gs://)")
+    embed.add_argument("--model", type=keras_file_or_name, required=True,
+                       help="a .keras file (e.g. from `mlbasics embed-model`) or a backbone name: "
+                            "MobileNetV3Small, ...")
     embed.add_argument("--weights", choices=("imagenet",), default=None,
                        help="pretrained weights for a backbone by name (downloads them)")
-    embed.add_argument("--image-size", type=int, default=224, help="input size of a backbone by name")
-    embed.add_argument("--batch-size", type=int, default=64, help="largest inference batch")
+    # None: run_embedding_pipeline's own defaults apply (reading them here would import Beam for --help)
+    embed.add_argument("--image-size", type=positive_int, default=None,
+                       help="input size of a backbone by name (default: the pipeline's image_size)")
+    embed.add_argument("--batch-size", type=positive_int, default=None,
+                       help="largest inference batch (default: the pipeline's batch_size)")
     for name in BEAM_OPTIONS:
         embed.add_argument(f"--{name}", default=None, help=argparse.SUPPRESS if name.startswith("direct") else
                            f"Beam option --{name}")
     embed.add_argument("--beam-option", action="append", default=[], metavar="NAME=VALUE",
                        help="any other Beam pipeline option, repeatable")
     embed.set_defaults(func=_embed)
+
+
+def _add_embed_model(subparsers: argparse._SubParsersAction) -> None:
     model = subparsers.add_parser("embed-model", help="save a classifier without its head as an embedding model",
                                   description="Save CLASSIFIER (default: lesson 05's backbone classifier, trained "
                                               "first if missing) without its softmax head, taking raw 0..255 pixels, "
                                               "as a .keras model for `mlbasics embed --model`.")
-    model.add_argument("path", help="where to save the model (.keras)")
-    model.add_argument("--classifier", help="a classifier .keras file with a 'pool' layer (`mlbasics yolo backbone`)")
+    model.add_argument("--out", type=keras_output, required=True, help="where to save the model (.keras)")
+    model.add_argument("--classifier", type=existing_file,
+                       help="a classifier .keras file with a 'pool' layer (`mlbasics yolo backbone`)")
     model.set_defaults(func=_embedding_model)
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``embed`` and ``embed-model``."""
+    _add_embed(subparsers)
+    _add_embed_model(subparsers)

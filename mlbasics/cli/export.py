@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mlbasics.cli._args import existing_file, positive_int
+from mlbasics.export.formats import FORMATS
+
 
 def _export(args: argparse.Namespace) -> int:
     import numpy as np
@@ -16,7 +19,7 @@ def _export(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     decode = _decoder(Path(args.model))
     stem = Path(args.model).name.split(".")[0]
-    results = export_model(model, args.out_dir, args.to, stem=stem)
+    results = export_model(model, args.out, args.formats, stem=stem)
     x = np.random.default_rng(0).random((args.check, *model.inputs[0].shape[1:]), dtype=np.float32)
     rows, failed = [], False
     for result in results:
@@ -48,10 +51,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``mlbasics export``."""
     export = subparsers.add_parser("export", help="export a .keras model or a trained detector to TFLite, ONNX and "
                                    "Core ML and check it")
-    export.add_argument("model", help="a .keras file (loaded in safe mode) or a detector's .weights.h5 "
-                                      "(with its .config.json beside it)")
-    export.add_argument("--to", nargs="+", default=["tflite-float32", "onnx", "coreml"],
-                        choices=["tflite-float32", "tflite-float16", "tflite-int8", "onnx", "coreml"])
-    export.add_argument("--out-dir", default="exported", help="folder for the exported files")
-    export.add_argument("--check", type=int, default=8, help="random inputs compared against Keras")
+    export.add_argument("model", type=existing_file, help="a .keras file (loaded in safe mode) or a detector's "
+                                                          ".weights.h5 (with its .config.json beside it)")
+    # Not all of FORMATS by default: float16 and int8 are extra files a first export rarely needs.
+    export.add_argument("--formats", nargs="+", default=["tflite-float32", "onnx", "coreml"], choices=list(FORMATS),
+                        help="formats to write")
+    export.add_argument("--out", default="exported", help="folder for the exported files")
+    export.add_argument("--check", type=positive_int, default=8, help="random inputs compared against Keras")
     export.set_defaults(func=_export)

@@ -6,14 +6,30 @@ import argparse
 import json
 import sys
 
+from mlbasics.cli._args import (
+    default_of,
+    existing_dir,
+    existing_file,
+    fraction,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
+from mlbasics.core.errors import InputError
+from mlbasics.vision.cnn import train_backbone_classifier
+from mlbasics.vision.yolo.anchors import kmeans_anchors
+from mlbasics.vision.yolo.detect import detect_files
+from mlbasics.vision.yolo.train import TrainConfig
+from mlbasics.workbook import lessons
+
 
 def _make_data(args: argparse.Namespace) -> int:
     from mlbasics.data.annotation_lines import voc_to_lines, write_lines
     from mlbasics.data.synthetic import SHAPE_CLASSES, SceneStyle, write_voc_dataset
 
     splits = {"train": args.train, "val": args.val, "test": args.test}
-    voc = write_voc_dataset(args.out, {k: v for k, v in splits.items() if v}, SceneStyle(args.size, args.size),
-                            seed=args.seed)
+    style = SceneStyle(args.image_size, args.image_size)
+    voc = write_voc_dataset(args.out, {k: v for k, v in splits.items() if v}, style, seed=args.seed)
     for split in voc.splits:
         write_lines(voc.root / f"{split}.txt", voc_to_lines(voc.root, split, SHAPE_CLASSES))
         print(f"{split}: {voc.splits[split]} images, annotation lines in {voc.root / f'{split}.txt'}")
@@ -52,6 +68,8 @@ def _anchors(args: argparse.Namespace) -> int:
     from mlbasics.vision.yolo.anchors import box_sizes, kmeans_anchors, mean_iou, write_anchors
 
     report = read_annotation_lines(args.annotations, len(read_classes(args.classes)))
+    if not report.samples:
+        raise InputError(f"{args.annotations}: no usable annotation lines to cluster")
     sizes = box_sizes(np.concatenate([s.boxes for s in report.samples]))
     if args.input_size:  # boxes as the letterboxed network sees them
         from mlbasics.io.images import open_image
@@ -65,17 +83,15 @@ def _anchors(args: argparse.Namespace) -> int:
 
 
 def _backbone(args: argparse.Namespace) -> int:
-    from mlbasics.vision.cnn import train_backbone_classifier
-
     result = train_backbone_classifier(args.out, width=args.width, input_size=args.input_size, epochs=args.epochs,
-                                       train_count=args.crops, seed=args.seed, verbose=1)
+                                       train_count=args.train_count, seed=args.seed, verbose=1)
     print(f"validation accuracy {result.val_accuracy:.3f} after {result.seconds:.0f} s -> {result.path}")
     return 0
 
 
 def _train(args: argparse.Namespace) -> int:
     from mlbasics.cloud.training_job import train_job, uses_cloud
-    from mlbasics.vision.yolo.train import TrainConfig, train
+    from mlbasics.vision.yolo.train import train
 
     config = TrainConfig(
         annotations=args.annotations, classes=args.classes, anchors=args.anchors, job_dir=args.job_dir or "",
@@ -90,7 +106,7 @@ def _train(args: argparse.Namespace) -> int:
         result, stage, final = run.result, run.layout.weights_stage, run.layout.weights_final
     else:
         if not config.job_dir:
-            raise ValueError("--job-dir is required (outside a managed job that sets AIP_MODEL_DIR)")
+            raise InputError("--job-dir is required (outside a managed job that sets AIP_MODEL_DIR)")
         result = train(config, verbose=args.verbose)
         stage, final = str(result.weights_stage), str(result.weights_final)
     for line in result.skipped_lines:
@@ -99,12 +115,12 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-
 def _detect(args: argparse.Namespace) -> int:
-    from mlbasics.vision.yolo.detect import Detector, detect_files
+    from mlbasics.vision.yolo.detect import Detector
 
     detector = Detector.load(args.weights, args.config)
-    report = detect_files(detector, args.images, args.out, args.score, args.nms)
+    report = detect_files(detector, args.images, args.out, score_threshold=args.score_threshold,
+                          nms_iou=args.nms_iou)
     for entry in report["images"]:
         found = entry.get("error") or ", ".join(f"{d['class']} {d['score']:.2f}" for d in entry["detections"])
         print(f"{entry['image']}: {found or 'nothing found'}")
@@ -130,85 +146,121 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_make_data(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser("make-data", help="write the synthetic shapes set in VOC layout plus annotation lines")
+    p.add_argument("--out", required=True, help="folder to write into")
+    for split, count in lessons.SPLITS.items():  # the lessons' set unless told otherwise
+        p.add_argument(f"--{split}", type=non_negative_int, default=count, help=f"{split} images (0: no {split} split)")
+    p.add_argument("--image-size", type=positive_int, default=lessons.INPUT_SIZE, help="image side in pixels")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed")
+    p.set_defaults(func=_make_data)
+
+
+def _add_voc_lines(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser("voc-lines", help="convert a VOC folder's split to annotation lines (local or gs://)")
+    p.add_argument("voc_root", type=existing_dir, help="local folder or gs://bucket/folder")
+    p.add_argument("--split", default="train")
+    p.add_argument("--classes", type=existing_file, required=True, help="classes file, one name per line")
+    p.add_argument("--out", help="annotation file to write (default VOC_ROOT/SPLIT.txt)")
+    p.set_defaults(func=_voc_lines)
+
+
+def _add_check(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser("check", help="validate an annotation file: every bad line with its number and reason")
+    p.add_argument("annotations", type=existing_file)
+    p.add_argument("--classes", type=existing_file, required=True)
+    p.set_defaults(func=_check)
+
+
+def _add_anchors(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser("anchors", help="k-means (1 - IoU) anchors from an annotation file")
+    p.add_argument("annotations", type=existing_file)
+    p.add_argument("--classes", type=existing_file, required=True)
+    p.add_argument("--k", type=positive_int, default=6, help="6 for tiny YOLOv3, 9 for YOLOv3")
+    p.add_argument("--input-size", type=positive_int, default=None,
+                   help="scale boxes to the letterboxed input of this size first (default: keep image pixels)")
+    p.add_argument("--out", default="anchors.txt", help="anchors file to write")
+    p.add_argument("--seed", type=non_negative_int, default=default_of(kmeans_anchors, "seed"), help="random seed")
+    p.set_defaults(func=_anchors)
+
+
+def _add_backbone(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser("backbone", help="train lesson 05's classifier (the tiny-YOLOv3 backbone) on shape crops")
+    p.add_argument("--out", required=True, help="where to save it (.keras)")
+    p.add_argument("--width", type=positive_float, default=lessons.WIDTH, help="fraction of the published filters")
+    p.add_argument("--input-size", type=positive_int, default=lessons.CROP_SIZE, help="crop side in pixels")
+    p.add_argument("--epochs", type=positive_int, default=default_of(train_backbone_classifier, "epochs"),
+                   help="training epochs")
+    p.add_argument("--train-count", type=positive_int, default=default_of(train_backbone_classifier, "train_count"),
+                   help="training crops (classes in turn)")
+    p.add_argument("--seed", type=non_negative_int, default=default_of(train_backbone_classifier, "seed"),
+                   help="random seed")
+    p.set_defaults(func=_backbone)
+
+
+def _add_train(verbs: argparse._SubParsersAction) -> None:
+    # The option names are TrainConfig's fields; cloud job specs (lesson 11) pass them as they are.
+    p = verbs.add_parser("train", help="two-stage training (frozen backbone, then all layers), resumable")
+    p.add_argument("--annotations", type=existing_file, required=True, help="training annotation lines")
+    p.add_argument("--val-annotations", type=existing_file,
+                   help="validation annotation lines (validation loss per epoch)")
+    p.add_argument("--classes", type=existing_file, required=True, help="classes file, one name per line")
+    p.add_argument("--anchors", type=existing_file, required=True, help="anchors file (6 for tiny, 9 for full)")
+    p.add_argument("--job-dir", help="logs, checkpoints, backups; run again to resume (local or gs://; "
+                                     "default in a managed job: the parent of $AIP_MODEL_DIR)")
+    p.add_argument("--backbone", type=existing_file, help="trained backbone classifier (.keras) for stage 1")
+    p.add_argument("--weights-stage", help="weights after stage 1 (default JOB_DIR/trained_stage_1.weights.h5)")
+    p.add_argument("--weights-final", help="final weights (default JOB_DIR/trained_final.weights.h5)")
+    p.add_argument("--model", choices=("tiny", "full"), default=default_of(TrainConfig, "model"),
+                   help="tiny YOLOv3 (2 scales) or YOLOv3 (3 scales)")
+    p.add_argument("--input-size", type=positive_int, default=default_of(TrainConfig, "input_size"),
+                   help="a multiple of 32")
+    p.add_argument("--width", type=positive_float, default=default_of(TrainConfig, "width"),
+                   help="fraction of the published filter counts")
+    p.add_argument("--batch-size", type=positive_int, default=default_of(TrainConfig, "batch_size"),
+                   help="images per step")
+    # 0, not TrainConfig's default: a frozen stage needs --backbone, which is optional here
+    p.add_argument("--epochs-frozen", type=non_negative_int, default=0, help="stage-1 epochs (needs --backbone)")
+    p.add_argument("--epochs", type=positive_int, default=default_of(TrainConfig, "epochs"),
+                   help="total epochs, both stages")
+    p.add_argument("--learning-rate-frozen", type=positive_float,
+                   default=default_of(TrainConfig, "learning_rate_frozen"), help="Adam learning rate of stage 1")
+    p.add_argument("--learning-rate", type=positive_float, default=default_of(TrainConfig, "learning_rate"),
+                   help="Adam learning rate of stage 2 (decays over it)")
+    p.add_argument("--mixed-precision", action="store_true", help="mixed_bfloat16 (outputs stay float32)")
+    p.add_argument("--seed", type=non_negative_int, default=default_of(TrainConfig, "seed"), help="random seed")
+    p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="Keras fit: 2 = one line per epoch")
+    p.set_defaults(func=_train)
+
+
+def _add_detector_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--weights", type=existing_file, required=True, help="a .weights.h5 written by training")
+    p.add_argument("--config", type=existing_file, help="its .config.json (default: beside the weights)")
+
+
+def _add_detect(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser("detect", help="find objects in images; write labelled images and detections.json")
+    p.add_argument("images", nargs="+", type=existing_file)
+    _add_detector_options(p)
+    p.add_argument("--out", default="detections", help="folder for the labelled images and detections.json")
+    p.add_argument("--score-threshold", type=fraction, default=default_of(detect_files, "score_threshold"),
+                   help="smallest score kept")
+    p.add_argument("--nms-iou", type=fraction, default=default_of(detect_files, "nms_iou"),
+                   help="IoU above which non-maximum suppression drops the lower-scored box")
+    p.set_defaults(func=_detect)
+
+
+def _add_evaluate(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser("evaluate", help="AP per class and mAP@0.5 on an annotation file")
+    p.add_argument("annotations", type=existing_file)
+    _add_detector_options(p)
+    p.set_defaults(func=_evaluate)
+
+
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``mlbasics yolo <verb>``."""
     yolo = subparsers.add_parser("yolo", help="YOLOv3 detection: data, anchors, training, detection, mAP")
     verbs = yolo.add_subparsers(dest="verb", required=True)
-
-    p = verbs.add_parser("make-data", help="write the synthetic shapes set in VOC layout plus annotation lines")
-    p.add_argument("out", help="folder to write into")
-    p.add_argument("--train", type=int, default=2000)
-    p.add_argument("--val", type=int, default=200)
-    p.add_argument("--test", type=int, default=240)
-    p.add_argument("--size", type=int, default=160, help="image side in pixels")
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=_make_data)
-
-    p = verbs.add_parser("voc-lines", help="convert a VOC folder's split to annotation lines (local or gs://)")
-    p.add_argument("voc_root", help="local folder or gs://bucket/folder")
-    p.add_argument("--split", default="train")
-    p.add_argument("--classes", required=True, help="classes file, one name per line")
-    p.add_argument("--out", help="annotation file to write (default VOC_ROOT/SPLIT.txt)")
-    p.set_defaults(func=_voc_lines)
-
-    p = verbs.add_parser("check", help="validate an annotation file: every bad line with its number and reason")
-    p.add_argument("annotations")
-    p.add_argument("--classes", required=True)
-    p.set_defaults(func=_check)
-
-    p = verbs.add_parser("anchors", help="k-means (1 - IoU) anchors from an annotation file")
-    p.add_argument("annotations")
-    p.add_argument("--classes", required=True)
-    p.add_argument("--k", type=int, default=6, help="6 for tiny YOLOv3, 9 for YOLOv3")
-    p.add_argument("--input-size", type=int, default=0,
-                   help="scale boxes to the letterboxed input of this size first (0: keep image pixels)")
-    p.add_argument("--out", default="anchors.txt")
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=_anchors)
-
-    p = verbs.add_parser("backbone", help="train lesson 05's classifier (the tiny-YOLOv3 backbone) on shape crops")
-    p.add_argument("out", help="where to save it (.keras)")
-    p.add_argument("--width", type=float, default=0.25)
-    p.add_argument("--input-size", type=int, default=64)
-    p.add_argument("--epochs", type=int, default=8)
-    p.add_argument("--crops", type=int, default=3000, help="training crops (classes in turn)")
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=_backbone)
-
-    p = verbs.add_parser("train", help="two-stage training (frozen backbone, then all layers), resumable")
-    p.add_argument("--annotations", required=True, help="training annotation lines")
-    p.add_argument("--val-annotations", help="validation annotation lines (validation loss per epoch)")
-    p.add_argument("--classes", required=True)
-    p.add_argument("--anchors", required=True, help="anchors file (6 for tiny, 9 for full)")
-    p.add_argument("--job-dir", help="logs, checkpoints, backups; run again to resume (local or gs://; "
-                                      "default in a managed job: the parent of $AIP_MODEL_DIR)")
-    p.add_argument("--backbone", help="trained backbone classifier (.keras) for stage 1")
-    p.add_argument("--weights-stage", help="weights after stage 1 (default JOB_DIR/trained_stage_1.weights.h5)")
-    p.add_argument("--weights-final", help="final weights (default JOB_DIR/trained_final.weights.h5)")
-    p.add_argument("--model", choices=("tiny", "full"), default="tiny")
-    p.add_argument("--input-size", type=int, default=416, help="a multiple of 32")
-    p.add_argument("--width", type=float, default=1.0, help="fraction of the published filter counts")
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--epochs-frozen", type=int, default=0, help="stage-1 epochs (needs --backbone)")
-    p.add_argument("--epochs", type=int, default=20, help="total epochs, both stages")
-    p.add_argument("--learning-rate-frozen", type=float, default=2e-3)
-    p.add_argument("--learning-rate", type=float, default=2e-3)
-    p.add_argument("--mixed-precision", action="store_true", help="mixed_bfloat16 (outputs stay float32)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="Keras fit: 2 = one line per epoch")
-    p.set_defaults(func=_train)
-
-    for name, helptext in (("detect", "find objects in images; write labelled images and detections.json"),
-                           ("evaluate", "AP per class and mAP@0.5 on an annotation file")):
-        p = verbs.add_parser(name, help=helptext)
-        if name == "detect":
-            p.add_argument("images", nargs="+")
-            p.add_argument("--out", default="detections")
-            p.add_argument("--score", type=float, default=0.3, help="score threshold")
-            p.add_argument("--nms", type=float, default=0.45, help="IoU threshold of non-maximum suppression")
-            p.set_defaults(func=_detect)
-        else:
-            p.add_argument("annotations")
-            p.set_defaults(func=_evaluate)
-        p.add_argument("--weights", required=True, help="a .weights.h5 written by training")
-        p.add_argument("--config", help="its .config.json (default: beside the weights)")
+    for add in (_add_make_data, _add_voc_lines, _add_check, _add_anchors, _add_backbone, _add_train, _add_detect,
+                _add_evaluate):
+        add(verbs)

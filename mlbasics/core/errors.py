@@ -32,3 +32,15 @@ class DataFileError(MlbasicsError, ValueError):
 
 class ChecksumError(DataFileError):
     """A downloaded or mirrored file does not have the sha256 the manifest lists."""
+
+
+class UnknownNameError(MlbasicsError, KeyError):
+    """A name (dataset, manifest file, ...) is not among the known ones; the message lists them.
+
+    A ``KeyError`` for callers that look names up, but an expected error for the ``mlbasics``
+    command, which reports it in one line instead of a traceback.
+    """
+
+    def __str__(self) -> str:
+        # KeyError's str() quotes its argument; the message reads better as written
+        return str(self.args[0]) if self.args else ""

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from mlbasics.core.errors import DataFileError
+from mlbasics.core.errors import DataFileError, UnknownNameError
 
 DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "datasets" / "manifest.json"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -40,11 +40,12 @@ class Manifest:
     source: str
 
     def files(self, dataset: str) -> tuple[FileEntry, ...]:
-        """The files of ``dataset``; raises ``KeyError`` listing the known names."""
+        """The files of ``dataset``; raises :class:`~mlbasics.core.errors.UnknownNameError` (a ``KeyError``)
+        listing the known names."""
         try:
             return self.datasets[dataset]
         except KeyError:
-            raise KeyError(f"unknown dataset {dataset!r}; the manifest lists {sorted(self.datasets)}") from None
+            raise UnknownNameError(f"unknown dataset {dataset!r}; the manifest lists {sorted(self.datasets)}") from None
 
     def entry(self, path: str) -> FileEntry:
         """The entry of the file at relative ``path``, whatever dataset holds it."""
@@ -52,7 +53,7 @@ class Manifest:
             for item in entries:
                 if item.path == path:
                     return item
-        raise KeyError(f"{path!r} is not in the manifest {self.source}")
+        raise UnknownNameError(f"{path!r} is not in the manifest {self.source}")
 
 
 def check_relative_path(path: str, *, source: str = "manifest") -> str:

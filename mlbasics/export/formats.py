@@ -16,7 +16,7 @@ from typing import Any
 
 from mlbasics.core.errors import InputError, MlbasicsError
 
-#: ``name -> (suffix, short description)``; the name is what ``mlbasics export --to`` takes.
+#: ``name -> (suffix, short description)``; the name is what ``mlbasics export --formats`` takes.
 FORMATS = {
     "tflite-float32": (".tflite", "TensorFlow Lite, float32 weights (Android, iOS via LiteRT)"),
     "tflite-float16": (".tflite", "TensorFlow Lite, float16 weights: half the size, GPU delegates like it"),

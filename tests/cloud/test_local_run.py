@@ -23,7 +23,7 @@ def wheel(tmp_path_factory):
 
 def test_local_run_trains_tiny_yolo_from_the_bucket(bucket, wheel, small_voc):
     voc = f"{bucket}/voc"
-    assert main(["cloud", "upload-voc", str(small_voc), voc]) == 0
+    assert main(["cloud", "upload-voc", str(small_voc), "--out", voc]) == 0
     assert main(["yolo", "voc-lines", voc, "--classes", f"{voc}/classes.txt", "--out", f"{voc}/train.txt"]) == 0
     with gs_atomic_write(f"{voc}/JPEGImages/train_00003.jpg") as handle:
         handle.write(b"corrupt upload")  # one bad image: reported and skipped, not fatal

@@ -54,7 +54,7 @@ def test_latency_and_table():
 def test_cli_exports_a_trained_detector_from_its_weights(detector, spec, tmp_path, capsys):
     detector.save_weights(tmp_path / "det.weights.h5")
     spec.write(tmp_path / "det.config.json")
-    code = main(["export", str(tmp_path / "det.weights.h5"), "--to", "tflite-float32", "onnx", "--out-dir",
+    code = main(["export", str(tmp_path / "det.weights.h5"), "--formats", "tflite-float32", "onnx", "--out",
                  str(tmp_path / "out"), "--check", "2"])
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["det-onnx.onnx", "det-tflite-float32.tflite"]

@@ -173,7 +173,8 @@ def test_cli_passes_beam_options_and_checks_them(tiny_model, shapes, tmp_path, c
     from mlbasics.cli import build_parser, main
     from mlbasics.cli.embed import beam_args_from
 
-    args = build_parser().parse_args(["embed", "in", "out", "--model", "m.keras", "--runner", "DataflowRunner",
+    args = build_parser().parse_args(["embed", str(shapes), "--out", "out", "--model", str(tiny_model),
+                                      "--runner", "DataflowRunner",
                                       "--project", "p", "--region", "europe-west1", "--temp_location", "gs://b/t",
                                       "--max_num_workers", "4", "--beam-option", "sdk_location=container"])
     assert beam_args_from(args) == ["--runner", "DataflowRunner", "--project", "p", "--region", "europe-west1",
@@ -182,7 +183,7 @@ def test_cli_passes_beam_options_and_checks_them(tiny_model, shapes, tmp_path, c
     args.beam_option = ["oops"]
     with pytest.raises(InputError, match="NAME=VALUE"):
         beam_args_from(args)
-    assert main(["embed", str(shapes), str(tmp_path / "out"), "--model", str(tiny_model)]) == 0
+    assert main(["embed", str(shapes), "--out", str(tmp_path / "out"), "--model", str(tiny_model)]) == 0
     assert '"embedded": 12' in capsys.readouterr().out
 
 
@@ -203,7 +204,8 @@ def test_embed_model_is_the_classifier_without_its_head_on_raw_pixels(tmp_path, 
 
     classifier = build_backbone_classifier(32, 4, width=1 / 64)
     save_keras(classifier, tmp_path / "classifier.keras")
-    assert main(["embed-model", str(tmp_path / "embedder.keras"), "--classifier", str(tmp_path / "classifier.keras")]) == 0
+    assert main(["embed-model", "--out", str(tmp_path / "embedder.keras"),
+                 "--classifier", str(tmp_path / "classifier.keras")]) == 0
     assert "(None, 16) embeddings" in capsys.readouterr().out
     embedder = keras.saving.load_model(tmp_path / "embedder.keras", safe_mode=True)
     pixels = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3)).astype(np.float32)

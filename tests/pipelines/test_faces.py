@@ -212,7 +212,9 @@ def test_faces_cli_train_and_missing_state(faces_root, tmp_path, capsys):
     from mlbasics.cli import main
 
     copy_photos(faces_root / "johns", tmp_path / "train", KNOWN[:1], 1)
-    assert main(["faces", "train", str(tmp_path / "train"), str(tmp_path / "s.json"), "--cache", str(tmp_path / "c")]) == 0
+    assert main(["faces", "train", str(tmp_path / "train"), "--out", str(tmp_path / "s.json"),
+                 "--cache", str(tmp_path / "c")]) == 0
     assert f'"{KNOWN[0]}": 1' in capsys.readouterr().out
-    assert main(["faces", "identify", str(tmp_path / "train"), str(tmp_path / "none.json"), str(tmp_path / "o")]) == 2
+    assert main(["faces", "identify", str(tmp_path / "train"), str(tmp_path / "none.json"),
+                 "--out", str(tmp_path / "o")]) == 2
     assert "run `mlbasics faces train` first" in capsys.readouterr().err

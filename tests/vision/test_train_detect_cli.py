@@ -28,11 +28,12 @@ def small_set(tmp_path_factory):
     """A tiny VOC set at 64 px, its annotation lines, anchors and a 1-epoch backbone."""
     root = tmp_path_factory.mktemp("yolo")
     data = root / "data"
-    assert main(["yolo", "make-data", str(data), "--train", "24", "--val", "8", "--test", "8", "--size", "64"]) == 0
+    assert main(["yolo", "make-data", "--out", str(data), "--train", "24", "--val", "8", "--test", "8",
+                 "--image-size", "64"]) == 0
     assert main(["yolo", "anchors", str(data / "train.txt"), "--classes", str(data / "classes.txt"),
                  "--out", str(root / "anchors.txt")]) == 0
-    assert main(["yolo", "backbone", str(root / "backbone.keras"), "--width", "0.125", "--input-size", "32",
-                 "--epochs", "1", "--crops", "64"]) == 0
+    assert main(["yolo", "backbone", "--out", str(root / "backbone.keras"), "--width", "0.125", "--input-size", "32",
+                 "--epochs", "1", "--train-count", "64"]) == 0
     return root
 
 
@@ -56,7 +57,7 @@ def test_train_then_detect_then_evaluate(small_set, trained, tmp_path, capsys):
     (tmp_path / "broken.jpg").write_text("not an image")
     out = tmp_path / "out"
     assert main(["yolo", "detect", *images, str(tmp_path / "broken.jpg"), "--weights",
-                 str(weights), "--out", str(out), "--score", "0.05"]) == 0
+                 str(weights), "--out", str(out), "--score-threshold", "0.05"]) == 0
     report = json.loads((out / "detections.json").read_text())
     assert [e["image"] for e in report["images"]][:2] == ["test_00000.jpg", "test_00001.jpg"]
     assert "not an image" in report["images"][2]["error"]

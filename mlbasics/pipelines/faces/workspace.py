@@ -69,17 +69,17 @@ def dvc_yaml(threshold: float = DEFAULT_THRESHOLD) -> str:
 # Made by `mlbasics faces run`: the face-finder stages. `dvc repro` re-runs what changed.
 stages:
   train:
-    cmd: mlbasics faces train train out/state.json --cache .face-cache
+    cmd: mlbasics faces train train --out out/state.json --cache .face-cache
     deps: [train]
     outs: [out/state.json]
   identify:
-    cmd: mlbasics faces identify images out/state.json out/identified --cache .face-cache --threshold {threshold}
+    cmd: mlbasics faces identify images out/state.json --out out/identified --cache .face-cache --threshold {threshold}
     deps: [images, out/state.json]
     outs:
       - out/identified:
           persist: true
   tag:
-    cmd: mlbasics faces tag images out/identified out/tagged --labels labels --state out/state.json
+    cmd: mlbasics faces tag images out/identified --out out/tagged --labels-dir labels --state out/state.json
     deps: [images, labels, out/identified, out/state.json]
     outs:
       - out/tagged:

@@ -1,0 +1,130 @@
+"""Argument types and the parser class shared by every ``mlbasics`` command.
+
+Each ``type=`` helper turns the text of one option into a checked value or raises
+:class:`argparse.ArgumentTypeError`; argparse then prints ``argument --name: <message>``, so every
+bad value is refused with the option named before a handler starts any work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import inspect
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Shows an option's default in ``--help`` (defaults come from the library, so the help is the one place
+    a reader sees them), unless it is empty or the help already describes it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        empty = action.default is None or action.default is False or action.default == [] \
+            or action.default == argparse.SUPPRESS
+        if empty or "default" in text or not action.option_strings:
+            return action.help
+        return f"{text} (default: %(default)s)".lstrip()
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, like the handlers' errors (``--help`` shows the usage)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _number(text: str, kind: Callable[[str], Any], what: str) -> Any:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+    if isinstance(value, float) and not math.isfinite(value):  # float("nan") and float("inf") parse fine
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1 (counts, sizes, epochs)."""
+    value = _number(text, int, "an integer >= 1")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An integer >= 0 (seeds, counts where 0 means "none")."""
+    value = _number(text, int, "an integer >= 0")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0 (learning rates, widths, distances)."""
+    value = _number(text, float, "a finite number > 0")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """A number in [0, 1] (score and IoU thresholds)."""
+    value = _number(text, float, "a number in [0, 1]")
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}")
+    return value
+
+
+def _is_url(text: str) -> bool:
+    # gs:// (and the emulator's buckets) are checked by io/storage when opened: no network at parse time
+    return "://" in text
+
+
+def existing_file(text: str) -> str:
+    """A local file that exists, or a ``gs://`` URL (kept as given)."""
+    if not _is_url(text) and not Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text!r}")
+    return text
+
+
+def existing_dir(text: str) -> str:
+    """A local folder that exists, or a ``gs://`` URL (kept as given)."""
+    if not _is_url(text) and not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"no such folder: {text!r}")
+    return text
+
+
+def existing_path(text: str) -> str:
+    """A local file or folder that exists, a glob that matches something, or a ``gs://`` URL."""
+    if _is_url(text) or Path(text).exists():
+        return text
+    if any(c in text for c in "*?[") and glob.glob(text, recursive=True):
+        return text
+    raise argparse.ArgumentTypeError(f"no such file, folder or matching files: {text!r}")
+
+
+def default_of(function: Callable[..., Any], name: str) -> Any:
+    """The default of ``function``'s parameter ``name``: the CLI shows the library's own default, not a copy.
+
+    Works for dataclasses too (their ``__init__`` carries the field defaults).
+    """
+    default = inspect.signature(function).parameters[name].default
+    if default is inspect.Parameter.empty:
+        raise TypeError(f"{getattr(function, '__qualname__', function)}.{name} has no default")
+    return default
+
+
+def given(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """The options among ``names`` that were given (not None), as keyword arguments.
+
+    For options that default to None so that the library's own default applies: used where reading the
+    default would import a heavy module (Beam) just to print ``--help``.
+    """
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
