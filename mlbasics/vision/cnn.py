@@ -102,15 +102,14 @@ def embedding_model(classifier):
 
 def save_keras(model, path: str | os.PathLike[str]) -> Path:
     """Save a model as ``.keras`` (or weights as ``.weights.h5``) atomically: Keras picks the format
-    from the name, so it writes a temporary file with the same suffix, then renames it."""
+    from the name, and :func:`~mlbasics.io.files.atomic_path` gives it a temporary path with the same name."""
+    from mlbasics.io.files import atomic_path
+
     target = Path(path)
-    suffix = ".weights.h5" if target.name.endswith(".weights.h5") else target.suffix
-    if suffix not in (".keras", ".weights.h5"):
+    if not target.name.endswith((".keras", ".weights.h5")):
         raise ValueError(f"path must end in .keras or .weights.h5, got {target.name!r}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp{suffix}")
-    (model.save_weights if suffix == ".weights.h5" else model.save)(tmp)
-    os.replace(tmp, target)
+    with atomic_path(target) as staged:
+        (model.save_weights if target.name.endswith(".weights.h5") else model.save)(staged)
     return target
 
 
