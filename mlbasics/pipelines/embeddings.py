@@ -165,13 +165,13 @@ def run_embedding_pipeline(
     """
     import time
 
-    from mlbasics.pipelines.keras_handler import load_keras_model, model_image_size
+    from mlbasics.pipelines.keras_handler import load_embedder, model_image_size
 
     check_positive_int("batch_size", batch_size)
     start = time.perf_counter()
     out = os.fspath(out_dir)
     items = list_images(source)
-    size = model_image_size(load_keras_model(model, weights=weights, image_size=image_size))
+    size = model_image_size(load_embedder(model, weights=weights, image_size=image_size))
     handler = KerasModelHandler(os.fspath(model), weights=weights, image_size=image_size)
     options = PipelineOptions(list(beam_args), save_main_session=False)
     pipeline = beam.Pipeline(options=options)

@@ -129,8 +129,8 @@ def train_backbone_classifier(
     """Train the classifier on :func:`~mlbasics.data.synthetic.object_crops` and save it (``.keras``)."""
     import keras
 
-    from mlbasics.data.synthetic import SHAPE_CLASSES, object_crops
     from mlbasics.core.seed import seed_everything
+    from mlbasics.data.synthetic import SHAPE_CLASSES, object_crops
 
     seed_everything(seed)
     start = time.perf_counter()
@@ -149,11 +149,12 @@ def train_backbone_classifier(
 
 def load_classifier(path: str | os.PathLike[str]):
     """Load a saved classifier in Keras's safe mode (no arbitrary code from the file)."""
-    import keras
+    from mlbasics.core.errors import DataFileError
+    from mlbasics.io.keras_models import load_keras_model
 
     if not Path(path).is_file():
-        raise FileNotFoundError(f"{path}: no saved classifier; train it with train_backbone_classifier")
-    return keras.saving.load_model(path, safe_mode=True)
+        raise DataFileError(path, "no saved classifier; train it with train_backbone_classifier")
+    return load_keras_model(path)
 
 
 def copy_backbone(source, target) -> list[str]:

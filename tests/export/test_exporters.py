@@ -74,5 +74,8 @@ def test_load_model_is_safe_and_checks_the_file(detector, tmp_path):
     detector.save_weights(tmp_path / "m.weights.h5")
     with pytest.raises(DataFileError, match="m.config.json: no detector config"):
         load_model(tmp_path / "m.weights.h5")
-    with pytest.raises(ExportError, match="no such model file"):
+    with pytest.raises(DataFileError, match=r"none\.keras: no such file"):
         load_model(tmp_path / "none.keras")
+    (tmp_path / "cut.keras").write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(DataFileError, match=r"cut\.keras: not a Keras model archive"):
+        load_model(tmp_path / "cut.keras")
