@@ -42,7 +42,8 @@ def test_corrupt_and_truncated_files_are_not_reported_as_missing(saved, tmp_path
     truncated = tmp_path / "truncated.keras"
     truncated.write_bytes(saved[1].read_bytes()[:-200])
     for path in (corrupt, truncated):
-        with pytest.raises(DataFileError, match=rf"{path.name}: not a Keras model archive \(\.keras\): it is not a zip"):
+        reason = r"not a Keras model archive \(\.keras\): it is not a zip file"
+        with pytest.raises(DataFileError, match=rf"{path.stem}\.keras: {reason}"):
             load_keras_model(path)
 
 
