@@ -15,10 +15,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 from mlbasics.core.errors import InputError
 from mlbasics.io.keras_models import load_keras_model
+from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
+
+with known_beam_noise_dropped():
+    from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 #: Backbones by name: the ``keras.applications`` module whose ``preprocess_input`` they need.
 BACKBONES = {
@@ -40,7 +43,8 @@ def load_embedder(model: str | os.PathLike[str], *, weights: str | None = None, 
     name = os.fspath(model)
     if name in BACKBONES:
         constructor = getattr(keras.applications, name)
-        backbone = constructor(weights=weights, include_top=False, pooling="avg", input_shape=(image_size, image_size, 3))
+        backbone = constructor(weights=weights, include_top=False, pooling="avg",
+                               input_shape=(image_size, image_size, 3))
         preprocess = getattr(keras.applications, BACKBONES[name]).preprocess_input
         inputs = keras.Input((image_size, image_size, 3))
         return keras.Model(inputs, backbone(preprocess(inputs)), name=f"{name}_embedder")

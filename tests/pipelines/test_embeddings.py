@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import csv
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.data.synthetic import SHAPE_CLASSES, write_object_crops
 from mlbasics.pipelines.embeddings_io import list_images, read_and_resize, store_embedding
 from mlbasics.pipelines.embeddings_map import cluster_separation, pca_2d
-from mlbasics.data.synthetic import SHAPE_CLASSES, write_object_crops
 from tests.pipelines.conftest import huge_png
 
 
@@ -149,15 +150,38 @@ def test_a_batch_with_no_readable_image_only_makes_dead_letters(tiny_model, shap
 def test_known_beam_noise_is_dropped_and_nothing_else(caplog):
     import logging
 
-    import mlbasics.pipelines  # noqa: F401  (installs the filter)
+    from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
 
-    with caplog.at_level(logging.WARNING):
+    root = logging.getLogger()
+    before = list(root.filters)
+    with caplog.at_level(logging.WARNING), known_beam_noise_dropped(), known_beam_noise_dropped():
+        assert len(root.filters) == len(before) + 1  # nested: one filter, not two
         logging.warning("Resource module is not available for current platform, memory usage cannot be fetched.")
         logging.warning("apitools not found, and bigquery client libraries are not available")
         logging.getLogger("apache_beam.runners.interactive.interactive_environment").warning(
             "Dependencies required for Interactive Beam PCollection visualization are not available")
         logging.warning("Resource exhausted")
     assert [r.getMessage() for r in caplog.records] == ["Resource exhausted"]
+    assert root.filters == before
+
+
+def _imports_in_a_fresh_python(module: str) -> dict[str, object]:
+    """What importing ``module`` does in a new interpreter: Beam loaded? filters left on the root logger?"""
+    import json
+    import subprocess
+    import sys
+
+    code = (f"import json, logging, sys; import {module}; "
+            "print(json.dumps({'beam': 'apache_beam' in sys.modules, 'filters': len(logging.getLogger().filters)}))")
+    root = Path(__file__).resolve().parents[2]  # this checkout's mlbasics, whichever one is installed
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_importing_the_pipelines_changes_no_logging_and_tag_needs_no_beam():
+    assert _imports_in_a_fresh_python("mlbasics.pipelines") == {"beam": False, "filters": 0}
+    assert _imports_in_a_fresh_python("mlbasics.pipelines.faces.tag") == {"beam": False, "filters": 0}
+    assert _imports_in_a_fresh_python("mlbasics.pipelines.embeddings") == {"beam": True, "filters": 0}
 
 
 def test_missing_paths_in_a_list_are_dead_letters(tiny_model, shapes, tmp_path):
