@@ -37,8 +37,7 @@ def check_write_mode(mode: str) -> str:
 def open_synced(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
     """Open a new file for writing (UTF-8 for ``"w"``); flush it to disk before it is closed,
     so that a rename afterwards publishes complete data even after a power cut."""
-    encoding = {"encoding": "utf-8"} if check_write_mode(mode) == "w" else {}
-    with open(path, mode, **encoding) as handle:
+    with open(path, check_write_mode(mode), encoding="utf-8" if mode == "w" else None) as handle:
         yield handle
         handle.flush()
         os.fsync(handle.fileno())
