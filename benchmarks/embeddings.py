@@ -30,7 +30,7 @@ import apache_beam as beam  # noqa: E402
 from mlbasics.data.synthetic import write_object_crops
 from mlbasics.pipelines.embeddings import run_embedding_pipeline, write_index, write_map
 from mlbasics.pipelines.embeddings_io import list_images, read_and_resize, store_batch, store_embedding
-from mlbasics.pipelines.keras_handler import load_keras_model, model_image_size
+from mlbasics.pipelines.keras_handler import load_embedder, model_image_size
 from mlbasics.workbook import lessons
 
 
@@ -41,7 +41,7 @@ class PredictOneByOne(beam.DoFn):
         self._model_path, self._out_dir = model_path, out_dir
 
     def setup(self):
-        self._model = load_keras_model(self._model_path)
+        self._model = load_embedder(self._model_path)
         self._size = model_image_size(self._model)
 
     def process(self, item):
@@ -62,7 +62,7 @@ def per_image(items, model_path: str, out_dir: str) -> float:
 def plain_loop(items, model_path: str, out_dir: str, batch_size: int = 64) -> tuple[float, float]:
     """Seconds for way (iii): ``(model loading, the work)``."""
     start = time.perf_counter()
-    model = load_keras_model(model_path)
+    model = load_embedder(model_path)
     size = model_image_size(model)
     loaded = time.perf_counter()
     rows = []
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--images", type=int, default=2000)
     args = parser.parse_args(argv)
     model = str(lessons.embedder())  # lesson 05's backbone classifier without its head
-    load_keras_model(model)  # import TensorFlow and warm Keras up before any clock starts
+    load_embedder(model)  # import TensorFlow and warm Keras up before any clock starts
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "images"
         write_object_crops(folder, args.images, seed=7)

@@ -13,8 +13,8 @@ def _export(args: argparse.Namespace) -> int:
     import numpy as np
 
     from mlbasics.export.api import export_model, load_model, runner
-    from mlbasics.export.measure import format_table
     from mlbasics.export.parity import FLOAT32_TOLERANCE, check_parity
+    from mlbasics.export.report import ExportRow, format_table
 
     model = load_model(args.model)
     decode = _decoder(Path(args.model))
@@ -28,12 +28,10 @@ def _export(args: argparse.Namespace) -> int:
         worst = parity.worst if parity is not None else None
         ok = worst is None or not result.format.endswith(("float32", "onnx")) or worst <= FLOAT32_TOLERANCE
         failed |= not ok
-        row = {"format": result.format, "file": result.path.name, "MB": result.size_bytes / 1e6,
-               "max |diff| vs Keras": "spec only (Core ML runs on Apple systems)" if worst is None else worst}
-        if decode is not None:
-            row["boxes agree"] = "" if parity is None else parity.boxes_agree
-        rows.append(row)
+        rows.append(ExportRow.of(result, parity, file=result.path.name))
     print(format_table(rows))
+    if any(row.max_abs_diff is None for row in rows):
+        print("-: not run here (Core ML runs on Apple systems; its spec was checked)")
     return 1 if failed else 0
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlbasics.cloud.job_spec import JobSpec
-from mlbasics.io.storage import gs_copy_file, join
+from mlbasics.io.storage import gs_copy_file
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,3 @@ def run_local(spec: JobSpec, *, echo: Callable[[str], None] | None = print, job_
                 if echo is not None:
                     echo(lines[-1])
         return LocalRun(process.returncode, lines, environment)
-
-
-def model_dir(spec: JobSpec) -> str:
-    """Where the job's model lands (``AIP_MODEL_DIR``)."""
-    return join(spec.base_output_dir, "model")

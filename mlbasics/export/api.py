@@ -9,13 +9,13 @@ from typing import Any
 
 from mlbasics.export.formats import FORMATS, ExportError, ExportResult, check_format, size_of
 from mlbasics.export.parity import Runner
+from mlbasics.io.keras_models import load_keras_model
 
 
 def load_model(path: str | os.PathLike[str]) -> Any:
-    """Load a ``.keras`` file in safe mode (no arbitrary code from the file), or a detector's
-    ``.weights.h5`` with the ``.config.json`` training wrote beside it."""
-    import keras
-
+    """Load a ``.keras`` file in safe mode (no arbitrary code from the file, see
+    :func:`~mlbasics.io.keras_models.load_keras_model`), or a detector's ``.weights.h5`` with the
+    ``.config.json`` training wrote beside it."""
     path = Path(path)
     if path.name.endswith(".weights.h5"):
         from mlbasics.vision.yolo.detect import Detector
@@ -24,9 +24,7 @@ def load_model(path: str | os.PathLike[str]) -> Any:
     if path.suffix != ".keras":
         raise ExportError(f"{path.name}: expected a .keras model file or a detector's .weights.h5 "
                           "(other .h5 files lack the architecture)")
-    if not path.is_file():
-        raise ExportError(f"{path}: no such model file")
-    return keras.saving.load_model(path, safe_mode=True)
+    return load_keras_model(path)
 
 
 def export_model(model: Any, out_dir: str | os.PathLike[str], formats: Iterable[str] = FORMATS,

@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mlbasics.export.formats import ExportError, conversion_failed, quiet_converter, write_atomically
+from mlbasics.export.formats import ExportError, conversion_failed, quiet_converter
+from mlbasics.io.files import atomic_path
 
 
 def _quiet() -> Any:
@@ -62,8 +63,9 @@ def to_coreml(model: Any, path: str | os.PathLike[str]) -> Path:
     if not str(path).endswith(".mlpackage"):
         raise ExportError(f"coreml: an ML program is saved as a .mlpackage folder, got {str(path)!r}")
     mlmodel = convert(model)
-    with _quiet():
-        return write_atomically(path, lambda staged: mlmodel.save(str(staged)))
+    with _quiet(), atomic_path(path) as staged:
+        mlmodel.save(str(staged))
+    return Path(path)
 
 
 def describe(path: str | os.PathLike[str]) -> dict[str, Any]:

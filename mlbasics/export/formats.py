@@ -5,14 +5,10 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import os
 import re
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from mlbasics.core.errors import InputError, MlbasicsError
 
@@ -85,20 +81,3 @@ def quiet_converter(*loggers: str, hide_stderr: bool = False) -> Iterator[None]:
     finally:
         for logger, level in zip(chosen, levels):
             logger.setLevel(level)
-
-
-def write_atomically(path: str | os.PathLike[str], produce: Callable[[Path], Any]) -> Path:
-    """Call ``produce(temporary_path)`` and move the result (file or folder) to ``path``.
-
-    If ``produce`` raises, nothing is left at ``path`` (an earlier export stays untouched) and
-    the temporary output is removed.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as tmp:
-        staged = Path(tmp, target.name)
-        produce(staged)
-        if target.is_dir():
-            shutil.rmtree(target)
-        os.replace(staged, target)
-    return target

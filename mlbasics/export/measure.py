@@ -7,29 +7,24 @@ from collections.abc import Callable
 
 import numpy as np
 
+from mlbasics.core.validation import check_positive_int
 
-def median_latency_ms(run: Callable[[np.ndarray], object], x: np.ndarray, repeats: int = 30, warmup: int = 3) -> float:
-    """Median wall time in milliseconds of ``run(x)`` over ``repeats`` calls (after ``warmup`` calls)."""
+
+def median_latency_ms(run: Callable[[np.ndarray], object], x: np.ndarray, repeats: int = 30, warmup: int = 3,
+                      clock: Callable[[], float] = time.perf_counter) -> float:
+    """Median time in milliseconds of ``run(x)`` over ``repeats`` calls, after ``warmup`` untimed calls
+    (the first calls of a model include one-off set-up). ``clock()`` gives seconds (a test passes its own)."""
+    check_positive_int("repeats", repeats)
     for _ in range(warmup):
         run(x)
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         run(x)
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return float(np.median(times) * 1000)
 
 
 def keras_single_image(model: object) -> Callable[[np.ndarray], object]:
     """Call a Keras model directly on one batch (``model.predict`` adds tf.data overhead)."""
     return lambda x: model(x, training=False)  # type: ignore[operator]
-
-
-def format_table(rows: list[dict[str, object]]) -> str:
-    """A plain-text table of dict rows (same keys), numbers rounded for reading."""
-    keys = list(rows[0])
-    cells = [[f"{v:.3g}" if isinstance(v, float) else str(v) for v in row.values()] for row in rows]
-    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
-    lines = ["  ".join(k.ljust(w) for k, w in zip(keys, widths))]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(cell, widths)) for cell in cells]
-    return "\n".join(lines)

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from mlbasics.export.formats import conversion_failed, quiet_converter, write_atomically
+from mlbasics.export.formats import conversion_failed, quiet_converter
+from mlbasics.io.files import atomic_write
 
 OPSET = 17
 
@@ -34,7 +35,9 @@ def onnx_bytes(model: Any, opset: int = OPSET) -> bytes:
 def to_onnx(model: Any, path: str | os.PathLike[str], opset: int = OPSET) -> Path:
     """Write ``model`` as an ``.onnx`` file at ``path`` (atomically)."""
     data = onnx_bytes(model, opset)
-    return write_atomically(path, lambda staged: staged.write_bytes(data))
+    with atomic_write(path) as handle:
+        handle.write(data)
+    return Path(path)
 
 
 class OnnxRunner:

@@ -1,8 +1,13 @@
-"""The lesson's table: every exported format's size, CPU latency and difference from Keras."""
+"""The lesson's table: every exported format's size, CPU latency and difference from Keras.
+
+One row type, :class:`ExportRow`, for every table of formats: the lesson's comparison
+(:func:`compare_formats`), ``mlbasics export``, the widget and the benchmark.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -10,26 +15,83 @@ import numpy as np
 from mlbasics.export.api import runner
 from mlbasics.export.formats import ExportResult
 from mlbasics.export.measure import keras_single_image, median_latency_ms
-from mlbasics.export.parity import check_parity
+from mlbasics.export.parity import Parity, check_parity
+
+#: The row of the Keras model the exports are compared with.
+KERAS_FORMAT = "keras (float32 weights)"
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One format in a table of exports. ``None`` means not measured: Core ML runs only on Apple
+    systems, so it has no latency or difference here; ``boxes_agree`` needs a decoder.
+
+    ``size_mb``: file size in MB (10^6 bytes); ``latency_ms``: median milliseconds per image on
+    one CPU thread; ``max_abs_diff``: the largest absolute difference from Keras in any output;
+    ``boxes_agree``: the share (0..1) of images whose decoded boxes are the same as Keras's;
+    ``file``: the exported file's name.
+    """
+
+    format: str
+    size_mb: float
+    latency_ms: float | None = None
+    max_abs_diff: float | None = None
+    boxes_agree: float | None = None
+    file: str | None = None
+
+    @classmethod
+    def of(cls, result: ExportResult, parity: Parity | None = None, latency_ms: float | None = None,
+           *, file: str | None = None) -> ExportRow:
+        """The row of an exported ``result`` with what was measured of it."""
+        return cls(result.format, result.size_bytes / 1e6, latency_ms,
+                   None if parity is None else parity.worst, None if parity is None else parity.boxes_agree, file)
+
+
+#: Column headings of :class:`ExportRow`'s fields, in table order.
+HEADINGS = {"format": "format", "file": "file", "size_mb": "MB", "latency_ms": "ms/image",
+            "max_abs_diff": "max |diff|", "boxes_agree": "boxes agree"}
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def format_table(rows: Sequence[ExportRow], extra: Mapping[str, Sequence[object]] | None = None) -> str:
+    """A plain-text table of ``rows``, numbers rounded for reading, ``-`` where not measured.
+
+    It has a column for each field that some row has (not ``None``), then one per ``extra``
+    item (heading -> one value per row).
+    """
+    shown = [name for name in HEADINGS if any(getattr(row, name) is not None for row in rows)]
+    columns = {HEADINGS[name]: [getattr(r, name) for r in rows] for name in shown}
+    for heading, values in (extra or {}).items():
+        if len(values) != len(rows):
+            raise ValueError(f"extra column {heading!r} has {len(values)} values for {len(rows)} rows")
+        columns[heading] = list(values)
+    cells = {heading: [_cell(v) for v in values] for heading, values in columns.items()}
+    widths = {heading: max(len(heading), *map(len, column)) for heading, column in cells.items()}
+    lines = ["  ".join(h.ljust(widths[h]) for h in cells)]
+    lines += ["  ".join(cells[h][i].ljust(widths[h]) for h in cells) for i in range(len(rows))]
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def compare_formats(model: Any, results: list[ExportResult], x: np.ndarray, repeats: int = 30,
-                    decode: Callable[[dict[str, np.ndarray]], list[Any]] | None = None) -> list[dict[str, Any]]:
-    """One row per format plus Keras: ``format``, ``MB``, ``ms/image`` (median, one CPU thread
-    for the exported models), ``max |diff|`` and ``boxes agree`` (share of images, if ``decode``).
-    Core ML rows have no latency or difference here (it runs only on Apple systems)."""
+                    decode: Callable[[dict[str, np.ndarray]], list[Any]] | None = None) -> list[ExportRow]:
+    """One :class:`ExportRow` for Keras, then one per exported format: size, median latency of one
+    image ``x[:1]`` (one CPU thread for the exported models, ``repeats`` runs), largest difference
+    from Keras on ``x`` ``(n, height, width, 3)`` and, with ``decode``, the share of images whose
+    boxes agree. Core ML rows have no latency or difference (it runs only on Apple systems)."""
     one = x[:1]
     keras_mb = sum(np.asarray(w).nbytes for w in model.get_weights()) / 1e6
-    rows = [{"format": "keras (float32 weights)", "MB": keras_mb,
-             "ms/image": median_latency_ms(keras_single_image(model), one, repeats),
-             "max |diff|": 0.0, "boxes agree": 1.0 if decode else None}]
+    rows = [ExportRow(KERAS_FORMAT, keras_mb, median_latency_ms(keras_single_image(model), one, repeats), 0.0,
+                      1.0 if decode else None)]
     for result in results:
         run = runner(result)
-        row: dict[str, Any] = {"format": result.format, "MB": result.size_bytes / 1e6, "ms/image": None,
-                               "max |diff|": None, "boxes agree": None}
-        if run is not None:
-            parity = check_parity(model, run, x, decode=decode)
-            row.update({"ms/image": median_latency_ms(run, one, repeats), "max |diff|": parity.worst,
-                        "boxes agree": parity.boxes_agree})
-        rows.append(row)
+        if run is None:
+            rows.append(ExportRow.of(result))
+            continue
+        rows.append(ExportRow.of(result, check_parity(model, run, x, decode=decode),
+                                 median_latency_ms(run, one, repeats)))
     return rows

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from mlbasics.export.formats import ExportError, conversion_failed, quiet_converter, write_atomically
+from mlbasics.export.formats import ExportError, conversion_failed, quiet_converter
+from mlbasics.io.files import atomic_write
 
 PRECISIONS = ("float32", "float16", "int8")
 
@@ -38,7 +39,9 @@ def tflite_bytes(model: Any, precision: str = "float32") -> bytes:
 def to_tflite(model: Any, path: str | os.PathLike[str], precision: str = "float32") -> Path:
     """Write ``model`` as a ``.tflite`` file at ``path`` (atomically)."""
     data = tflite_bytes(model, precision)
-    return write_atomically(path, lambda staged: staged.write_bytes(data))
+    with atomic_write(path) as handle:
+        handle.write(data)
+    return Path(path)
 
 
 class TfliteRunner:

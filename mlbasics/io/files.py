@@ -1,10 +1,18 @@
-"""Write files atomically: a crash mid-write never leaves a half file behind."""
+"""Write files atomically: a crash mid-write never leaves a half file behind.
+
+One mechanism, :func:`atomic_path`: the writer writes ``<folder>/.<name>.<random>/<name>`` (a
+fresh private folder next to the target, on the same file system), which is renamed over the
+target when the block ends without error. :func:`atomic_write` opens that path for the
+caller; tools that insist on writing a file or folder themselves (``model.save(path)``, model
+converters) get the path. :mod:`mlbasics.io.storage` builds ``gs://`` writes on the same path.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,29 +20,68 @@ from typing import IO, Any
 
 import numpy as np
 
+from mlbasics.core.errors import DataFileError, InputError
+
+#: The modes :func:`atomic_write` opens files with.
+WRITE_MODES = ("wb", "w")
+
+
+def check_write_mode(mode: str) -> str:
+    """``mode`` if it is one of :data:`WRITE_MODES`, else an :class:`InputError` naming it."""
+    if mode not in WRITE_MODES:
+        raise InputError(f"mode must be 'wb' or 'w', got {mode!r}")
+    return mode
+
+
+@contextlib.contextmanager
+def open_synced(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
+    """Open a new file for writing (UTF-8 for ``"w"``); flush it to disk before it is closed,
+    so that a rename afterwards publishes complete data even after a power cut."""
+    with open(path, check_write_mode(mode), encoding="utf-8" if mode == "w" else None) as handle:
+        yield handle
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _publish(staged: Path, target: Path, scratch: Path) -> None:
+    """Rename ``staged`` over ``target``. A folder (a ``.mlpackage``) cannot be renamed over a
+    non-empty folder, so an old one is first moved into ``scratch``, which the caller removes."""
+    if not staged.exists():
+        raise DataFileError(target, "the writer finished without writing this file")
+    if target.is_dir() and not target.is_symlink():
+        os.replace(target, scratch / ".previous")
+    os.replace(staged, target)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path to write ``path``'s file (or folder) at; on success it is renamed over ``path``.
+
+    The temporary path has the same name as ``path`` (so tools that choose the format by the
+    suffix, such as Keras's ``.keras`` and ``.weights.h5``, see the right one) inside a fresh
+    folder next to ``path``. Whatever the writer creates there gets the mode a normal write gets
+    (``0o666 & ~umask`` for files), unlike ``mkstemp``'s ``0o600``. If the block raises, the
+    temporary output is removed and ``path`` is untouched (an earlier version stays as it was).
+    Folders on the way to ``path`` are created.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        staged = scratch / target.name
+        yield staged
+        _publish(staged, target, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
-    """Open a temporary file next to ``path``; on success rename it over ``path``.
-
-    If the block raises, the temporary file is removed and ``path`` is untouched
-    (an earlier version, if any, stays as it was).
-    """
-    if mode not in ("wb", "w"):
-        raise ValueError(f"mode must be 'wb' or 'w', got {mode!r}")
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, mode, **({"encoding": "utf-8"} if mode == "w" else {})) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    """Open ``path`` for writing (``"wb"``, or ``"w"`` for UTF-8 text) through :func:`atomic_path`:
+    the file appears whole when the block ends without error, or not at all."""
+    check_write_mode(mode)
+    with atomic_path(path) as staged, open_synced(staged, mode) as handle:
+        yield handle
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> None:

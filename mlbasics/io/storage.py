@@ -23,6 +23,7 @@ from typing import IO, Any
 import numpy as np
 
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.io.files import atomic_path, check_write_mode, open_synced
 
 PathLike = str | os.PathLike[str]
 
@@ -160,27 +161,34 @@ def gs_remove(path: PathLike) -> None:
 
 
 @contextlib.contextmanager
-def gs_atomic_write(path: PathLike, mode: str = "wb") -> Iterator[IO[Any]]:
-    """Write ``path`` so that it appears whole or not at all.
+def gs_atomic_path(path: PathLike) -> Iterator[Path]:
+    """A local temporary path to write ``path``'s file at; the file appears at ``path`` whole, or not at all.
 
-    Local paths use :func:`mlbasics.io.files.atomic_write` (temporary file + rename). For
-    ``gs://`` the data goes to a local temporary file first and is uploaded in one call
-    when the block ends without error: an object in a bucket only appears once its upload
+    Local paths are :func:`mlbasics.io.files.atomic_path` (temporary file + rename). For
+    ``gs://`` the file is written to a local temporary folder and uploaded in one call when
+    the block ends without error: an object in a bucket only appears once its upload
     completes, so a crash leaves no partial object.
     """
     if not is_gcs(path):
-        from mlbasics.io.files import atomic_write
-
-        with atomic_write(path, mode) as handle:
-            yield handle
+        with atomic_path(path) as staged:
+            yield staged
         return
-    if mode not in ("wb", "w"):
-        raise InputError(f"mode must be 'wb' or 'w', got {mode!r}")
+    _, key = split_gcs(str(path))
     with tempfile.TemporaryDirectory(prefix="mlbasics-upload-") as tmp:
-        local = Path(tmp, "data")
-        with open(local, mode, **({"encoding": "utf-8"} if mode == "w" else {})) as handle:
-            yield handle
-        _upload(local, str(path))
+        staged = Path(tmp, key.rsplit("/", 1)[-1] or "data")
+        yield staged
+        if not staged.is_file():
+            raise DataFileError(path, "the writer finished without writing this file")
+        _upload(staged, str(path))
+
+
+@contextlib.contextmanager
+def gs_atomic_write(path: PathLike, mode: str = "wb") -> Iterator[IO[Any]]:
+    """Open ``path`` (local or ``gs://``) for writing (``"wb"``, or ``"w"`` for UTF-8 text) through
+    :func:`gs_atomic_path`: it appears whole when the block ends without error, or not at all."""
+    check_write_mode(mode)
+    with gs_atomic_path(path) as staged, open_synced(staged, mode) as handle:
+        yield handle
 
 
 def _upload(local: Path, url: str) -> None:
@@ -202,17 +210,6 @@ def gs_copy_file(source: PathLike, destination: PathLike) -> None:
         return
     with gs_open(source) as src, gs_atomic_write(destination) as dst:
         shutil.copyfileobj(src, dst, length=1 << 20)
-
-
-def gs_makedirs(folder: PathLike) -> None:
-    """Create a local folder (and parents). For ``gs://`` there are no folders: only check the bucket exists."""
-    if not is_gcs(folder):
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        return
-    fs, _ = filesystem(folder)
-    bucket, _ = split_gcs(str(folder))
-    if not fs.exists(bucket):
-        raise DataFileError(folder, _missing_reason(fs, bucket, folder))
 
 
 def gs_read_many(paths: list[str]) -> dict[str, bytes | DataFileError]:

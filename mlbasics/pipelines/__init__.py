@@ -5,9 +5,8 @@
 * ``faces``: a train → identify → tag face-finder pipeline over versioned data
   (``mlbasics faces``).
 
-Beam, TensorFlow and dlib are imported by the modules that need them, not here.
+Beam, TensorFlow and dlib are imported by the modules that need them, not here. Importing
+this package changes no logging either: the filter for Beam's known log noise
+(:func:`~mlbasics.pipelines.beam_noise.known_beam_noise_dropped`) is installed only around
+Beam's import and while a pipeline entry function runs.
 """
-
-from mlbasics.pipelines.beam_noise import drop_known_beam_noise
-
-drop_known_beam_noise()

@@ -14,7 +14,9 @@ Every other message, of Beam or of anyone, is left alone.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 
 #: The start of each message dropped.
 KNOWN_NOISE = (
@@ -34,9 +36,24 @@ class DropKnownNoise(logging.Filter):
         return not record.getMessage().startswith(KNOWN_NOISE)
 
 
-def drop_known_beam_noise() -> None:
-    """Install :class:`DropKnownNoise` on each of :data:`NOISY_LOGGERS`; idempotent."""
+@contextlib.contextmanager
+def known_beam_noise_dropped() -> Iterator[None]:
+    """Install :class:`DropKnownNoise` on each of :data:`NOISY_LOGGERS` while the block runs.
+
+    Used around what makes the noise: the module-level ``import apache_beam`` (Beam logs the
+    BigQuery note while being imported) and the pipeline entry functions. Nothing is left
+    installed afterwards, and nested blocks are fine: an inner one adds no second filter and
+    leaves the outer one's in place.
+    """
+    added = []
     for name in NOISY_LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, DropKnownNoise) for f in logger.filters):
-            logger.addFilter(DropKnownNoise())
+            noise_filter = DropKnownNoise()
+            logger.addFilter(noise_filter)
+            added.append((logger, noise_filter))
+    try:
+        yield
+    finally:
+        for logger, noise_filter in added:
+            logger.removeFilter(noise_filter)

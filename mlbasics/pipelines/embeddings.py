@@ -28,17 +28,20 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-import apache_beam as beam
 import numpy as np
-from apache_beam.metrics import Metrics
-from apache_beam.ml.inference.base import KeyedModelHandler, PredictionResult, RunInference
-from apache_beam.options.pipeline_options import PipelineOptions
 
 from mlbasics.core.errors import DataFileError
+from mlbasics.core.validation import check_positive_int
+from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
 from mlbasics.pipelines.embeddings_io import ImageItem, Row, list_images, read_and_resize, store_batch, write_bytes
 from mlbasics.pipelines.embeddings_map import embedding_map_png
 from mlbasics.pipelines.keras_handler import KerasModelHandler
-from mlbasics.core.validation import check_positive_int
+
+with known_beam_noise_dropped():
+    import apache_beam as beam
+    from apache_beam.metrics import Metrics
+    from apache_beam.ml.inference.base import KeyedModelHandler, PredictionResult, RunInference
+    from apache_beam.options.pipeline_options import PipelineOptions
 
 DEAD = "dead"
 NAMESPACE = "mlbasics.embed"
@@ -165,19 +168,19 @@ def run_embedding_pipeline(
     """
     import time
 
-    from mlbasics.pipelines.keras_handler import load_keras_model, model_image_size
+    from mlbasics.pipelines.keras_handler import load_embedder, model_image_size
 
     check_positive_int("batch_size", batch_size)
     start = time.perf_counter()
     out = os.fspath(out_dir)
-    items = list_images(source)
-    size = model_image_size(load_keras_model(model, weights=weights, image_size=image_size))
-    handler = KerasModelHandler(os.fspath(model), weights=weights, image_size=image_size)
-    options = PipelineOptions(list(beam_args), save_main_session=False)
-    pipeline = beam.Pipeline(options=options)
-    embed_images(pipeline, items, out, handler, size, batch_size)
-    result = pipeline.run()
-    result.wait_until_finish()
+    with known_beam_noise_dropped():
+        items = list_images(source)
+        size = model_image_size(load_embedder(model, weights=weights, image_size=image_size))
+        handler = KerasModelHandler(os.fspath(model), weights=weights, image_size=image_size)
+        pipeline = beam.Pipeline(options=PipelineOptions(list(beam_args), save_main_session=False))
+        embed_images(pipeline, items, out, handler, size, batch_size)
+        result = pipeline.run()
+        result.wait_until_finish()
     embedded, failed = _counter(result, "embedded"), _counter(result, "failed")
     summary = EmbedSummary(embedded, failed, out, time.perf_counter() - start)
     write_bytes(f"{out}/summary.json", (json.dumps(summary.to_dict(), indent=2, sort_keys=True) + "\n").encode())

@@ -15,9 +15,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 from mlbasics.core.errors import InputError
+from mlbasics.io.keras_models import load_keras_model
+from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
+
+with known_beam_noise_dropped():
+    from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 #: Backbones by name: the ``keras.applications`` module whose ``preprocess_input`` they need.
 BACKBONES = {
@@ -29,23 +33,24 @@ BACKBONES = {
 }
 
 
-def load_keras_model(model: str | os.PathLike[str], *, weights: str | None = None, image_size: int = 224):
-    """Load ``model``: a ``.keras`` file (safe mode: no code from the file runs) or a backbone name
-    from :data:`BACKBONES` (``weights`` ``None`` or ``"imagenet"``, which downloads the weights)."""
+def load_embedder(model: str | os.PathLike[str], *, weights: str | None = None, image_size: int = 224) -> Any:
+    """Load ``model``: a ``.keras`` file (through :func:`~mlbasics.io.keras_models.load_keras_model`,
+    safe mode: no code from the file runs) or a backbone name from :data:`BACKBONES` (``weights``
+    ``None`` or ``"imagenet"``, which downloads the weights) wrapped with its ``preprocess_input``
+    for ``(batch, image_size, image_size, 3)`` raw pixels."""
     import keras
 
     name = os.fspath(model)
     if name in BACKBONES:
         constructor = getattr(keras.applications, name)
-        backbone = constructor(weights=weights, include_top=False, pooling="avg", input_shape=(image_size, image_size, 3))
+        backbone = constructor(weights=weights, include_top=False, pooling="avg",
+                               input_shape=(image_size, image_size, 3))
         preprocess = getattr(keras.applications, BACKBONES[name]).preprocess_input
         inputs = keras.Input((image_size, image_size, 3))
         return keras.Model(inputs, backbone(preprocess(inputs)), name=f"{name}_embedder")
     if not name.endswith(".keras"):
         raise InputError(f"model must be a .keras file or one of {sorted(BACKBONES)}, got {name!r}")
-    if not os.path.isfile(name):
-        raise InputError(f"model file {name!r} does not exist")
-    return keras.saving.load_model(name, safe_mode=True, compile=False)
+    return load_keras_model(name)
 
 
 def model_image_size(model) -> tuple[int, int]:
@@ -73,7 +78,7 @@ class KerasModelHandler(ModelHandler[np.ndarray, PredictionResult, Any]):
         self._batching = {"min_batch_size": 1, "max_batch_size": stacks_per_call}
 
     def load_model(self):
-        return load_keras_model(self._model, weights=self._weights, image_size=self._image_size)
+        return load_embedder(self._model, weights=self._weights, image_size=self._image_size)
 
     def run_inference(self, batch: Sequence[np.ndarray], model, inference_args: dict[str, Any] | None = None
                       ) -> Iterable[PredictionResult]:

@@ -102,15 +102,14 @@ def embedding_model(classifier):
 
 def save_keras(model, path: str | os.PathLike[str]) -> Path:
     """Save a model as ``.keras`` (or weights as ``.weights.h5``) atomically: Keras picks the format
-    from the name, so it writes a temporary file with the same suffix, then renames it."""
+    from the name, and :func:`~mlbasics.io.files.atomic_path` gives it a temporary path with the same name."""
+    from mlbasics.io.files import atomic_path
+
     target = Path(path)
-    suffix = ".weights.h5" if target.name.endswith(".weights.h5") else target.suffix
-    if suffix not in (".keras", ".weights.h5"):
+    if not target.name.endswith((".keras", ".weights.h5")):
         raise ValueError(f"path must end in .keras or .weights.h5, got {target.name!r}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp{suffix}")
-    (model.save_weights if suffix == ".weights.h5" else model.save)(tmp)
-    os.replace(tmp, target)
+    with atomic_path(target) as staged:
+        (model.save_weights if target.name.endswith(".weights.h5") else model.save)(staged)
     return target
 
 
@@ -130,8 +129,8 @@ def train_backbone_classifier(
     """Train the classifier on :func:`~mlbasics.data.synthetic.object_crops` and save it (``.keras``)."""
     import keras
 
-    from mlbasics.data.synthetic import SHAPE_CLASSES, object_crops
     from mlbasics.core.seed import seed_everything
+    from mlbasics.data.synthetic import SHAPE_CLASSES, object_crops
 
     seed_everything(seed)
     start = time.perf_counter()
@@ -150,11 +149,12 @@ def train_backbone_classifier(
 
 def load_classifier(path: str | os.PathLike[str]):
     """Load a saved classifier in Keras's safe mode (no arbitrary code from the file)."""
-    import keras
+    from mlbasics.core.errors import DataFileError
+    from mlbasics.io.keras_models import load_keras_model
 
     if not Path(path).is_file():
-        raise FileNotFoundError(f"{path}: no saved classifier; train it with train_backbone_classifier")
-    return keras.saving.load_model(path, safe_mode=True)
+        raise DataFileError(path, "no saved classifier; train it with train_backbone_classifier")
+    return load_keras_model(path)
 
 
 def copy_backbone(source, target) -> list[str]:

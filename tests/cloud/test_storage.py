@@ -89,3 +89,16 @@ def test_emulator_restores_environment():
         assert server.running
     assert os.environ.get(storage.EMULATOR_ENV) == before
     assert not server.running
+
+
+def test_atomic_path_for_tools_that_write_files_themselves(root):
+    path = storage.join(root, "models", "m.weights.h5")
+    with storage.gs_atomic_path(path) as staged:
+        assert staged.name == "m.weights.h5"
+        staged.write_bytes(b"weights")
+    with storage.gs_open(path) as handle:
+        assert handle.read() == b"weights"
+    with pytest.raises(DataFileError, match="the writer finished without writing this file"):
+        with storage.gs_atomic_path(storage.join(root, "models", "none.keras")):
+            pass
+    assert not storage.gs_file_exists(storage.join(root, "models", "none.keras"))

@@ -1,9 +1,16 @@
+from dataclasses import fields
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from mlbasics.cli import main
+from mlbasics.core.errors import InputError
 from mlbasics.export.camera import PIPELINES, compare_pipelines, detection_quality
-from mlbasics.export.measure import format_table, median_latency_ms
+from mlbasics.export.formats import ExportResult
+from mlbasics.export.measure import median_latency_ms
 from mlbasics.export.mps import mps_plan
+from mlbasics.export.report import HEADINGS, ExportRow, format_table
 from mlbasics.vision.yolo.decode import Detections
 
 
@@ -45,10 +52,32 @@ def test_compare_pipelines_feeds_each_variant():
     assert seen[4].max() > 255  # not scaled: the detector divides by 255 and still sees 0-255
 
 
-def test_latency_and_table():
-    assert median_latency_ms(lambda x: x.sum(), np.ones(10), repeats=3, warmup=1) >= 0
-    table = format_table([{"format": "onnx", "ms": 1.23456}, {"format": "tflite-int8", "ms": 0.5}])
-    assert table.splitlines()[1].split() == ["onnx", "1.23"]
+def test_latency_is_the_median_of_the_timed_runs_after_warmup():
+    calls = []
+    ticks = iter([0.0, 0.004, 1.0, 1.001, 2.0, 2.002])  # runs of 4, 1 and 2 ms: the median is 2 ms
+
+    latency = median_latency_ms(calls.append, np.ones(3), repeats=3, warmup=2, clock=lambda: next(ticks))
+    assert latency == pytest.approx(2.0)
+    assert len(calls) == 5  # the warm-up runs are not timed
+    real = median_latency_ms(lambda x: np.sort(x), np.random.default_rng(0).random(10_000), repeats=3, warmup=1)
+    assert 0 < real < float("inf")
+    with pytest.raises(InputError, match="repeats"):
+        median_latency_ms(calls.append, np.ones(3), repeats=0)
+
+
+def test_table_shows_measured_columns_and_marks_the_rest():
+    result = ExportResult("coreml", Path("m-coreml.mlpackage"), 1_500_000)
+    rows = [ExportRow("onnx", 2.0, 1.23456, 3e-5, 1.0), ExportRow.of(result)]
+    lines = format_table(rows).splitlines()
+    assert lines[0].split() == ["format", "MB", "ms/image", "max", "|diff|", "boxes", "agree"]
+    assert lines[1].split() == ["onnx", "2", "1.23", "3e-05", "1"]
+    assert lines[2].split() == ["coreml", "1.5", "-", "-", "-"]
+    assert format_table(rows[1:]).splitlines()[0].split() == ["format", "MB"]  # nothing measured, no column
+    extra = format_table(rows, extra={"size vs onnx": [1.0, 0.75]}).splitlines()
+    assert extra[0].endswith("size vs onnx") and extra[2].endswith("0.75")
+    with pytest.raises(ValueError, match="'size vs onnx' has 1 values for 2 rows"):
+        format_table(rows, extra={"size vs onnx": [1.0]})
+    assert set(HEADINGS) == {field.name for field in fields(ExportRow)}
 
 
 def test_cli_exports_a_trained_detector_from_its_weights(detector, spec, tmp_path, capsys):

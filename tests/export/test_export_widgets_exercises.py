@@ -1,13 +1,14 @@
 import pytest
 
+from mlbasics.export.report import ExportRow
 from mlbasics.geometry.colour import yuv_to_rgb
 from mlbasics.workbook.exercises import check
 from mlbasics.workbook.widgets.export_formats import format_summary, formats_figure, formats_panel
 
 ROWS = [
-    {"format": "keras (float32 weights)", "MB": 0.9, "ms/image": 2.0, "max |diff|": 0.0, "boxes agree": 1.0},
-    {"format": "tflite-int8", "MB": 0.2, "ms/image": 0.3, "max |diff|": 1e-3, "boxes agree": 1.0},
-    {"format": "coreml", "MB": 0.4, "ms/image": None, "max |diff|": None, "boxes agree": None},
+    ExportRow("keras (float32 weights)", 0.9, 2.0, 0.0, 1.0),
+    ExportRow("tflite-int8", 0.2, 0.3, 1e-3, 1.0),
+    ExportRow("coreml", 0.4),
 ]
 
 

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
+from mlbasics.core.errors import DataFileError
 from mlbasics.export.api import load_model, runner
 from mlbasics.export.coreml import describe, match_outputs
-from mlbasics.core.errors import DataFileError
 from mlbasics.export.formats import FORMATS, ExportError
 from mlbasics.export.mps import mps_plan
 from mlbasics.export.parity import FLOAT32_TOLERANCE, align, check_parity, same_detections
@@ -29,11 +29,32 @@ def test_float32_exports_match_keras_grids_and_boxes(detector, exported, images,
     assert sum(len(d) for d in decode({k: v for k, v in zip(GRIDS, detector.predict(images, verbose=0))})) > 0
 
 
-@pytest.mark.parametrize("name", ["tflite-float16", "tflite-int8"])
-def test_reduced_precision_stays_close(detector, exported, images, decode, name):
+@pytest.mark.parametrize(("name", "least_agreement"), [("tflite-float16", 0.75), ("tflite-int8", 0.0)])
+def test_reduced_precision_stays_close(detector, exported, images, decode, name, least_agreement):
     parity = check_parity(detector, runner(exported[name]), images, decode=decode)
     assert 0 < parity.worst < 0.5, parity
-    assert parity.boxes_agree is not None
+    # float16 keeps most images' boxes (7 of 8 here); int8 weights move this random detector's
+    # borderline scores across the 0.5 threshold on every image (0 of 8), so only the range is checked.
+    assert least_agreement <= parity.boxes_agree <= 1.0, parity
+
+
+def test_boxes_disagree_when_an_export_moves_the_boxes(detector, exported, images, decode):
+    """A runner whose boxes are shifted by about a third of a cell (``tx`` logits + 2) must not pass as
+    the same detections: only images where neither finds anything still agree."""
+    run = runner(exported["tflite-float32"])
+    stride = 5 + 3  # per anchor: tx, ty, tw, th, objectness, 3 class scores
+
+    def shifted(x):
+        outputs = {name: grid.copy() for name, grid in run(x).items()}
+        for grid in outputs.values():
+            grid[..., 0::stride] += 2.0
+        return outputs
+
+    found = decode({k: v for k, v in zip(GRIDS, detector.predict(images, verbose=0))})
+    parity = check_parity(detector, shifted, images, decode=decode)
+    nothing_found = float(np.mean([len(d) == 0 for d in found]))
+    assert nothing_found < 1.0
+    assert parity.boxes_agree == pytest.approx(nothing_found)
 
 
 def test_coreml_spec_has_image_input_and_the_grids(exported):
@@ -74,5 +95,8 @@ def test_load_model_is_safe_and_checks_the_file(detector, tmp_path):
     detector.save_weights(tmp_path / "m.weights.h5")
     with pytest.raises(DataFileError, match="m.config.json: no detector config"):
         load_model(tmp_path / "m.weights.h5")
-    with pytest.raises(ExportError, match="no such model file"):
+    with pytest.raises(DataFileError, match=r"none\.keras: no such file"):
         load_model(tmp_path / "none.keras")
+    (tmp_path / "cut.keras").write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(DataFileError, match=r"cut\.keras: not a Keras model archive"):
+        load_model(tmp_path / "cut.keras")

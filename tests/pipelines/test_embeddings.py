@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import csv
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.data.synthetic import SHAPE_CLASSES, write_object_crops
 from mlbasics.pipelines.embeddings_io import list_images, read_and_resize, store_embedding
 from mlbasics.pipelines.embeddings_map import cluster_separation, pca_2d
-from mlbasics.data.synthetic import SHAPE_CLASSES, write_object_crops
 from tests.pipelines.conftest import huge_png
 
 
@@ -92,7 +93,7 @@ def test_pca_finds_the_main_direction_and_separation():
 def test_handler_loads_keras_files_in_safe_mode(tiny_model, tmp_path):
     import keras
 
-    from mlbasics.pipelines.keras_handler import KerasModelHandler, load_keras_model
+    from mlbasics.pipelines.keras_handler import KerasModelHandler, load_embedder
 
     handler = KerasModelHandler(str(tiny_model), stacks_per_call=2)
     stacks = [np.zeros((3, 32, 32, 3), np.uint8), np.full((2, 32, 32, 3), 200, np.uint8)]
@@ -103,10 +104,10 @@ def test_handler_loads_keras_files_in_safe_mode(tiny_model, tmp_path):
     assert handler.batch_elements_kwargs() == {"min_batch_size": 1, "max_batch_size": 2}
     unsafe = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x * 2)])
     unsafe.save(tmp_path / "lambda.keras")
-    with pytest.raises(ValueError, match="(?i)unsafe|lambda|safe_mode"):
-        load_keras_model(tmp_path / "lambda.keras")
+    with pytest.raises(DataFileError, match=r"lambda\.keras: refused by safe mode"):
+        load_embedder(tmp_path / "lambda.keras")
     with pytest.raises(InputError, match=r"\.keras file or one of"):
-        load_keras_model("model.h5")
+        load_embedder("model.h5")
 
 
 def test_pipeline_embeds_reports_dead_letters_and_reruns_idempotently(tiny_model, shapes, tmp_path):
@@ -149,15 +150,38 @@ def test_a_batch_with_no_readable_image_only_makes_dead_letters(tiny_model, shap
 def test_known_beam_noise_is_dropped_and_nothing_else(caplog):
     import logging
 
-    import mlbasics.pipelines  # noqa: F401  (installs the filter)
+    from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
 
-    with caplog.at_level(logging.WARNING):
+    root = logging.getLogger()
+    before = list(root.filters)
+    with caplog.at_level(logging.WARNING), known_beam_noise_dropped(), known_beam_noise_dropped():
+        assert len(root.filters) == len(before) + 1  # nested: one filter, not two
         logging.warning("Resource module is not available for current platform, memory usage cannot be fetched.")
         logging.warning("apitools not found, and bigquery client libraries are not available")
         logging.getLogger("apache_beam.runners.interactive.interactive_environment").warning(
             "Dependencies required for Interactive Beam PCollection visualization are not available")
         logging.warning("Resource exhausted")
     assert [r.getMessage() for r in caplog.records] == ["Resource exhausted"]
+    assert root.filters == before
+
+
+def _imports_in_a_fresh_python(module: str) -> dict[str, object]:
+    """What importing ``module`` does in a new interpreter: Beam loaded? filters left on the root logger?"""
+    import json
+    import subprocess
+    import sys
+
+    code = (f"import json, logging, sys; import {module}; "
+            "print(json.dumps({'beam': 'apache_beam' in sys.modules, 'filters': len(logging.getLogger().filters)}))")
+    root = Path(__file__).resolve().parents[2]  # this checkout's mlbasics, whichever one is installed
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_importing_the_pipelines_changes_no_logging_and_tag_needs_no_beam():
+    assert _imports_in_a_fresh_python("mlbasics.pipelines") == {"beam": False, "filters": 0}
+    assert _imports_in_a_fresh_python("mlbasics.pipelines.faces.tag") == {"beam": False, "filters": 0}
+    assert _imports_in_a_fresh_python("mlbasics.pipelines.embeddings") == {"beam": True, "filters": 0}
 
 
 def test_missing_paths_in_a_list_are_dead_letters(tiny_model, shapes, tmp_path):

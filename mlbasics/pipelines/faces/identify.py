@@ -13,16 +13,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions
-
-from mlbasics.data.cache import sha256_of
 from mlbasics.core.errors import DataFileError
+from mlbasics.data.cache import sha256_of
 from mlbasics.io.files import write_json
+from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
 from mlbasics.pipelines.faces.analysis import AnalysisCache, analyse_file
 from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD, facebox_result
-from mlbasics.pipelines.faces.records import list_photos, read_records, remove_outputs, write_records
+from mlbasics.pipelines.faces.records import identified_path, list_photos, read_records, remove_outputs, write_records
 from mlbasics.pipelines.faces.state import FaceState, load_state, state_checksum
+
+with known_beam_noise_dropped():
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
 
 REPORT = "report.json"
 
@@ -35,11 +37,6 @@ class IdentifyReport:
     reused: int
     removed: int
     failed: dict[str, str]
-
-
-def output_path(out_dir: str | os.PathLike[str], relative: str) -> Path:
-    """Where the JSON of image ``relative`` goes: ``out_dir/<relative>.json``."""
-    return Path(out_dir) / f"{relative}.json"
 
 
 class IdentifyImages(beam.DoFn):
@@ -71,7 +68,7 @@ class IdentifyImages(beam.DoFn):
             result, error = facebox_result(faces, self._state, self._threshold), ""
         except DataFileError as exc:
             result, error = {"success": False, "error": exc.reason}, exc.reason
-        write_json(output_path(self._out, relative), result)
+        write_json(identified_path(self._out, relative), result)
         yield relative, {"input": sha, "deps": self._deps}, error
 
 
@@ -100,12 +97,12 @@ def identify(images_dir: str | os.PathLike[str], state_path: str | os.PathLike[s
     shas = {relative: sha256_of(Path(images_dir) / relative) for relative in photos}
     records = read_records(out)
     kept = {r: records[r] for r in photos
-            if records.get(r) == {"input": shas[r], "deps": deps} and output_path(out, r).is_file()}
+            if records.get(r) == {"input": shas[r], "deps": deps} and identified_path(out, r).is_file()}
     todo = [(r, shas[r]) for r in photos if r not in kept]
     gone = [r for r in records if r not in shas]
-    remove_outputs([output_path(out, r) for r in gone])
+    remove_outputs([identified_path(out, r) for r in gone])
     out.mkdir(parents=True, exist_ok=True)
-    with beam.Pipeline(options=PipelineOptions(list(beam_args))) as pipeline:
+    with known_beam_noise_dropped(), beam.Pipeline(options=PipelineOptions(list(beam_args))) as pipeline:
         _ = (pipeline
              | "Images" >> beam.Create(todo)
              | "Identify" >> beam.ParDo(IdentifyImages(str(images_dir), str(out), str(cache.folder), state,

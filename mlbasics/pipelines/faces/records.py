@@ -27,6 +27,12 @@ def list_photos(folder: str | os.PathLike[str]) -> list[str]:
                   if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
 
 
+def identified_path(out_dir: str | os.PathLike[str], relative: str) -> Path:
+    """Where the identify stage writes the JSON of image ``relative``: ``out_dir/<relative>.json``
+    (here, not in the Beam module, so the tag stage reads it without importing Beam)."""
+    return Path(out_dir) / f"{relative}.json"
+
+
 def read_records(out_dir: str | os.PathLike[str]) -> dict[str, Record]:
     """The records of ``out_dir`` (empty when missing or unreadable: everything is redone)."""
     try:

@@ -16,11 +16,10 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from PIL import Image, ImageDraw
 
-from mlbasics.data.cache import sha256_of
 from mlbasics.core.errors import DataFileError
+from mlbasics.data.cache import sha256_of
 from mlbasics.io.images import load_image, save_image
-from mlbasics.pipelines.faces.identify import output_path as json_path
-from mlbasics.pipelines.faces.records import list_photos, read_records, remove_outputs, write_records
+from mlbasics.pipelines.faces.records import identified_path, list_photos, read_records, remove_outputs, write_records
 
 MATCHED_COLOUR = (46, 204, 113)
 UNKNOWN_COLOUR = (200, 200, 200)
@@ -86,7 +85,7 @@ def tag(images_dir: str | os.PathLike[str], identified_dir: str | os.PathLike[st
     new_records = {}
     missing_labels: set[str] = set()
     for relative in list_photos(images_dir):
-        source = json_path(identified_dir, relative)
+        source = identified_path(identified_dir, relative)
         if not source.is_file():
             report.warnings.append(f"{relative}: no identify result; run identify first")
             continue
