@@ -22,11 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import apache_beam as beam  # noqa: E402
 import numpy as np
 
 import mlbasics.pipelines  # noqa: F401  (first: it quiets Beam's known warnings, see pipelines/beam_noise.py)
-
-import apache_beam as beam  # noqa: E402
 from mlbasics.data.synthetic import write_object_crops
 from mlbasics.pipelines.embeddings import run_embedding_pipeline, write_index, write_map
 from mlbasics.pipelines.embeddings_io import list_images, read_and_resize, store_batch, store_embedding

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from mlbasics.data import fetch, fetch_dataset, load_manifest
 from mlbasics.core.errors import ChecksumError, DataFileError
+from mlbasics.data import fetch, fetch_dataset, load_manifest
 
 
 def test_manifest_lists_the_mirror_files():

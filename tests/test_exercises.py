@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from mlbasics.workbook.tensors import four_pixel_image
 from mlbasics.workbook.exercises import check, prompt
+from mlbasics.workbook.tensors import four_pixel_image
 
 RIGHT_AND_WRONG = {
     "00.2": (3, 2),

@@ -13,7 +13,8 @@ def _write(path, mode, size=(6, 4), fmt="PNG", **save):
     return path
 
 
-@pytest.mark.parametrize(("mode", "fmt"), [("L", "PNG"), ("RGBA", "PNG"), ("CMYK", "JPEG"), ("P", "PNG"), ("I;16", "PNG")])
+@pytest.mark.parametrize(("mode", "fmt"),
+                         [("L", "PNG"), ("RGBA", "PNG"), ("CMYK", "JPEG"), ("P", "PNG"), ("I;16", "PNG")])
 def test_any_mode_becomes_rgb_uint8(tmp_path, mode, fmt):
     path = _write(tmp_path / f"img.{fmt.lower()}", mode, fmt=fmt)
     image = load_image(path)

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from mlbasics.core.errors import InputError
 from mlbasics.geometry.colour import rgb_to_yuv, yuv_to_rgb
 from mlbasics.geometry.letterbox import letterbox
 from mlbasics.workbook.tensors import (
@@ -17,7 +18,6 @@ from mlbasics.workbook.tensors import (
     to_uint8,
     yuv_misread,
 )
-from mlbasics.core.errors import InputError
 
 
 def test_four_pixel_image():

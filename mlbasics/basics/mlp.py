@@ -7,7 +7,7 @@ binary cross-entropy loss. Every operation works on a whole batch at once
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from mlbasics.core.validation import check_array, check_positive_int
 _EPS = 1e-12
 
 
-_ACTIVATIONS = {
+_ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]] = {
     # name: (function, derivative expressed through the activation's output a)
     "tanh": (np.tanh, lambda a: 1.0 - a**2),
     "sigmoid": (sigmoid, lambda a: a * (1.0 - a)),

@@ -75,7 +75,7 @@ class Perceptron:
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """Weighted sums ``X @ w + b``, shape ``(n_samples,)``."""
-        X = check_array("X", X, ndim=2, shape=(None, len(self.weights_)))
+        X = check_array("X", X, ndim=2, shape=(None, np.size(self.weights_)))
         return X @ self.weights_ + self.bias_
 
     def predict(self, X: np.ndarray) -> np.ndarray:

@@ -19,7 +19,13 @@ from typing import Protocol
 
 import numpy as np
 
-from mlbasics.core.validation import check_array, check_fraction, check_positive_float, check_positive_int, check_same_length
+from mlbasics.core.validation import (
+    check_array,
+    check_fraction,
+    check_positive_float,
+    check_positive_int,
+    check_same_length,
+)
 
 
 class TrainableModel(Protocol):
@@ -149,7 +155,8 @@ def train(
             loss, grads = model.loss_and_grads(X_train[idx], y_train[idx])
             if not np.isfinite(loss):
                 raise FloatingPointError(
-                    f"loss became {loss} at epoch {epoch}, step {history.iterations}: lower learning_rate={learning_rate}"
+                    f"loss became {loss} at epoch {epoch}, step {history.iterations}: "
+                    f"lower learning_rate={learning_rate}"
                 )
             for name, grad in grads.items():
                 model.params[name] -= learning_rate * grad

@@ -28,8 +28,8 @@ import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
-from mlbasics.io.storage import EMULATOR_ENV
 from mlbasics.core.errors import MlbasicsError
+from mlbasics.io.storage import EMULATOR_ENV
 
 #: gcsfs's experimental zonal-bucket support makes each lookup wait 60 s on an emulator.
 _ENVIRONMENT = {"GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT": "false"}
@@ -135,7 +135,7 @@ class GcsEmulator:
     def create_bucket(self, name: str) -> str:
         """Create bucket ``name`` (if missing) and return ``gs://name``."""
         from google.auth.credentials import AnonymousCredentials
-        from google.cloud import storage
+        from google.cloud import storage  # type: ignore[attr-defined]  # a namespace package mypy cannot see into
 
         client = storage.Client(project="emulator", credentials=AnonymousCredentials(),
                                 client_options={"api_endpoint": self.url})

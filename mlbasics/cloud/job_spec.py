@@ -14,8 +14,8 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from mlbasics.io.storage import PathLike, gs_read_text
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.io.storage import PathLike, gs_read_text
 
 #: Accelerators each machine family takes (Vertex AI custom training, per Google's machine table).
 ACCELERATORS_BY_FAMILY = {
@@ -59,15 +59,18 @@ class JobSpec:
             raise InputError(f"display_name must be 1 to 128 characters, got {self.display_name!r}")
         _check_machine(self.machine_type, self.accelerator_type, self.accelerator_count)
         if isinstance(self.replica_count, bool) or not isinstance(self.replica_count, int) or self.replica_count < 1:
-            raise InputError(f"replica_count must be an integer >= 1 (machines in the pool), got {self.replica_count!r}")
+            raise InputError(f"replica_count must be an integer >= 1 (machines in the pool), "
+                             f"got {self.replica_count!r}")
         if not self.package_uris:
             raise InputError("package_uris is empty: upload the trainer's sdist or wheel to gs:// and list it")
         for uri in self.package_uris:
             if not _PACKAGE.match(uri):
-                raise InputError(f"package_uris: {uri!r} must be a gs://bucket/... URL (bucket names are 3 to 63 characters) of a .tar.gz, .whl or .zip "
-                                 "(the job's machines cannot read your disk: upload it first)")
+                raise InputError(f"package_uris: {uri!r} must be a gs://bucket/... URL (bucket names are 3 to 63 "
+                                 "characters) of a .tar.gz, .whl or .zip (the job's machines cannot read your disk: "
+                                 "upload it first)")
         if not _MODULE.match(self.python_module):
-            raise InputError(f"python_module must be a dotted module name like 'trainer.task', got {self.python_module!r}")
+            raise InputError(f"python_module must be a dotted module name like 'trainer.task', "
+                             f"got {self.python_module!r}")
         if not _BUCKET_URL.match(self.base_output_dir):
             raise InputError(f"base_output_dir must be a gs://bucket/folder URL, got {self.base_output_dir!r}")
         if not all(isinstance(a, str) for a in self.args):
@@ -85,7 +88,7 @@ class JobSpec:
         self.validate()
         machine = v1.MachineSpec(machine_type=self.machine_type)
         if self.accelerator_type:
-            machine.accelerator_type = v1.AcceleratorType[self.accelerator_type]
+            machine.accelerator_type = getattr(v1.AcceleratorType, self.accelerator_type)  # validated above
             machine.accelerator_count = self.accelerator_count
         pool = v1.WorkerPoolSpec(
             machine_spec=machine,

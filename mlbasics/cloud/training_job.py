@@ -161,7 +161,7 @@ def stage_annotations(path: str, inputs: Path, problems: list[str]) -> str:
     from mlbasics.io.files import atomic_write
 
     lines = gs_read_text(path).splitlines()
-    wanted = {}
+    wanted: dict[str, Path] = {}
     for number, line in enumerate(lines):
         fields = line.split()
         url = _image_url(fields[0], path) if fields else None
@@ -171,7 +171,7 @@ def stage_annotations(path: str, inputs: Path, problems: list[str]) -> str:
             problems.append(f"{path}:{number + 1}: {exc}")
             lines[number] = ""  # blank: skipped by the trainer, and the other lines keep their numbers
             continue
-        if local is not None and not local.is_file():
+        if url is not None and local is not None and not local.is_file():
             wanted[url] = local
     urls = sorted(wanted)
     for start in range(0, len(urls), DOWNLOAD_BATCH):
@@ -282,6 +282,10 @@ def train_job(config: TrainConfig, *, environ: Mapping[str, str] | None = None, 
     restored = sync.restore()
     if restored:
         print(f"resuming: {len(restored)} file(s) of an earlier run restored from {layout.job_dir}", flush=True)
-    result = train(local, on_epoch=lambda history: sync.push(), callbacks=callbacks, verbose=verbose)
+
+    def push_after_epoch(history: dict[str, list[float]]) -> None:
+        sync.push()
+
+    result = train(local, on_epoch=push_after_epoch, callbacks=callbacks, verbose=verbose)
     sync.push()
     return JobRun(result, layout, problems)

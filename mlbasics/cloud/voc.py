@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from mlbasics.io.storage import PathLike, gs_atomic_write, gs_copy_file, gs_read_many, gs_read_text, join
 from mlbasics.core.errors import DataFileError
+from mlbasics.io.storage import PathLike, gs_atomic_write, gs_copy_file, gs_read_many, gs_read_text, join
 
 
 def read_classes_anywhere(path: PathLike) -> list[str]:
@@ -53,7 +53,8 @@ def upload_voc(voc_root: str | os.PathLike[str], split: str, destination: str, c
     ids = ids[:count] if count is not None else ids
     for image_id in ids:
         for folder, suffix in (("JPEGImages", ".jpg"), ("Annotations", ".xml")):
-            gs_copy_file(os.path.join(voc_root, folder, image_id + suffix), join(destination, folder, image_id + suffix))
+            name = image_id + suffix
+            gs_copy_file(os.path.join(voc_root, folder, name), join(destination, folder, name))
     write_lines_anywhere(join(destination, "ImageSets", "Main", f"{split}.txt"), ids)
     gs_copy_file(os.path.join(voc_root, "classes.txt"), join(destination, "classes.txt"))
     return ids

@@ -14,8 +14,8 @@ import os
 import urllib.request
 from pathlib import Path
 
-from mlbasics.data.manifest import FileEntry, load_manifest
 from mlbasics.core.errors import ChecksumError, DataFileError
+from mlbasics.data.manifest import FileEntry, load_manifest
 from mlbasics.io.files import atomic_write
 
 _CHUNK = 1 << 20

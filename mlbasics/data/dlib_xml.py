@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from mlbasics.core.errors import DataFileError
 from mlbasics.data.annotation_lines import Sample
 from mlbasics.data.voc import parse_xml
-from mlbasics.core.errors import DataFileError
 
 
 def read_dlib_xml(path: str | os.PathLike[str], class_id: int = 0) -> list[Sample]:

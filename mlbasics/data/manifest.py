@@ -70,7 +70,8 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
     try:
         raw = json.loads(source.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DataFileError(source, "manifest not found (set MLBASICS_MANIFEST or run from a project checkout)") from None
+        raise DataFileError(source, "manifest not found (set MLBASICS_MANIFEST or run from a project checkout)") \
+            from None
     except json.JSONDecodeError as exc:
         raise DataFileError(source, f"not valid JSON: {exc.msg}", line=exc.lineno) from None
     if raw.get("version") != 1 or not isinstance(raw.get("datasets"), dict):

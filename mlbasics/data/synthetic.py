@@ -56,12 +56,16 @@ class SceneStyle:
 def _background(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
     """A random colour gradient with noise, ``(height, width, 3)`` float."""
     corners = rng.uniform(20, 200, size=(2, 3))
-    ramp = np.linspace(0.0, 1.0, width)[None, :, None] if rng.random() < 0.5 else np.linspace(0.0, 1.0, height)[:, None, None]
+    if rng.random() < 0.5:
+        ramp = np.linspace(0.0, 1.0, width)[None, :, None]
+    else:
+        ramp = np.linspace(0.0, 1.0, height)[:, None, None]
     base = corners[0] + (corners[1] - corners[0]) * ramp
     return np.broadcast_to(base, (height, width, 3)) + rng.normal(0, rng.uniform(4, 16), (height, width, 3))
 
 
-def _draw(draw: ImageDraw.ImageDraw, shape: str, box: tuple[float, float, float, float], colour: tuple[int, ...]) -> None:
+def _draw(draw: ImageDraw.ImageDraw, shape: str, box: tuple[float, float, float, float],
+          colour: tuple[int, ...]) -> None:
     x0, y0, x1, y1 = box
     if shape == "circle":
         draw.ellipse(box, fill=colour)
@@ -117,7 +121,8 @@ def object_crops(count: int, size: int = 64, seed: int = 0) -> tuple[np.ndarray,
     count = check_positive_int("count", count)
     style = SceneStyle(size, size, 1, 1, 0.35, 0.9)
     rng = np.random.default_rng(seed)
-    images, labels = [], []
+    images: list[np.ndarray] = []
+    labels: list[int] = []
     while len(images) < count:
         image, boxes = render_scene(rng, style)
         if int(boxes[0, 4]) == len(images) % len(SHAPE_CLASSES):

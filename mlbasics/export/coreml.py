@@ -86,7 +86,7 @@ def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
             inputs[feature.name] = {"kind": "image", "width": kind.width, "height": kind.height, "color": colour}
         else:
             inputs[feature.name] = {"kind": feature.type.WhichOneof("Type")}
-    operations = []
+    operations: list[str] = []
     for function in spec.mlProgram.functions.values():
         for block in function.block_specializations.values():
             operations.extend(op.type for op in block.operations)

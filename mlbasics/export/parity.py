@@ -33,7 +33,8 @@ def align(reference: dict[str, np.ndarray], candidate: dict[str, np.ndarray]) ->
     for name, value in reference.items():
         same = [k for k, v in candidate.items() if v.shape == value.shape]
         if len(same) != 1:
-            raise ValueError(f"cannot match output {name!r} {value.shape} among {[(k, v.shape) for k, v in candidate.items()]}")
+            shapes = [(k, v.shape) for k, v in candidate.items()]
+            raise ValueError(f"cannot match output {name!r} {value.shape} among {shapes}")
         aligned[name] = candidate[same[0]]
     return aligned
 

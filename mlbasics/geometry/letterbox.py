@@ -40,7 +40,7 @@ def letterbox(image: np.ndarray, size: int = 416, fill: int = 128) -> tuple[np.n
     height, width = image.shape[:2]
     scale = min(size / width, size / height)
     new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
-    resized = np.asarray(Image.fromarray(image).resize((new_w, new_h), Image.BICUBIC))
+    resized = np.asarray(Image.fromarray(image).resize((new_w, new_h), Image.Resampling.BICUBIC))
     canvas = np.full((size, size, 3), fill, dtype=np.uint8)
     pad_x, pad_y = (size - new_w) // 2, (size - new_h) // 2
     canvas[pad_y : pad_y + new_h, pad_x : pad_x + new_w] = resized

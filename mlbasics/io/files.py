@@ -97,7 +97,7 @@ def write_npz(path: str | os.PathLike[str], **arrays: np.ndarray) -> None:
         if np.asarray(array).dtype == object:
             raise ValueError(f"array {name!r} has dtype object, which would need pickle; convert it first")
     with atomic_write(path) as handle:
-        np.savez(handle, **arrays)
+        np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy stubs type **kwds as allow_pickle
 
 
 def read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:

@@ -27,6 +27,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -95,7 +96,7 @@ class StoreBatch(beam.DoFn):
         yield rows
 
 
-def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+def _csv_bytes(header: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(header)
@@ -145,7 +146,8 @@ def embed_images(pipeline: beam.Pipeline, items: Sequence[ImageItem], out_dir: s
 
 
 def _counter(result: beam.runners.runner.PipelineResult, name: str) -> int:
-    counters = result.metrics().query(beam.metrics.MetricsFilter().with_namespace(NAMESPACE).with_name(name))["counters"]
+    query = beam.metrics.MetricsFilter().with_namespace(NAMESPACE).with_name(name)
+    counters = result.metrics().query(query)["counters"]
     return int(sum(c.committed if c.committed is not None else c.attempted for c in counters))
 
 

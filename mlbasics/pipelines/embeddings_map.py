@@ -35,13 +35,13 @@ def cluster_separation(points: np.ndarray, labels: Sequence[str]) -> float:
     About 0-1 for mixed-up classes; well above 2 when each class forms its own cluster.
     """
     points = check_array("points", points, ndim=2, min_length=2)
-    labels = np.asarray(labels)
-    check_same_length(("points", "labels"), points, labels)
-    classes = np.unique(labels)
+    names = np.asarray(labels)
+    check_same_length(("points", "labels"), points, names)
+    classes = np.unique(names)
     if len(classes) < 2:
         raise ValueError(f"labels must hold at least two classes, got {classes.tolist()}")
-    centres = np.stack([points[labels == c].mean(axis=0) for c in classes])
-    spread = np.mean([np.linalg.norm(points[labels == c] - centres[i], axis=1).mean() for i, c in enumerate(classes)])
+    centres = np.stack([points[names == c].mean(axis=0) for c in classes])
+    spread = np.mean([np.linalg.norm(points[names == c] - centres[i], axis=1).mean() for i, c in enumerate(classes)])
     gaps = [np.linalg.norm(a - b) for i, a in enumerate(centres) for b in centres[i + 1:]]
     return float(np.mean(gaps) / max(spread, 1e-12))
 
@@ -51,14 +51,15 @@ def plot_embedding_map(points: np.ndarray, labels: Sequence[str], explained: np.
     import matplotlib.pyplot as plt
 
     points = check_array("points", points, shape=(None, 2))
-    labels = np.asarray(labels)
-    check_same_length(("points", "labels"), points, labels)
+    label_array = np.asarray(labels)
+    check_same_length(("points", "labels"), points, label_array)
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4.5))
-    for label in np.unique(labels):
-        mine = labels == label
+    for label in np.unique(label_array):
+        mine = label_array == label
         ax.scatter(points[mine, 0], points[mine, 1], s=10, alpha=0.7, label=f"{label} ({mine.sum()})")
-    names = ("PC 1", "PC 2") if explained is None else tuple(f"PC {i + 1} ({e:.0%} of variance)" for i, e in enumerate(explained))
+    names = ("PC 1", "PC 2") if explained is None else \
+        tuple(f"PC {i + 1} ({e:.0%} of variance)" for i, e in enumerate(explained))
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
     ax.set_title("Embeddings reduced to 2-D (PCA)")

@@ -3,9 +3,9 @@ import os
 import numpy as np
 import pytest
 
-from mlbasics.io import storage
 from mlbasics.cloud.emulator import GcsEmulator
 from mlbasics.core.errors import DataFileError
+from mlbasics.io import storage
 from mlbasics.io.images import save_image
 
 

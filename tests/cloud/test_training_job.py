@@ -6,10 +6,10 @@ import io
 import keras
 import pytest
 
-from mlbasics.io.storage import gs_copy_file, gs_file_exists, gs_read_text, gs_walk
 from mlbasics.cloud.training_job import JobLayout, OutputSync, stage_annotations, train_job
 from mlbasics.cloud.voc import upload_voc
 from mlbasics.core.errors import InputError
+from mlbasics.io.storage import gs_copy_file, gs_file_exists, gs_read_text, gs_walk
 from mlbasics.vision.yolo.train import TrainConfig
 
 AIP = {"AIP_MODEL_DIR": "gs://b/base/model/", "AIP_CHECKPOINT_DIR": "gs://b/base/checkpoints/",
@@ -68,7 +68,7 @@ def test_staging_mirrors_the_bucket_and_reports_missing_images(bucket, small_voc
     assert staged == str(mirror / "a.txt")
     lines = (mirror / "a.txt").read_text().splitlines()
     assert lines[0].startswith("JPEGImages/train_00000.jpg") and lines[1].startswith(str(mirror / "JPEGImages"))
-    assert (mirror / "JPEGImages" / "train_00000.jpg").is_file() and (mirror / "JPEGImages" / "train_00001.jpg").is_file()
+    assert all((mirror / "JPEGImages" / f"train_0000{i}.jpg").is_file() for i in (0, 1))
     name = bucket.removeprefix("gs://")
     assert problems == [f"{bucket}/voc/a.txt:4: {bucket}/voc/../../../../escape.jpg: the path leads outside "
                         f"bucket {name!r}", f"{bucket}/voc/JPEGImages/none.jpg: no such object or not readable"]

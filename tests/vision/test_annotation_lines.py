@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from mlbasics.core.errors import DataFileError
 from mlbasics.data.annotation_lines import (
     format_line,
     read_annotation_lines,
@@ -15,7 +16,6 @@ from mlbasics.data.annotation_lines import (
 )
 from mlbasics.data.synthetic import SHAPE_CLASSES, SceneStyle, write_voc_dataset
 from mlbasics.data.voc import read_voc_xml, write_voc_xml
-from mlbasics.core.errors import DataFileError
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_each_bad_line_kind_is_reported_with_line_number(images, line, reason):
     assert len(report.samples) == 2, "the good lines around the bad one are kept"
     (problem,) = report.problems
     assert problem.line == 2 and reason in problem.reason
-    assert f"lines.txt:2: " in str(problem)
+    assert "lines.txt:2: " in str(problem)
 
 
 def test_every_bad_line_is_reported_not_only_the_first(images):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlbasics.workbook.exercises import check, prompt
 from mlbasics.vision.cnn import KERNELS, conv_output_size, conv_params, convolve2d
+from mlbasics.workbook.exercises import check, prompt
 
 RIGHT_AND_WRONG = {
     "05.1": ((32, 32, 16), (64, 64, 16)),

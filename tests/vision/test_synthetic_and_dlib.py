@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.data import fetch
 from mlbasics.data.dlib_xml import read_dlib_xml
 from mlbasics.data.synthetic import SHAPE_CLASSES, SceneStyle, object_crops, render_scene, write_voc_dataset
-from mlbasics.core.errors import DataFileError, InputError
 
 
 def test_scenes_are_deterministic_and_boxes_fit():

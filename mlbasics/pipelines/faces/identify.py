@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlbasics.core.errors import DataFileError
 from mlbasics.data.cache import sha256_of
@@ -21,6 +22,9 @@ from mlbasics.pipelines.faces.analysis import AnalysisCache, analyse_file
 from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD, facebox_result
 from mlbasics.pipelines.faces.records import identified_path, list_photos, read_records, remove_outputs, write_records
 from mlbasics.pipelines.faces.state import FaceState, load_state, state_checksum
+
+if TYPE_CHECKING:  # dlib is imported only when a photo is not in the cache
+    from mlbasics.pipelines.faces.models import FaceModels
 
 with known_beam_noise_dropped():
     import apache_beam as beam
@@ -51,7 +55,7 @@ class IdentifyImages(beam.DoFn):
         self._state, self._threshold, self._deps = state, threshold, deps
 
     def setup(self) -> None:
-        self._models = None
+        self._models: FaceModels | None = None
 
     def process(self, element: tuple[str, str]) -> Iterator[tuple[str, dict[str, str], str]]:
         from mlbasics.pipelines.faces.models import FaceModels

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from mlbasics.core.validation import check_array, check_positive_float
 from mlbasics.pipelines.faces.models import Face
 from mlbasics.pipelines.faces.state import FaceState
-from mlbasics.core.validation import check_array, check_positive_float
 
 #: dlib's own advice: two descriptors closer than this are very likely the same person.
 DEFAULT_THRESHOLD = 0.6

@@ -50,7 +50,8 @@ def train(train_dir: str | os.PathLike[str], state_path: str | os.PathLike[str],
         report.reused += from_cache
         report.analysed += not from_cache
         if len(faces) != 1:
-            report.skipped[relative] = "no face found" if not faces else f"{len(faces)} faces: cannot tell which is {name}"
+            why = "no face found" if not faces else f"{len(faces)} faces: cannot tell which is {name}"
+            report.skipped[relative] = why
             continue
         names.append(name)
         sources.append(relative)

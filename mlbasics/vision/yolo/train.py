@@ -66,6 +66,8 @@ class TrainConfig:
         check_positive_float("width", self.width)
         check_positive_int("batch_size", self.batch_size)
         check_positive_int("epochs", self.epochs)
+        if not self.annotations:
+            raise InputError("annotations must name an annotation-lines file to train on, got an empty string")
         if self.epochs_frozen < 0 or self.epochs_frozen > self.epochs:
             raise InputError(f"epochs_frozen must be in 0..epochs ({self.epochs}), got {self.epochs_frozen}")
         if self.epochs_frozen and not self.backbone:
@@ -106,8 +108,8 @@ def load_training_data(config: TrainConfig, spec: YoloSpec) -> tuple[LoadedSet, 
     from mlbasics.data.annotation_lines import read_annotation_lines
     from mlbasics.vision.yolo.data import load_samples
 
-    skipped = []
-    sets = []
+    skipped: list[str] = []
+    sets: list[LoadedSet | None] = []
     for path in (config.annotations, config.val_annotations):
         if not path:
             sets.append(None)
@@ -119,7 +121,10 @@ def load_training_data(config: TrainConfig, spec: YoloSpec) -> tuple[LoadedSet, 
         loaded = load_samples(report.samples, spec.input_size)
         skipped += [str(p) for p in report.problems] + [str(p) for p in loaded.skipped]
         sets.append(loaded)
-    return sets[0], sets[1], skipped
+    train_set = sets[0]
+    if train_set is None:  # TrainConfig refuses empty annotations; this keeps the type exact
+        raise InputError("annotations must name an annotation-lines file to train on")
+    return train_set, sets[1], skipped
 
 
 def read_history(job_dir: str | os.PathLike[str]) -> dict[str, list[float]]:

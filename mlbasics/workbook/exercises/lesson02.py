@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from mlbasics.workbook.tensors import four_pixel_image
 from mlbasics.geometry.colour import rgb_to_yuv
 from mlbasics.workbook.exercises import exercise
+from mlbasics.workbook.tensors import four_pixel_image
 
 
 @exercise("02.1", "Shape of a batch of 8 RGB images of 416x416, channels-last, as a tuple.")

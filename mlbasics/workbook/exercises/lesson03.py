@@ -24,7 +24,7 @@ def noisiest(answer: Any) -> tuple[bool, str]:
     from mlbasics.workbook.widgets.batches import loss_noise
 
     noise = {b: loss_noise(batch_size_experiment(b)[1]) for b in (4, 64, 1024)}
-    truth = max(noise, key=noise.get)
+    truth = max(noise, key=lambda size: noise[size])
     if int(answer) == truth:
         return True, "fewer samples per batch, more random each batch's loss: noisy but many updates."
     return False, "compare loss_noise(batch_size_experiment(b)[1]) for the three sizes, or use the widget."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlbasics.workbook.exercises import exercise
 from mlbasics.vision.cnn import conv_output_size, conv_params
+from mlbasics.workbook.exercises import exercise
 
 
 @exercise("05.1", "A 64x64x3 image goes through Conv2D(16, 3, padding='same') then MaxPooling2D(2). "

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from mlbasics.workbook.exercises import exercise
 from mlbasics.geometry.boxes import box_iou
+from mlbasics.workbook.exercises import exercise
 
 BOX_A = (10, 10, 50, 50)
 BOX_B = (30, 30, 70, 70)

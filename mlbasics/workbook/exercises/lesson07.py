@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from mlbasics.workbook.exercises import exercise
 from mlbasics.geometry.boxes import wh_iou
 from mlbasics.vision.yolo.model import expected_output_shapes
+from mlbasics.workbook.exercises import exercise
 
 ANCHORS = np.array([[10, 14], [23, 27], [37, 58], [81, 82], [135, 169], [344, 319]])
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from mlbasics.workbook.exercises import exercise
 from mlbasics.geometry.boxes import non_max_suppression
 from mlbasics.vision.yolo.metrics import average_precision
+from mlbasics.workbook.exercises import exercise
 
 RANKING = "TP, TP, FP, TP, FP"
 TRUTHS = 4

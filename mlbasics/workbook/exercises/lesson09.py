@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlbasics.workbook.exercises import exercise
 from mlbasics.pipelines.embeddings_map import pca_2d
+from mlbasics.workbook.exercises import exercise
 
 #: Lesson 09's cost model of one inference call: fixed overhead and cost per image, in seconds.
 CALL_OVERHEAD_S = 0.09

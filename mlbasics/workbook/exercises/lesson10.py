@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mlbasics.workbook.exercises import exercise
 from mlbasics.pipelines.faces.matching import match_counts
 from mlbasics.pipelines.faces.naming import person_name
+from mlbasics.workbook.exercises import exercise
 
 
 def exercise_distances() -> tuple[np.ndarray, np.ndarray]:

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from mlbasics.export.mps import MPS_KERNELS
 from mlbasics.geometry.colour import rgb_to_yuv
 from mlbasics.workbook.exercises import exercise
-from mlbasics.export.mps import MPS_KERNELS
 
 
 @exercise("12.1", "Which TFLite precision makes the smallest file: 'float32', 'float16' or 'int8'?")

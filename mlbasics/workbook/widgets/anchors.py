@@ -6,8 +6,8 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from mlbasics.workbook.viz.detection import plot_anchor_cloud
 from mlbasics.vision.yolo.anchors import kmeans_anchors, mean_iou
+from mlbasics.workbook.viz.detection import plot_anchor_cloud
 from mlbasics.workbook.viz.plots import figure
 from mlbasics.workbook.widgets.common import panel, wire
 

@@ -50,7 +50,7 @@ def threshold_panel(distances: np.ndarray, same_person: np.ndarray) -> widgets.V
     same = np.asarray(same_person, dtype=bool)
     slider = widgets.FloatSlider(value=DEFAULT_THRESHOLD, min=0.2, max=1.0, step=0.02, description="threshold")
     summary, plot = widgets.HTML(), widgets.Output()
-    bins = np.linspace(0, max(1.2, float(np.max(distances))), 40)
+    bins = np.linspace(0, max(1.2, float(np.max(distances))), 40).tolist()
 
     def update() -> tuple[str, Figure]:
         fig, (ax,) = figure(1, 6, 2.8)
