@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import socket
 import struct
-import threading
 
 import numpy as np
 import pytest
@@ -17,6 +16,7 @@ from PIL import Image
 
 from mlbasics.core.errors import DataFileError
 from mlbasics.io.images import load_image, to_rgb
+from tests.nonblocking import raises_without_blocking
 
 WIDTH = 256
 
@@ -209,30 +209,7 @@ def test_cmyk_with_unusable_profile_warns_and_converts_without_it(tmp_path):
 
 
 def _raises_quickly(path, match: str) -> None:
-    """Assert ``load_image(path)`` raises ``DataFileError`` matching ``match`` without blocking.
-
-    A reader that opened a FIFO would block until a writer appears, so the call runs in a
-    daemon thread; if it is still waiting after a few seconds the test fails, and a writer is
-    opened and closed to let the blocked thread finish.
-    """
-    outcome: list[BaseException | None] = []
-
-    def call() -> None:
-        try:
-            load_image(path)
-            outcome.append(None)
-        except BaseException as exc:  # noqa: B036 -- handed to the test thread to assert on
-            outcome.append(exc)
-
-    worker = threading.Thread(target=call, daemon=True)
-    worker.start()
-    worker.join(timeout=5)
-    if worker.is_alive():
-        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
-        worker.join(timeout=5)
-        pytest.fail(f"load_image({path}) blocked")
-    assert isinstance(outcome[0], DataFileError), outcome
-    assert match in str(outcome[0])
+    raises_without_blocking(load_image, path, DataFileError, match)
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import threading
 
 import numpy as np
 import pytest
@@ -15,6 +14,7 @@ from mlbasics.core.errors import DataFileError
 from mlbasics.data.annotation_lines import read_classes, validate_lines, voc_to_lines
 from mlbasics.data.voc import write_voc_xml
 from mlbasics.io.text import decode_text, read_text
+from tests.nonblocking import raises_without_blocking
 
 BOM = codecs.BOM_UTF8
 
@@ -60,22 +60,7 @@ def test_folder_is_refused(tmp_path):
 def test_fifo_is_refused_without_blocking(tmp_path):
     fifo = tmp_path / "lines.txt"
     os.mkfifo(fifo)
-    outcome: list[BaseException | None] = []
-
-    def call() -> None:
-        try:
-            read_text(fifo)
-            outcome.append(None)
-        except BaseException as exc:  # noqa: B036 -- handed to the test thread to assert on
-            outcome.append(exc)
-
-    worker = threading.Thread(target=call, daemon=True)
-    worker.start()
-    worker.join(timeout=5)
-    if worker.is_alive():
-        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # lets the blocked read end
-        pytest.fail("read_text blocked on a FIFO")
-    assert isinstance(outcome[0], DataFileError) and "lines.txt: not a regular file (a FIFO)" in str(outcome[0])
+    raises_without_blocking(read_text, fifo, DataFileError, "lines.txt: not a regular file (a FIFO)")
 
 
 # The readers of annotation lines, classes files and VOC id lists.
