@@ -88,9 +88,17 @@ def _is_url(text: str) -> bool:
 
 
 def existing_file(text: str) -> str:
-    """A local file that exists, or a ``gs://`` URL (kept as given)."""
-    if not _is_url(text) and not Path(text).is_file():
-        raise argparse.ArgumentTypeError(f"no such file: {text!r}")
+    """A local file that exists, or a ``gs://`` URL (kept as given). A folder, FIFO or device is
+    refused as what it is (``is a folder, expected a file``), nothing is opened."""
+    from mlbasics.core.errors import DataFileError
+    from mlbasics.io.paths import require_regular_file
+
+    if _is_url(text):
+        return text
+    try:
+        require_regular_file(text)
+    except DataFileError as exc:
+        raise argparse.ArgumentTypeError(f"{exc.reason}: {text!r}") from None
     return text
 
 
@@ -108,6 +116,21 @@ def existing_path(text: str) -> str:
     if any(c in text for c in "*?[") and glob.glob(text, recursive=True):
         return text
     raise argparse.ArgumentTypeError(f"no such file, folder or matching files: {text!r}")
+
+
+def output_file(text: str) -> str:
+    """A file to write (it may exist and is then replaced), or a ``gs://`` URL; an existing folder is refused,
+    since writing would replace the folder and everything in it."""
+    if not _is_url(text) and Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"is a folder, expected a file to write: {text!r}")
+    return text
+
+
+def output_dir(text: str) -> str:
+    """A folder to write into (created if missing), or a ``gs://`` URL; an existing file is refused."""
+    if not _is_url(text) and Path(text).exists() and not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"is a file, expected a folder to write into: {text!r}")
+    return text
 
 
 def default_of(function: Callable[..., Any], name: str) -> Any:

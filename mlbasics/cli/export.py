@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mlbasics.cli._args import existing_file, positive_int
+from mlbasics.cli._args import existing_file, output_dir, positive_int
 from mlbasics.export.formats import FORMATS
 
 
@@ -54,6 +54,6 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     # Not all of FORMATS by default: float16 and int8 are extra files a first export rarely needs.
     export.add_argument("--formats", nargs="+", default=["tflite-float32", "onnx", "coreml"], choices=list(FORMATS),
                         help="formats to write")
-    export.add_argument("--out", default="exported", help="folder for the exported files")
+    export.add_argument("--out", type=output_dir, default="exported", help="folder for the exported files")
     export.add_argument("--check", type=positive_int, default=8, help="random inputs compared against Keras")
     export.set_defaults(func=_export)

@@ -12,10 +12,12 @@ from mlbasics.cli._args import (
     existing_file,
     fraction,
     non_negative_int,
+    output_dir,
+    output_file,
     positive_float,
     positive_int,
 )
-from mlbasics.core.errors import InputError
+from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.vision.cnn import train_backbone_classifier
 from mlbasics.vision.yolo.anchors import kmeans_anchors
 from mlbasics.vision.yolo.detect import detect_files
@@ -37,26 +39,48 @@ def _make_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def _voc_lines(args: argparse.Namespace) -> int:
-    out = args.out or f"{args.voc_root.rstrip('/')}/{args.split}.txt"
-    if any(str(p).startswith("gs://") for p in (args.voc_root, args.classes, out)):
-        from mlbasics.cloud.voc import read_classes_anywhere, voc_to_lines_anywhere, write_lines_anywhere
+def _report_skipped(problems) -> None:
+    """One ``skipped <file>[:<line>]: <reason>`` line on stderr per item a step left out."""
+    for problem in problems:
+        print(f"skipped {problem}", file=sys.stderr)
 
-        lines = voc_to_lines_anywhere(args.voc_root, args.split, read_classes_anywhere(args.classes))
+
+def _voc_lines(args: argparse.Namespace) -> int:
+    from mlbasics.core.batch import require_usable
+
+    out = args.out or f"{args.voc_root.rstrip('/')}/{args.split}.txt"
+    skipped: list[DataFileError] = []
+    if any(str(p).startswith("gs://") for p in (args.voc_root, args.classes, out)):
+        from mlbasics.cloud.voc import read_classes_anywhere, split_file_anywhere, voc_to_lines_anywhere
+
+        ids_file = split_file_anywhere(args.voc_root, args.split)
+        lines = voc_to_lines_anywhere(args.voc_root, args.split, read_classes_anywhere(args.classes), skipped=skipped)
+    else:
+        from mlbasics.data.annotation_lines import read_classes, split_file, voc_to_lines
+
+        ids_file = str(split_file(args.voc_root, args.split))
+        lines = voc_to_lines(args.voc_root, args.split, read_classes(args.classes), skipped=skipped)
+    _report_skipped(skipped)
+    require_usable(len(lines), skipped, where=ids_file, what="image id")  # before an earlier output is replaced
+    if str(out).startswith("gs://"):
+        from mlbasics.cloud.voc import write_lines_anywhere
+
         target = write_lines_anywhere(out, lines)
     else:
-        from mlbasics.data.annotation_lines import read_classes, voc_to_lines, write_lines
+        from mlbasics.data.annotation_lines import write_lines
 
-        lines = voc_to_lines(args.voc_root, args.split, read_classes(args.classes))
         target = str(write_lines(out, lines))
-    print(f"{len(lines)} lines -> {target}")
+    print(f"{len(lines)} lines -> {target}" + (f" ({len(skipped)} skipped)" if skipped else ""))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     from mlbasics.data.annotation_lines import read_classes, validate_lines
 
-    report = validate_lines(args.annotations, len(read_classes(args.classes)))
+    # decoded whole: a JPEG truncated after its header is found here, not in the middle of training
+    report = validate_lines(args.annotations, len(read_classes(args.classes)), decode_images=True)
+    if not report.samples and not report.problems:
+        raise DataFileError(args.annotations, "no annotation lines: the file is empty or blank")
     print(report.summary())
     return 0 if report.ok else 1
 
@@ -67,18 +91,16 @@ def _anchors(args: argparse.Namespace) -> int:
     from mlbasics.data.annotation_lines import read_annotation_lines, read_classes
     from mlbasics.vision.yolo.anchors import box_sizes, kmeans_anchors, mean_iou, write_anchors
 
-    report = read_annotation_lines(args.annotations, len(read_classes(args.classes)))
-    if not report.samples:
-        raise InputError(f"{args.annotations}: no usable annotation lines to cluster")
+    report = read_annotation_lines(args.annotations, len(read_classes(args.classes)), decode_images=True)
+    _report_skipped(report.problems)
     sizes = box_sizes(np.concatenate([s.boxes for s in report.samples]))
     if args.input_size:  # boxes as the letterboxed network sees them
-        from mlbasics.io.images import open_image
-
-        scales = [args.input_size / max(open_image(s.image).size) for s in report.samples for _ in s.boxes]
+        scales = [args.input_size / max(s.size or (0, 0)) for s in report.samples for _ in s.boxes]
         sizes = sizes * np.array(scales)[:, None]
     anchors = kmeans_anchors(sizes, args.k, seed=args.seed)
     write_anchors(args.out, anchors)
-    print(f"{args.k} anchors from {len(sizes)} boxes, mean IoU {mean_iou(sizes, anchors):.3f} -> {args.out}")
+    skipped = f", {len(report.problems)} line(s) skipped" if report.problems else ""
+    print(f"{args.k} anchors from {len(sizes)} boxes{skipped}, mean IoU {mean_iou(sizes, anchors):.3f} -> {args.out}")
     return 0
 
 
@@ -101,6 +123,8 @@ def _train(args: argparse.Namespace) -> int:
         epochs=args.epochs, learning_rate_frozen=args.learning_rate_frozen, learning_rate=args.learning_rate,
         mixed_precision=args.mixed_precision, seed=args.seed,
     )
+    from mlbasics.io.storage import gs_file_exists
+
     if uses_cloud(config):  # gs:// paths or a managed job: stage in, train here, sync out
         run = train_job(config, verbose=args.verbose)
         result, stage, final = run.result, run.layout.weights_stage, run.layout.weights_final
@@ -109,9 +133,12 @@ def _train(args: argparse.Namespace) -> int:
             raise InputError("--job-dir is required (outside a managed job that sets AIP_MODEL_DIR)")
         result = train(config, verbose=args.verbose)
         stage, final = str(result.weights_stage), str(result.weights_final)
-    for line in result.skipped_lines:
-        print(f"skipped {line}", file=sys.stderr)
-    print(f"stage 1 weights: {stage}\nfinal weights: {final}\ntime: {result.seconds:.0f} s")
+    _report_skipped(result.skipped_lines)
+    # only files that are there: without a frozen stage (--epochs-frozen 0) no stage-1 file is written
+    for label, path in (("stage 1 weights", stage), ("final weights", final)):
+        if gs_file_exists(path):
+            print(f"{label}: {path}")
+    print(f"time: {result.seconds:.0f} s")
     return 0
 
 
@@ -121,8 +148,11 @@ def _detect(args: argparse.Namespace) -> int:
     detector = Detector.load(args.weights, args.config)
     report = detect_files(detector, args.images, args.out, score_threshold=args.score_threshold,
                           nms_iou=args.nms_iou)
-    for entry in report["images"]:
-        found = entry.get("error") or ", ".join(f"{d['class']} {d['score']:.2f}" for d in entry["detections"])
+    for path, entry in zip(args.images, report["images"]):
+        if "error" in entry:
+            _report_skipped([f"{path}: {entry['error']}"])
+            continue
+        found = ", ".join(f"{d['class']} {d['score']:.2f}" for d in entry["detections"])
         print(f"{entry['image']}: {found or 'nothing found'}")
     print(f"labelled images and detections.json in {args.out}")
     return 0
@@ -138,8 +168,10 @@ def _evaluate(args: argparse.Namespace) -> int:
     spec = detector.spec
     report = read_annotation_lines(args.annotations, spec.num_classes)
     data = load_samples(report.samples, spec.input_size)
+    skipped = [str(p) for p in (*report.problems, *data.skipped)]
+    _report_skipped(skipped)
     result = evaluate_model(detector.model, data, spec).result
-    print(json.dumps({"images": len(data.images), "skipped_lines": [str(p) for p in report.problems],
+    print(json.dumps({"images": len(data.images), "skipped_lines": skipped,
                       "interpolation": result.interpolation, "iou_threshold": result.iou_threshold,
                       "ap": {spec.class_names[c]: round(ap, 4) for c, ap in result.ap.items()},
                       "map": round(result.map, 4)}, indent=2))
@@ -148,7 +180,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _add_make_data(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("make-data", help="write the synthetic shapes set in VOC layout plus annotation lines")
-    p.add_argument("--out", required=True, help="folder to write into")
+    p.add_argument("--out", type=output_dir, required=True, help="folder to write into")
     for split, count in lessons.SPLITS.items():  # the lessons' set unless told otherwise
         p.add_argument(f"--{split}", type=non_negative_int, default=count, help=f"{split} images (0: no {split} split)")
     p.add_argument("--image-size", type=positive_int, default=lessons.INPUT_SIZE, help="image side in pixels")
@@ -161,7 +193,7 @@ def _add_voc_lines(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("voc_root", type=existing_dir, help="local folder or gs://bucket/folder")
     p.add_argument("--split", default="train")
     p.add_argument("--classes", type=existing_file, required=True, help="classes file, one name per line")
-    p.add_argument("--out", help="annotation file to write (default VOC_ROOT/SPLIT.txt)")
+    p.add_argument("--out", type=output_file, help="annotation file to write (default VOC_ROOT/SPLIT.txt)")
     p.set_defaults(func=_voc_lines)
 
 
@@ -179,14 +211,14 @@ def _add_anchors(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("--k", type=positive_int, default=6, help="6 for tiny YOLOv3, 9 for YOLOv3")
     p.add_argument("--input-size", type=positive_int, default=None,
                    help="scale boxes to the letterboxed input of this size first (default: keep image pixels)")
-    p.add_argument("--out", default="anchors.txt", help="anchors file to write")
+    p.add_argument("--out", type=output_file, default="anchors.txt", help="anchors file to write")
     p.add_argument("--seed", type=non_negative_int, default=default_of(kmeans_anchors, "seed"), help="random seed")
     p.set_defaults(func=_anchors)
 
 
 def _add_backbone(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("backbone", help="train lesson 05's classifier (the tiny-YOLOv3 backbone) on shape crops")
-    p.add_argument("--out", required=True, help="where to save it (.keras)")
+    p.add_argument("--out", type=output_file, required=True, help="where to save it (.keras)")
     p.add_argument("--width", type=positive_float, default=lessons.WIDTH, help="fraction of the published filters")
     p.add_argument("--input-size", type=positive_int, default=lessons.CROP_SIZE, help="crop side in pixels")
     p.add_argument("--epochs", type=positive_int, default=default_of(train_backbone_classifier, "epochs"),
@@ -206,11 +238,13 @@ def _add_train(verbs: argparse._SubParsersAction) -> None:
                    help="validation annotation lines (validation loss per epoch)")
     p.add_argument("--classes", type=existing_file, required=True, help="classes file, one name per line")
     p.add_argument("--anchors", type=existing_file, required=True, help="anchors file (6 for tiny, 9 for full)")
-    p.add_argument("--job-dir", help="logs, checkpoints, backups; run again to resume (local or gs://; "
-                                     "default in a managed job: the parent of $AIP_MODEL_DIR)")
+    p.add_argument("--job-dir", type=output_dir,
+                   help="logs, checkpoints, backups; run again to resume (local or gs://; "
+                        "default in a managed job: the parent of $AIP_MODEL_DIR)")
     p.add_argument("--backbone", type=existing_file, help="trained backbone classifier (.keras) for stage 1")
-    p.add_argument("--weights-stage", help="weights after stage 1 (default JOB_DIR/trained_stage_1.weights.h5)")
-    p.add_argument("--weights-final", help="final weights (default JOB_DIR/trained_final.weights.h5)")
+    p.add_argument("--weights-stage", type=output_file,
+                   help="weights after stage 1 (default JOB_DIR/trained_stage_1.weights.h5)")
+    p.add_argument("--weights-final", type=output_file, help="final weights (default JOB_DIR/trained_final.weights.h5)")
     p.add_argument("--model", choices=("tiny", "full"), default=default_of(TrainConfig, "model"),
                    help="tiny YOLOv3 (2 scales) or YOLOv3 (3 scales)")
     p.add_argument("--input-size", type=positive_int, default=default_of(TrainConfig, "input_size"),
@@ -242,7 +276,8 @@ def _add_detect(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("detect", help="find objects in images; write labelled images and detections.json")
     p.add_argument("images", nargs="+", type=existing_file)
     _add_detector_options(p)
-    p.add_argument("--out", default="detections", help="folder for the labelled images and detections.json")
+    p.add_argument("--out", type=output_dir, default="detections",
+                   help="folder for the labelled images and detections.json")
     p.add_argument("--score-threshold", type=fraction, default=default_of(detect_files, "score_threshold"),
                    help="smallest score kept")
     p.add_argument("--nms-iou", type=fraction, default=default_of(detect_files, "nms_iou"),

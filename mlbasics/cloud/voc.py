@@ -21,22 +21,34 @@ def read_classes_anywhere(path: PathLike) -> list[str]:
     return classes_from_text(gs_read_text(path), path)
 
 
-def voc_to_lines_anywhere(voc_root: PathLike, split: str, classes: Sequence[str]) -> list[str]:
+def voc_to_lines_anywhere(voc_root: PathLike, split: str, classes: Sequence[str], *,
+                          skipped: list[DataFileError] | None = None) -> list[str]:
     """:func:`mlbasics.data.annotation_lines.voc_to_lines` for a VOC folder that may be ``gs://``:
-    one line per image id of ``ImageSets/Main/<split>.txt``, image paths relative to ``voc_root``."""
+    one line per image id of ``ImageSets/Main/<split>.txt``, image paths relative to ``voc_root``.
+
+    An annotation file that cannot be read or used is added to ``skipped`` and left out; without a
+    ``skipped`` list it is raised.
+    """
+    from mlbasics.core.batch import each_usable
     from mlbasics.data.annotation_lines import voc_line
     from mlbasics.data.voc import read_voc_xml
 
-    ids = gs_read_text(join(voc_root, "ImageSets", "Main", f"{split}.txt")).split()
-    paths = [join(voc_root, "Annotations", f"{image_id}.xml") for image_id in ids]
-    files = gs_read_many(paths)
-    lines = []
-    for image_id, path in zip(ids, paths):
-        data = files[path]
+    ids = gs_read_text(split_file_anywhere(voc_root, split)).split()
+    paths = {image_id: join(voc_root, "Annotations", f"{image_id}.xml") for image_id in ids}
+    files = gs_read_many(list(paths.values()))
+
+    def convert(image_id: str) -> str:
+        data = files[paths[image_id]]
         if isinstance(data, DataFileError):
             raise data
-        lines.append(voc_line(image_id, read_voc_xml(path, classes, data=data)))
-    return lines
+        return voc_line(image_id, read_voc_xml(paths[image_id], classes, data=data))
+
+    return [line for _, line in each_usable(ids, convert, skipped)]
+
+
+def split_file_anywhere(voc_root: PathLike, split: str) -> str:
+    """The id list of ``split`` in a VOC folder (local or ``gs://``): ``ImageSets/Main/<split>.txt``."""
+    return join(voc_root, "ImageSets", "Main", f"{split}.txt")
 
 
 def write_lines_anywhere(path: PathLike, lines: Sequence[str]) -> str:
@@ -49,7 +61,10 @@ def write_lines_anywhere(path: PathLike, lines: Sequence[str]) -> str:
 def upload_voc(voc_root: str | os.PathLike[str], split: str, destination: str, count: int | None = None) -> list[str]:
     """Copy the first ``count`` images of ``split`` (all if None) of a local VOC folder to ``destination``
     in VOC layout (JPEG, XML, the split's id list and ``classes.txt``); return the image ids copied."""
-    ids = open(os.path.join(voc_root, "ImageSets", "Main", f"{split}.txt"), encoding="utf-8").read().split()
+    from mlbasics.io.text import read_text
+
+    ids = read_text(os.path.join(voc_root, "ImageSets", "Main", f"{split}.txt"),
+                    missing=f"no split {split!r} in this VOC folder").split()
     ids = ids[:count] if count is not None else ids
     for image_id in ids:
         for folder, suffix in (("JPEGImages", ".jpg"), ("Annotations", ".xml")):

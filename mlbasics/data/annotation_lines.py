@@ -30,10 +30,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Sample:
-    """One usable image: its path and boxes ``(n, 5)`` = ``x_min, y_min, x_max, y_max, class_id``."""
+    """One usable image: its path and boxes ``(n, 5)`` = ``x_min, y_min, x_max, y_max, class_id``;
+    ``size`` is the image's ``(width, height)`` when the image was checked, else None."""
 
     image: Path
     boxes: np.ndarray
+    size: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -91,15 +93,28 @@ def format_line(image: str, boxes: np.ndarray) -> str:
     return " ".join(fields)
 
 
-def voc_to_lines(voc_root: str | os.PathLike[str], split: str, classes: Sequence[str]) -> list[str]:
+def voc_to_lines(voc_root: str | os.PathLike[str], split: str, classes: Sequence[str], *,
+                 skipped: list[DataFileError] | None = None) -> list[str]:
     """The keras-yolo3 ``voc_annotation`` step: one line per image id of ``ImageSets/Main/<split>.txt``,
-    image paths relative to ``voc_root``."""
+    image paths relative to ``voc_root``.
+
+    An annotation file that cannot be used (missing, not XML, a name not in ``classes``) is added to
+    ``skipped`` and left out; without a ``skipped`` list it is raised. Images are not opened here
+    (``validate_lines`` with ``decode_images=True`` finds broken ones).
+    """
+    from mlbasics.core.batch import each_usable
     from mlbasics.data.voc import read_voc_xml
 
     root = Path(voc_root)
-    ids_file = root / "ImageSets" / "Main" / f"{split}.txt"
-    ids = read_text(ids_file, missing=f"no split {split!r} in this VOC folder").split()
-    return [voc_line(image_id, read_voc_xml(root / "Annotations" / f"{image_id}.xml", classes)) for image_id in ids]
+    ids = read_text(split_file(root, split), missing=f"no split {split!r} in this VOC folder").split()
+    return [voc_line(image_id, annotation) for image_id, annotation in
+            each_usable(ids, lambda image_id: read_voc_xml(root / "Annotations" / f"{image_id}.xml", classes),
+                        skipped)]
+
+
+def split_file(voc_root: str | os.PathLike[str], split: str) -> Path:
+    """The id list of ``split``: ``voc_root/ImageSets/Main/<split>.txt``."""
+    return Path(voc_root, "ImageSets", "Main", f"{split}.txt")
 
 
 def voc_line(image_id: str, annotation: VocAnnotation) -> str:
@@ -116,23 +131,28 @@ def write_lines(path: str | os.PathLike[str], lines: Sequence[str]) -> Path:
     return Path(path)
 
 
-def _image_size(path: Path) -> tuple[int, int] | str:
-    """``(width, height)`` from the image header (EXIF rotation applied), or the reason it cannot be read."""
-    from PIL import Image, UnidentifiedImageError
+def _image_size(path: Path, decode: bool = False) -> tuple[int, int] | str:
+    """``(width, height)`` (EXIF rotation applied), or the reason the image cannot be used.
 
-    if not path.is_file():
-        return "image file not found"
+    Only the header is read, unless ``decode``: then the whole image is decoded, which also finds a
+    file truncated after its header.
+    """
+    from mlbasics.io.images import image_size, open_image
+
     try:
-        with Image.open(path) as image:
-            width, height = image.size
-            orientation = image.getexif().get(0x0112, 1)
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        return f"image cannot be read ({type(exc).__name__})"
-    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+        if decode:
+            return open_image(path).size
+        return image_size(path, missing="image file not found")
+    except DataFileError as exc:
+        return "image file not found" if exc.reason == "no such image file" else exc.reason
 
 
-def parse_line(text: str, num_classes: int, base: Path, *, check_images: bool = True) -> Sample:
-    """Parse one line; raises ``ValueError`` with the reason when it is not usable."""
+def parse_line(text: str, num_classes: int, base: Path, *, check_images: bool = True,
+               decode_images: bool = False) -> Sample:
+    """Parse one line; raises ``ValueError`` with the reason when it is not usable.
+
+    ``check_images`` reads the image's header (size, bounds); ``decode_images`` decodes it whole.
+    """
     fields = text.split()
     image = Path(fields[0]) if Path(fields[0]).is_absolute() else base / fields[0]
     boxes = []
@@ -151,43 +171,54 @@ def parse_line(text: str, num_classes: int, base: Path, *, check_images: bool = 
             raise ValueError(f"box {number} {box_text!r}: class id {cls} is outside 0..{num_classes - 1} "
                              "of the classes file")
         boxes.append((x0, y0, x1, y1, cls))
-    if check_images:
-        size = _image_size(image)
-        if isinstance(size, str):
-            raise ValueError(f"{fields[0]}: {size}")
+    size = None
+    if check_images or decode_images:
+        found = _image_size(image, decode_images)
+        if isinstance(found, str):
+            raise ValueError(f"{fields[0]}: {found}")
+        size = found
         for number, (x0, y0, x1, y1, _) in enumerate(boxes, start=1):
             if x0 < 0 or y0 < 0 or x1 > size[0] or y1 > size[1]:
                 raise ValueError(f"box {number} ({x0},{y0},{x1},{y1}) is outside the {size[0]}x{size[1]} image")
-    return Sample(image, np.array(boxes, dtype=np.float32).reshape(-1, 5))
+    return Sample(image, np.array(boxes, dtype=np.float32).reshape(-1, 5), size)
 
 
-def validate_lines(path: str | os.PathLike[str], num_classes: int, *, check_images: bool = True) -> ValidationReport:
+def validate_lines(path: str | os.PathLike[str], num_classes: int, *, check_images: bool = True,
+                   decode_images: bool = False) -> ValidationReport:
     """Parse an annotation file, keeping good lines as samples and recording each bad one.
 
-    ``check_images`` also opens each image's header: missing or unreadable files and boxes
-    outside the image are problems too. Blank lines are ignored. The file is read with
-    :func:`mlbasics.io.text.read_text` (a byte order mark and ``\\r\\n`` line ends are fine; other
-    encodings, folders and FIFOs are a ``DataFileError`` for the whole file).
+    ``check_images`` also opens each image's header: missing files, folders, FIFOs, files that are
+    not images or too large, and boxes outside the image are problems too. ``decode_images``
+    decodes each image whole, which also finds files truncated after their header (slower).
+    Blank lines are ignored. The file is read with :func:`mlbasics.io.text.read_text` (a byte order
+    mark and ``\r\n`` line ends are fine; other encodings, folders and FIFOs are a
+    ``DataFileError`` for the whole file).
     """
+    from mlbasics.core.batch import each_usable
+
     path = Path(path)
     text = read_text(path, missing="no such annotation file")
-    report = ValidationReport()
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+
+    def parse(numbered: tuple[int, str]) -> Sample:
+        number, line = numbered
         try:
-            report.samples.append(parse_line(line, num_classes, path.parent, check_images=check_images))
+            return parse_line(line, num_classes, path.parent, check_images=check_images, decode_images=decode_images)
         except ValueError as exc:
-            report.problems.append(LineProblem(str(path), number, str(exc)))
-    return report
+            raise DataFileError(path, str(exc), line=number) from None
+
+    skipped: list[DataFileError] = []
+    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    samples = [sample for _, sample in each_usable(lines, parse, skipped)]
+    return ValidationReport(samples, [LineProblem(e.path, e.line or 0, e.reason) for e in skipped])
 
 
 def read_annotation_lines(
-    path: str | os.PathLike[str], num_classes: int, *, check_images: bool = True
+    path: str | os.PathLike[str], num_classes: int, *, check_images: bool = True, decode_images: bool = False
 ) -> ValidationReport:
-    """:func:`validate_lines`, but an error when no line at all is usable."""
-    report = validate_lines(path, num_classes, check_images=check_images)
+    """:func:`validate_lines`, but an error when no line at all is usable (or the file has none)."""
+    report = validate_lines(path, num_classes, check_images=check_images, decode_images=decode_images)
     if not report.samples:
-        first = f"; first problem: {report.problems[0]}" if report.problems else ""
-        raise DataFileError(path, f"no usable annotation line{first}")
+        if not report.problems:
+            raise DataFileError(path, "no annotation lines: the file is empty or blank")
+        raise DataFileError(path, f"no usable annotation line; first problem: {report.problems[0]}")
     return report

@@ -57,22 +57,20 @@ def _name_of(source: ImageSource) -> str:
     return str(getattr(source, "name", "<stream>"))
 
 
-def open_image(source: ImageSource, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
+def open_image(source: ImageSource, *, max_pixels: int | None = None) -> Image.Image:
     """Open ``source`` (a path or binary file object) as a decoded RGB PIL image.
 
     Raises ``DataFileError`` naming the file when it is missing, a folder, FIFO, socket or
     device (checked before opening: reading a FIFO would block), not an image, truncated, or
-    larger than ``max_pixels``. Colour modes are converted as the module docstring says.
+    larger than ``max_pixels`` (default :data:`MAX_PIXELS`). Colour modes are converted as the
+    module docstring says.
     """
     name = _name_of(source)
     if isinstance(source, (str, os.PathLike)):
         require_regular_file(source, missing="no such image file")
     try:
         with Image.open(source) as image:
-            width, height = image.size
-            if width * height > max_pixels:
-                raise DataFileError(name, f"image is {width}x{height} = {width * height:,} pixels, "
-                                          f"more than the limit of {max_pixels:,}")
+            _check_pixels(image, name, max_pixels)
             image.load()
             return to_rgb(ImageOps.exif_transpose(image), name)
     except DataFileError:
@@ -83,6 +81,40 @@ def open_image(source: ImageSource, *, max_pixels: int = MAX_PIXELS) -> Image.Im
         raise DataFileError(name, f"image too large: {exc}") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise DataFileError(name, f"cannot decode image ({exc})") from None
+
+
+def _check_pixels(image: Image.Image, name: str, max_pixels: int | None) -> None:
+    limit = MAX_PIXELS if max_pixels is None else max_pixels  # read at call time: tests lower it
+    width, height = image.size
+    if width * height > limit:
+        raise DataFileError(name, f"image is {width}x{height} = {width * height:,} pixels, "
+                                  f"more than the limit of {limit:,}")
+
+
+def image_size(path: str | os.PathLike[str], *, max_pixels: int | None = None,
+               missing: str = "no such image file") -> tuple[int, int]:
+    """``(width, height)`` of the image at ``path`` as :func:`open_image` would return it (EXIF
+    rotation applied), read from its header only: cheap, but a file truncated after its header passes.
+
+    Raises ``DataFileError`` naming the file for everything :func:`open_image` refuses before
+    decoding: missing (``missing``), a folder, FIFO or device, not an image, more than ``max_pixels``.
+    """
+    name = str(path)
+    require_regular_file(path, missing=missing)
+    try:
+        with Image.open(path) as image:
+            _check_pixels(image, name, max_pixels)
+            width, height = image.size
+            orientation = image.getexif().get(0x0112, 1)
+    except DataFileError:
+        raise
+    except UnidentifiedImageError:
+        raise DataFileError(name, "not an image file (Pillow cannot identify its format)") from None
+    except Image.DecompressionBombError as exc:
+        raise DataFileError(name, f"image too large: {exc}") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise DataFileError(name, f"cannot read the image header ({exc})") from None
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 
 
 def to_rgb(image: Image.Image, name: str = "<image>") -> Image.Image:
@@ -152,12 +184,12 @@ def _cmyk_to_rgb(image: Image.Image, name: str) -> Image.Image:
     return converted
 
 
-def load_image(source: ImageSource, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+def load_image(source: ImageSource, *, max_pixels: int | None = None) -> np.ndarray:
     """Load an image as an array of shape ``(height, width, 3)``, dtype ``uint8``, RGB (see :func:`open_image`)."""
     return np.asarray(open_image(source, max_pixels=max_pixels))
 
 
-def load_image_bytes(data: bytes, name: str = "<bytes>", *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+def load_image_bytes(data: bytes, name: str = "<bytes>", *, max_pixels: int | None = None) -> np.ndarray:
     """Like :func:`load_image` for encoded bytes (e.g. read from a bucket); ``name`` is used in errors."""
     stream = io.BytesIO(data)
     stream.name = name

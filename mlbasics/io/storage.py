@@ -24,6 +24,8 @@ import numpy as np
 
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.io.files import atomic_path, check_write_mode, open_synced
+from mlbasics.io.paths import require_regular_file
+from mlbasics.io.text import decode_text
 
 PathLike = str | os.PathLike[str]
 
@@ -106,7 +108,10 @@ def gs_open(path: PathLike, mode: str = "rb") -> Iterator[IO[Any]]:
     if mode not in ("rb", "r"):
         raise InputError(f"mode must be 'rb' or 'r' (write with gs_atomic_write), got {mode!r}")
     fs, fs_path = filesystem(path)
-    if not gs_file_exists(path):
+    if not is_gcs(path):
+        # a folder is named as one, and a FIFO is refused before it is opened (reading one would block)
+        require_regular_file(path, missing=_missing_reason(fs, fs_path, path))
+    elif not gs_file_exists(path):
         raise DataFileError(path, _missing_reason(fs, fs_path, path))
     kwargs = {"encoding": "utf-8"} if mode == "r" else {}
     with fs.open(fs_path, mode, **kwargs) as handle:
@@ -114,9 +119,11 @@ def gs_open(path: PathLike, mode: str = "rb") -> Iterator[IO[Any]]:
 
 
 def gs_read_text(path: PathLike) -> str:
-    """The whole file as UTF-8 text."""
-    with gs_open(path, "r") as handle:
-        return str(handle.read())
+    """The whole file as UTF-8 text, decoded as :func:`mlbasics.io.text.decode_text` does (a byte
+    order mark and ``\r\n`` line ends are fine; bytes that are not UTF-8 are an error naming the file)."""
+    with gs_open(path) as handle:
+        data = handle.read()
+    return decode_text(data, path)
 
 
 def gs_open_image(path: PathLike) -> np.ndarray:
@@ -219,7 +226,10 @@ def gs_read_many(paths: list[str]) -> dict[str, bytes | DataFileError]:
     remote = [p for p in paths if is_gcs(p)]
     for path in (p for p in paths if not is_gcs(p)):
         try:
+            require_regular_file(path)  # a FIFO would block the whole batch
             results[path] = Path(path).read_bytes()
+        except DataFileError as exc:
+            results[path] = exc
         except OSError as exc:
             results[path] = DataFileError(path, f"cannot read ({exc.strerror or exc})")
     if remote:

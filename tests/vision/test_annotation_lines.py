@@ -54,7 +54,7 @@ def test_good_lines_parse(images):
         ("a.jpg 10,10,101,40,0", "outside the 100x80 image"),
         ("a.jpg -1,10,50,40,0", "outside the 100x80 image"),
         ("missing.jpg 10,10,50,40,0", "image file not found"),
-        ("notimage.jpg 10,10,50,40,0", "image cannot be read"),
+        ("notimage.jpg 10,10,50,40,0", "not an image file"),
     ],
 )
 def test_each_bad_line_kind_is_reported_with_line_number(images, line, reason):

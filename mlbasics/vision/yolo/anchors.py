@@ -84,10 +84,9 @@ def write_anchors(path: str | os.PathLike[str], anchors: np.ndarray) -> None:
 
 def read_anchors(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an anchors file: ``(k, 2)`` float32; errors name the file and what is wrong."""
-    try:
-        text = open(path, encoding="utf-8").read()
-    except FileNotFoundError:
-        raise DataFileError(path, "no such anchors file") from None
+    from mlbasics.io.text import read_text
+
+    text = read_text(path, missing="no such anchors file")  # a folder or FIFO is refused, a BOM is fine
     try:
         values = [float(v) for v in text.replace("\n", ",").split(",") if v.strip()]
     except ValueError:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from mlbasics.core.errors import DataFileError, InputError
-from mlbasics.data.annotation_lines import LineProblem, Sample
+from mlbasics.data.annotation_lines import Sample
 from mlbasics.vision.yolo.spec import YoloSpec
 from mlbasics.vision.yolo.targets import assign_targets
 
@@ -28,25 +28,26 @@ MIN_BOX_PIXELS = 2.0
 @dataclass
 class LoadedSet:
     """Letterboxed images ``(n, S, S, 3)`` uint8, boxes ``(n, MAX_BOXES, 5)`` in input pixels
-    (padding rows zero), and the samples skipped with the reason."""
+    (padding rows zero), and the images skipped, each error naming the image and the reason."""
 
     images: np.ndarray
     boxes: np.ndarray
-    skipped: list[LineProblem] = field(default_factory=list)
+    skipped: list[DataFileError] = field(default_factory=list)
 
 
 def load_samples(samples: Sequence[Sample], input_size: int) -> LoadedSet:
-    """Decode and letterbox every sample's image to ``input_size``; map its boxes into the square."""
+    """Decode and letterbox every sample's image to ``input_size``; map its boxes into the square.
+
+    An image that cannot be decoded (truncated, too large, ...) is skipped and named in
+    ``LoadedSet.skipped``; when none can, a :class:`DataFileError` names the first.
+    """
+    from mlbasics.core.batch import each_usable, require_usable
     from mlbasics.geometry.letterbox import letterbox
     from mlbasics.io.images import load_image
 
-    images, boxes, skipped = [], [], []
-    for index, sample in enumerate(samples):
-        try:
-            image = load_image(sample.image)
-        except DataFileError as exc:
-            skipped.append(LineProblem(str(sample.image), index + 1, exc.reason))
-            continue
+    images, boxes = [], []
+    skipped: list[DataFileError] = []
+    for sample, image in each_usable(samples, lambda sample: load_image(sample.image), skipped):
         square, placement = letterbox(image, input_size)
         padded = np.zeros((MAX_BOXES, 5), dtype=np.float32)
         kept = sample.boxes[:MAX_BOXES]
@@ -54,8 +55,7 @@ def load_samples(samples: Sequence[Sample], input_size: int) -> LoadedSet:
         padded[: len(kept), 4] = kept[:, 4]
         images.append(square)
         boxes.append(padded)
-    if not images:
-        raise DataFileError(str(samples[0].image) if samples else "<no samples>", "no readable image in the set")
+    require_usable(len(images), skipped, where="<no samples>", what="image")
     return LoadedSet(np.stack(images), np.stack(boxes), skipped)
 
 

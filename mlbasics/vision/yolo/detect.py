@@ -33,17 +33,14 @@ class Detector:
     def load(cls, weights: str | os.PathLike[str], config: str | os.PathLike[str] | None = None) -> Detector:
         """Load ``weights`` (``.weights.h5``) and its spec, ``config`` or else the ``.config.json``
         training wrote beside them (:func:`~mlbasics.vision.yolo.spec.config_path_for`)."""
+        from mlbasics.io.keras_models import check_keras_weights, load_keras_weights
         from mlbasics.vision.yolo.model import build_detector
 
-        if not Path(weights).is_file():
-            raise DataFileError(weights, "no such weights file")
+        check_keras_weights(weights)  # before the config: a wrong --weights is named first
         config_path = Path(config) if config else config_path_for(Path(weights))
         spec = YoloSpec.read(config_path)
         model = build_detector(spec)
-        try:
-            model.load_weights(weights)
-        except ValueError as exc:
-            raise DataFileError(weights, f"weights do not fit the model of {config_path.name} ({exc})") from None
+        load_keras_weights(model, weights, of=f"the model of {config_path.name}")
         return cls(model, spec)
 
     def raw_outputs(self, squares: np.ndarray) -> list[np.ndarray]:
@@ -102,25 +99,26 @@ def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], o
                  score_threshold: float = 0.3, nms_iou: float = 0.45) -> dict[str, Any]:
     """Detect in each image file; write ``out_dir/<name>.jpg`` with boxes and ``out_dir/detections.json``.
 
-    An unreadable image is reported in the JSON (``"error"``) and skipped, not fatal.
+    An unreadable image (missing, truncated, not an image, too large) is reported in the JSON
+    (``"error"``, in input order) and skipped, not fatal. When no image at all can be read, a
+    :class:`DataFileError` says so and nothing is written: an earlier ``detections.json`` stays.
     """
+    from mlbasics.core.batch import each_usable, require_usable
     from mlbasics.io.files import write_json
     from mlbasics.io.images import load_image, save_image
 
     out = Path(out_dir)
-    report: dict[str, Any] = {"images": []}
-    for path in images:
-        entry: dict[str, Any] = {"image": Path(path).name}
-        try:
-            image = load_image(path)
-        except DataFileError as exc:
-            entry["error"] = exc.reason
-            report["images"].append(entry)
-            continue
+    skipped: list[DataFileError] = []
+    done: dict[int, dict[str, Any]] = {}
+    for (index, path), image in each_usable(list(enumerate(images)), lambda item: load_image(item[1]), skipped):
         found = detector.detect(image, score_threshold, nms_iou)
-        entry["detections"] = found.to_records(detector.spec.class_names)
-        entry["output"] = f"{Path(path).stem}.jpg"
+        entry: dict[str, Any] = {"image": Path(path).name, "detections": found.to_records(detector.spec.class_names),
+                 "output": f"{Path(path).stem}.jpg"}
         save_image(draw_detections(image, found, detector.spec.class_names), out / entry["output"])
-        report["images"].append(entry)
+        done[index] = entry
+    require_usable(len(done), skipped, where=out, what="image")
+    errors = iter(skipped)  # the skipped images, in input order
+    report = {"images": [done[index] if index in done else {"image": Path(path).name, "error": next(errors).reason}
+                         for index, path in enumerate(images)]}
     write_json(out / "detections.json", report)
     return report

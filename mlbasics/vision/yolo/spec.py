@@ -180,13 +180,13 @@ class YoloSpec:
     @classmethod
     def read(cls, path: str | os.PathLike[str]) -> YoloSpec:
         """Read a config file; anything wrong with it is a :class:`DataFileError` naming the file."""
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise DataFileError(path, "no detector config (training writes it beside the weights)") from None
+        from mlbasics.io.text import read_text
+
+        # UTF-8 (a byte order mark is fine); a folder or FIFO is refused before it is opened
+        text = read_text(path, missing="no detector config (training writes it beside the weights)")
         try:
             record = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except json.JSONDecodeError as exc:
             raise DataFileError(path, f"not JSON ({exc})") from None
         return cls.from_json(record, path)
 

@@ -189,6 +189,7 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
 
     from mlbasics.core.seed import seed_everything
     from mlbasics.io.files import write_json
+    from mlbasics.io.keras_models import load_keras_weights
     from mlbasics.vision.cnn import copy_backbone, load_classifier, save_keras
     from mlbasics.vision.yolo.callbacks import MapEvaluation, TrainingClock
     from mlbasics.vision.yolo.data import make_dataset
@@ -231,7 +232,7 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
 
     if config.epochs_frozen:
         if weights_stage.is_file():
-            detector.load_weights(weights_stage)
+            load_keras_weights(detector, weights_stage, of="this job's model")  # a damaged file is named
         else:
             copy_backbone(load_classifier(config.backbone), detector)
             backbone = {layer.name for layer in detector.layers if layer.name.startswith("backbone")}
