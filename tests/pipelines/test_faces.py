@@ -10,32 +10,8 @@ import numpy as np
 import pytest
 
 from mlbasics.core.errors import DataFileError
-from mlbasics.pipelines.faces.analysis import AnalysisCache
 from mlbasics.pipelines.faces.naming import person_name
-from tests.pipelines.conftest import copy_photos, huge_png
-
-KNOWN = ["John_Salley", "John_Savage", "John_Schneider", "John_Shimkus"]
-STRANGER = "John_Simm"
-
-
-@pytest.fixture(scope="session")
-def shared_cache(tmp_path_factory) -> AnalysisCache:
-    """One analysis cache for all tests: each photo is analysed by dlib once per session."""
-    return AnalysisCache(tmp_path_factory.mktemp("face-cache"))
-
-
-@pytest.fixture(scope="session")
-def trained(faces_root, shared_cache, tmp_path_factory):
-    """State trained on 3 photos of each of 4 people (plus photos that must be skipped)."""
-    from mlbasics.pipelines.faces.train import train
-
-    root = tmp_path_factory.mktemp("trained")
-    copy_photos(faces_root / "johns", root / "train", KNOWN, 3)
-    shutil.copy(faces_root / "voc_faces" / "dogs.jpg", root / "train" / "nobody7.jpg")
-    shutil.copy(faces_root / "voc_faces" / "bald_guys.jpg", root / "train" / "crowd.jpg")
-    (root / "train" / "broken1.jpg").write_bytes(b"\xff\xd8 not really")
-    report = train(root / "train", root / "state.json", shared_cache)
-    return root, report
+from tests.pipelines.conftest import KNOWN, STRANGER, copy_photos, huge_png
 
 
 def test_names_from_folders_or_file_names(tmp_path):

@@ -119,6 +119,7 @@ def identify(images_dir: str | os.PathLike[str], state_path: str | os.PathLike[s
     deps = f"state={state_checksum(state)};threshold={threshold}"
     out = Path(out_dir)
     remove_stale_temporaries(out)
+    remove_stale_temporaries(cache.folder)
     photos, skipped = list_photos_checked(images_dir)
     shas = {relative: sha256_of(Path(images_dir) / relative) for relative in photos}
     records = read_records(out)
