@@ -48,3 +48,17 @@ def test_long_names_are_shortened_to_fit_and_stay_distinct(name):
     assert fit_name("short.jpg") == "short.jpg"
     deep = unique_output_name(f"{'d' * 300}/{name}")
     assert all(len(os.fsencode(part)) <= NAME_MAX for part in deep.split("/"))
+
+
+def test_file_lists_get_distinct_names_and_never_overwrite_an_input(tmp_path):
+    from mlbasics.io.outputs import check_no_input_overwritten, relative_to_common_folder
+
+    inputs = [tmp_path / "a" / "x.jpg", tmp_path / "b" / "x.jpg", tmp_path / "a" / "x.png"]
+    relatives = relative_to_common_folder(inputs)
+    assert relatives == ["a/x.jpg", "b/x.jpg", "a/x.png"] and relative_to_common_folder([]) == []
+    assert relative_to_common_folder([tmp_path / "x.jpg"]) == ["x.jpg"]
+    outputs = [tmp_path / "out" / unique_output_name(r, ".jpg") for r in relatives]
+    assert len(set(outputs)) == 3
+    check_no_input_overwritten(outputs, inputs)
+    with pytest.raises(InputError, match=r"output .*a/x\.jpg would overwrite the input"):
+        check_no_input_overwritten([tmp_path / unique_output_name(r, ".jpg") for r in relatives], inputs)

@@ -6,6 +6,8 @@
 * :func:`unique_output_name`: an output keeps its input's path relative to the input folder, so
   ``a/x.jpg`` and ``b/x.jpg`` never share an output; when the suffix changes (``x.png`` tagged as
   a ``.jpg``), a short hash of the input path keeps ``x.png`` and ``x.jpg`` apart.
+* :func:`relative_to_common_folder` and :func:`check_no_input_overwritten`: the same for commands
+  that take a list of files (``yolo detect``).
 * :func:`fit_name`: a file name longer than the file system allows (255 bytes) is shortened,
   with a hash of the whole name so that shortened names stay distinct.
 
@@ -17,8 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
-from pathlib import PurePosixPath
+from collections.abc import Iterable, Sequence
+from pathlib import Path, PurePosixPath
 
 from mlbasics.core.errors import InputError
 
@@ -104,3 +106,25 @@ def unique_output_name(relative: str, suffix: str | None = None) -> str:
     if suffix is not None and path.suffix.lower() != suffix.lower():
         path = path.with_name(f"{path.stem}-{name_hash(relative)}{suffix}")
     return fit_path(path.as_posix())
+
+
+def relative_to_common_folder(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
+    """For a list of input files (e.g. ``yolo detect a/x.jpg b/x.jpg``): each one's POSIX path relative
+    to the deepest folder holding them all (``["a/x.jpg", "b/x.jpg"]``), for :func:`unique_output_name`."""
+    if not paths:
+        return []
+    absolute = [os.path.abspath(p) for p in paths]
+    common = os.path.commonpath([os.path.dirname(p) for p in absolute])
+    return [PurePosixPath(*Path(os.path.relpath(p, common)).parts).as_posix() for p in absolute]
+
+
+def check_no_input_overwritten(outputs: Iterable[str | os.PathLike[str]],
+                               inputs: Iterable[str | os.PathLike[str]]) -> None:
+    """Raise :class:`InputError` naming the first output file that is (links resolved) one of the
+    input files, before anything is written: for commands that take a list of files, where
+    :func:`check_output_location` on their folders would be too strict."""
+    real_inputs = {_real(p): p for p in inputs}
+    for output in outputs:
+        if _real(output) in real_inputs:
+            raise InputError(f"output {os.fspath(output)} would overwrite the input "
+                             f"{os.fspath(real_inputs[_real(output)])}; choose another output folder")
