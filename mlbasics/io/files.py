@@ -1,19 +1,26 @@
 """Write files atomically: a crash mid-write never leaves a half file behind.
 
-One mechanism, :func:`atomic_path`: the writer writes ``<folder>/.<name>.<random>/<name>`` (a
-fresh private folder next to the target, on the same file system), which is renamed over the
-target when the block ends without error. :func:`atomic_write` opens that path for the
-caller; tools that insist on writing a file or folder themselves (``model.save(path)``, model
-converters) get the path. :mod:`mlbasics.io.storage` builds ``gs://`` writes on the same path.
+One mechanism, :func:`atomic_path`: the writer writes ``<folder>/.mlbasics-tmp.<pid>.<random>/<name>``
+(a fresh private folder next to the target, on the same file system, whose name has a fixed
+length whatever the target's), which is renamed over the target when the block ends without
+error. A process killed mid-write (``kill -9``, power cut) leaves only such a folder behind;
+:func:`remove_stale_temporaries` removes those of dead processes, and every pipeline calls it on
+its output folder when it starts. A full disk is reported as one ``OSError`` naming the target.
+:func:`atomic_write` opens that path for the caller; tools that insist on writing a file or
+folder themselves (``model.save(path)``, model converters) get the path.
+:mod:`mlbasics.io.storage` builds ``gs://`` writes on the same path.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -43,6 +50,66 @@ def open_synced(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[A
         os.fsync(handle.fileno())
 
 
+#: Temporary folders of :func:`atomic_path`: ``.mlbasics-tmp.<pid of the writer>.<random>``.
+TEMP_PREFIX = ".mlbasics-tmp."
+_TEMP_NAME = re.compile(r"\.mlbasics-tmp\.(\d+)\.[A-Za-z0-9_]+")
+
+#: A temporary folder older than this is stale even when a process with its writer's id is alive
+#: (process ids are reused); no single write of this library takes that long.
+STALE_AFTER_SECONDS = 24 * 3600
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def is_stale_temporary(path: str | os.PathLike[str], *, now: float | None = None) -> bool:
+    """Whether ``path`` is a temporary folder of :func:`atomic_path` that no live write holds:
+    its writer's process is gone, or it is older than :data:`STALE_AFTER_SECONDS`."""
+    match = _TEMP_NAME.fullmatch(os.path.basename(path))
+    if match is None or os.path.islink(path) or not os.path.isdir(path):
+        return False
+    try:
+        age = (time.time() if now is None else now) - os.stat(path).st_mtime
+    except FileNotFoundError:
+        return False
+    return not _alive(int(match.group(1))) or age > STALE_AFTER_SECONDS
+
+
+def remove_stale_temporaries(folder: str | os.PathLike[str], *, recursive: bool = True) -> list[Path]:
+    """Remove the stale temporary folders (:func:`is_stale_temporary`) in ``folder`` (and its
+    sub-folders, not following symbolic links); return what was removed. A missing folder has none.
+
+    Only folders named like this module's own temporaries are touched, never other files.
+    """
+    removed = []
+    for top, dirs, _ in os.walk(folder):
+        for name in list(dirs):
+            path = Path(top) / name
+            if name.startswith(TEMP_PREFIX):
+                dirs.remove(name)  # never descend into a temporary folder
+                if is_stale_temporary(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                    removed.append(path)
+        if not recursive:
+            break
+    return removed
+
+
+def disk_full_error(target: str | os.PathLike[str]) -> OSError:
+    """The one-line ``OSError`` for a write to ``target`` that ran out of space."""
+    return OSError(errno.ENOSPC, "disk full (no space left on device); the earlier version, if any, "
+                                 "is unchanged", os.fspath(target))
+
+
 def _publish(staged: Path, target: Path, scratch: Path) -> None:
     """Rename ``staged`` over ``target``. A folder (a ``.mlpackage``) cannot be renamed over a
     non-empty folder, so an old one is first moved into ``scratch``, which the caller removes."""
@@ -62,15 +129,25 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     folder next to ``path``. Whatever the writer creates there gets the mode a normal write gets
     (``0o666 & ~umask`` for files), unlike ``mkstemp``'s ``0o600``. If the block raises, the
     temporary output is removed and ``path`` is untouched (an earlier version stays as it was).
-    Folders on the way to ``path`` are created.
+    Folders on the way to ``path`` are created. Running out of space raises
+    :func:`disk_full_error` (``errno.ENOSPC``, naming ``path``).
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}.", dir=target.parent))
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise disk_full_error(target) from exc
+        raise
     try:
         staged = scratch / target.name
         yield staged
         _publish(staged, target, scratch)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC and exc.filename != os.fspath(target):
+            raise disk_full_error(target) from exc
+        raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 from mlbasics.core.errors import DataFileError
 
@@ -49,3 +50,52 @@ def require_regular_file(path: str | os.PathLike[str], *, missing: str = "no suc
         raise DataFileError(path, FOLDER_REASON)
     kind = next((words for test, words in _KINDS if test(mode)), f"file type {stat.S_IFMT(mode):#o}")
     raise DataFileError(path, f"not a regular file ({kind})")
+
+
+def regular_file_problem(path: str | os.PathLike[str], *, missing: str = "no such file") -> str | None:
+    """Why ``path`` cannot be read as a file (the reason :func:`require_regular_file` gives), or ``None``.
+
+    For listings that report a bad entry and go on: a FIFO called ``x.jpg`` becomes a dead
+    letter instead of a read that waits forever. Nothing is opened.
+    """
+    try:
+        require_regular_file(path, missing=missing)
+    except DataFileError as exc:
+        return exc.reason
+    return None
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """``path`` as text that any UTF-8 output can hold: bytes that are not UTF-8 (which Python keeps
+    as lone surrogates, e.g. ``'\\udcff'`` for the byte ``0xff``) are written as ``\\xff``.
+
+    Valid names are returned as they are; CSV files and messages use this form.
+    """
+    text = os.fspath(path)
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no file name has (not U+DC80..U+DCFF)
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def inside(root: str | os.PathLike[str], relative: str | os.PathLike[str], *,
+           source: str | os.PathLike[str] | None = None) -> Path:
+    """``root / relative``, for a ``relative`` path read from a file the caller did not just write.
+
+    Raises :class:`DataFileError` (naming ``source``, the file it was read from, or else the
+    joined path) when ``relative`` is empty, absolute, has a ``..`` part, or leads out of
+    ``root`` through a symbolic link (the resolved path must stay inside the resolved root).
+    """
+    text = os.fspath(relative)
+    where = source if source is not None else os.path.join(os.fspath(root), text)
+    parts = text.replace("\\", "/").split("/")
+    if not text or os.path.isabs(text) or text.startswith(("/", "\\")) or ".." in parts:
+        raise DataFileError(where, f"path {display_path(text)!r} is not a plain relative path "
+                                   f"inside {display_path(root)}")
+    joined = Path(root) / text
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(joined)
+    if os.path.commonpath([real_root, real]) != real_root or real == real_root:
+        raise DataFileError(where, f"path {display_path(text)!r} leads out of {display_path(root)} "
+                                   "(through a symbolic link)")
+    return joined

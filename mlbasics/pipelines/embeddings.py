@@ -17,6 +17,11 @@ Outputs in ``out_dir``: ``embeddings/<key>.npy`` (one ``(dim,)`` float32 array p
 ``index.csv`` (path, label, embedding file), ``dead_letter.csv`` (path, reason),
 ``embedding_map.png`` and ``summary.json`` (counts). Every file is written atomically and
 a re-run with the same inputs leaves every byte as it was.
+
+Safety: the output folder may not be, contain or lie inside a source folder; temporaries that a
+killed run left in it are removed when the next run starts; a path that is not UTF-8 is written
+to the CSV files with ``\xff`` escapes (:func:`mlbasics.io.paths.display_path`); a full disk
+stops the run with one ``OSError`` naming the file, earlier outputs intact.
 """
 
 from __future__ import annotations
@@ -33,6 +38,10 @@ import numpy as np
 
 from mlbasics.core.errors import DataFileError
 from mlbasics.core.validation import check_positive_int
+from mlbasics.io.files import remove_stale_temporaries
+from mlbasics.io.outputs import check_output_location
+from mlbasics.io.paths import display_path
+from mlbasics.pipelines.beam_errors import os_errors_unwrapped
 from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
 from mlbasics.pipelines.embeddings_io import ImageItem, Row, list_images, read_and_resize, store_batch, write_bytes
 from mlbasics.pipelines.embeddings_map import embedding_map_png
@@ -77,7 +86,7 @@ class LoadBatch(beam.DoFn):
                 items.append(item)
             except DataFileError as exc:
                 self._failed.inc()
-                yield beam.pvalue.TaggedOutput(DEAD, (item.path, exc.reason))
+                yield beam.pvalue.TaggedOutput(DEAD, (display_path(item.path), display_path(exc.reason)))
         if items:
             yield tuple(items), np.stack(pixels)
 
@@ -97,10 +106,11 @@ class StoreBatch(beam.DoFn):
 
 
 def _csv_bytes(header: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> bytes:
+    """CSV, rows sorted; text cells through :func:`display_path` (so a name that is not UTF-8 fits)."""
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(sorted(rows))
+    writer.writerows(tuple(display_path(c) if isinstance(c, str) else c for c in row) for row in sorted(rows))
     return text.getvalue().encode("utf-8")
 
 
@@ -151,6 +161,22 @@ def _counter(result: beam.runners.runner.PipelineResult, name: str) -> int:
     return int(sum(c.committed if c.committed is not None else c.attempted for c in counters))
 
 
+def _source_folder(source: str) -> str | None:
+    """The local folder a source reads images from (a folder, or a glob's folder part); ``None`` for lists."""
+    if _is_remote_path(source):
+        return None
+    if os.path.isdir(source):
+        return source
+    if any(c in source for c in "*?["):
+        head = source[:min(source.index(c) for c in "*?[" if c in source)]
+        return os.path.dirname(head) or "."
+    return None
+
+
+def _is_remote_path(path: str) -> bool:
+    return "://" in path
+
+
 def run_embedding_pipeline(
     source: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -175,14 +201,18 @@ def run_embedding_pipeline(
     check_positive_int("batch_size", batch_size)
     start = time.perf_counter()
     out = os.fspath(out_dir)
+    check_output_location(out, [_source_folder(os.fspath(source))])
+    if not _is_remote_path(out):
+        remove_stale_temporaries(out)
     with known_beam_noise_dropped():
         items = list_images(source)
         size = model_image_size(load_embedder(model, weights=weights, image_size=image_size))
         handler = KerasModelHandler(os.fspath(model), weights=weights, image_size=image_size)
         pipeline = beam.Pipeline(options=PipelineOptions(list(beam_args), save_main_session=False))
         embed_images(pipeline, items, out, handler, size, batch_size)
-        result = pipeline.run()
-        result.wait_until_finish()
+        with os_errors_unwrapped():
+            result = pipeline.run()
+            result.wait_until_finish()
     embedded, failed = _counter(result, "embedded"), _counter(result, "failed")
     summary = EmbedSummary(embedded, failed, out, time.perf_counter() - start)
     write_bytes(f"{out}/summary.json", (json.dumps(summary.to_dict(), indent=2, sort_keys=True) + "\n").encode())

@@ -9,7 +9,6 @@ complete.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import os
 from collections.abc import Sequence
@@ -23,6 +22,8 @@ from PIL import Image
 from mlbasics.core.errors import DataFileError
 from mlbasics.io.files import atomic_write
 from mlbasics.io.images import load_image_bytes
+from mlbasics.io.outputs import fit_name, name_hash
+from mlbasics.io.paths import display_path, regular_file_problem
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 GLOB_CHARS = "*?["
@@ -30,7 +31,12 @@ GLOB_CHARS = "*?["
 
 @dataclass(frozen=True)
 class ImageItem:
-    """One image to embed: where it is, its class (folder name or CSV label), its output file name."""
+    """One image to embed: where it is, its class (folder name or CSV label), its output file name.
+
+    ``path`` is the name as the file system gives it (bytes that are not UTF-8 as surrogate
+    escapes); ``label`` and ``key`` are valid UTF-8. What leaves a DoFn as plain text goes
+    through :func:`display_path` first: Beam's coders refuse surrogates.
+    """
 
     path: str
     label: str
@@ -42,14 +48,24 @@ def _is_remote(path: str) -> bool:
 
 
 def output_key(path: str) -> str:
-    """A stable, unique output name for ``path``: ``<stem>-<10 hex of sha1(path)>``."""
-    digest = hashlib.sha1(path.encode("utf-8")).hexdigest()[:10]
-    return f"{PurePosixPath(path).stem}-{digest}"
+    """A stable, unique output name for ``path``: ``<stem>-<10 hex of sha1(path's bytes)>``.
+
+    The key is valid UTF-8 whatever ``path`` is (a byte of the stem that is not UTF-8 becomes
+    U+FFFD; the hash still tells such names apart), so ``index.csv`` names its file exactly,
+    and ``<key>.npy`` fits the file system's name limit (a long stem is shortened).
+    """
+    stem = os.fsencode(PurePosixPath(path).stem).decode("utf-8", "replace")
+    return fit_name(f"{stem}-{name_hash(path)}.npy")[: -len(".npy")]
+
+
+def _hidden(relative: Path) -> bool:
+    """Hidden files and folders (``.git``, the atomic writer's temporaries) are not inputs."""
+    return any(part.startswith(".") for part in relative.parts)
 
 
 def _item(path: str, label: str | None = None) -> ImageItem:
     folder = PurePosixPath(path.replace("\\", "/")).parent.name
-    return ImageItem(path, label if label else folder, output_key(path))
+    return ImageItem(path, display_path(label if label else folder), output_key(path))
 
 
 def _read_text(path: str) -> str:
@@ -101,7 +117,11 @@ def list_images(source: str | os.PathLike[str]) -> list[ImageItem]:
 
     source = os.fspath(source)
     if not _is_remote(source) and Path(source).is_dir():
-        paths = sorted(str(p) for p in Path(source).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        root = Path(source)
+        # Not-regular files (a FIFO called x.jpg) are listed: loading refuses them without opening
+        # them, and they become dead letters with the reason.
+        paths = sorted(str(p) for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES
+                       and not _hidden(p.relative_to(root)) and not p.is_dir())
         if not paths:
             raise DataFileError(source, f"no images ({', '.join(IMAGE_SUFFIXES)}) in this folder")
         return [_item(p) for p in paths]
@@ -118,10 +138,15 @@ def list_images(source: str | os.PathLike[str]) -> list[ImageItem]:
 def read_and_resize(path: str, size: tuple[int, int]) -> np.ndarray:
     """Read, decode (RGB) and resize one image: ``(height, width, 3)`` uint8 with ``size = (height, width)``.
 
-    Raises ``DataFileError`` naming the file when it cannot be read or decoded.
+    Raises ``DataFileError`` naming the file when it cannot be read or decoded, or, before
+    opening it, when a local path is not a regular file (a FIFO would wait forever).
     """
     from apache_beam.io.filesystems import FileSystems
 
+    if not _is_remote(path):
+        problem = regular_file_problem(path, missing="cannot read file: no such file")
+        if problem is not None:
+            raise DataFileError(path, problem)
     try:
         with FileSystems.open(path) as handle:
             data = handle.read()
@@ -186,5 +211,5 @@ def store_batch(out_dir: str, items: Sequence[ImageItem], embeddings: np.ndarray
         raise ValueError(f"items and embeddings must have the same length, got {len(items)} and {len(embeddings)}")
     with ThreadPoolExecutor(max_workers=min(STORE_THREADS, max(len(items), 1))) as pool:
         targets = list(pool.map(store_embedding, [out_dir] * len(items), [item.key for item in items], embeddings))
-    return [(item.path, item.label, os.path.basename(target), embedding)
+    return [(display_path(item.path), item.label, os.path.basename(target), embedding)
             for item, target, embedding in zip(items, targets, embeddings)]

@@ -61,3 +61,57 @@ def copy_photos(source: Path, target: Path, names: list[str], count: int, start:
         (target / name).mkdir(parents=True, exist_ok=True)
         for photo in sorted((source / name).glob("*.jpg"))[start:start + count]:
             shutil.copy(photo, target / name / photo.name)
+
+
+@pytest.fixture
+def no_hang():
+    """Fail the test (instead of waiting forever) if it runs past 120 s: a FIFO opened for reading blocks."""
+    import signal
+
+    def stop(signum, frame):
+        raise TimeoutError("the test hung (a FIFO was opened?)")
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(120)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+def hostile_inputs(folder: Path, photo: Path) -> dict[str, str]:
+    """Copies of ``photo`` under hostile names in ``folder``, and a FIFO called ``x.jpg``.
+
+    Returns ``{kind: name as text}``: a 240-character name, a name that is not UTF-8 (the byte 0xff).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    names = {"long": "L" * 240 + ".jpg", "not_utf8": os.fsdecode(b"\xff-photo.jpg")}
+    for name in names.values():
+        shutil.copy(photo, folder / name)
+    os.mkfifo(folder / "x.jpg")
+    return names
+
+
+KNOWN = ["John_Salley", "John_Savage", "John_Schneider", "John_Shimkus"]
+STRANGER = "John_Simm"
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory):
+    """One analysis cache for all tests: each photo is analysed by dlib once per session."""
+    from mlbasics.pipelines.faces.analysis import AnalysisCache
+
+    return AnalysisCache(tmp_path_factory.mktemp("face-cache"))
+
+
+@pytest.fixture(scope="session")
+def trained(faces_root, shared_cache, tmp_path_factory):
+    """State trained on 3 photos of each of 4 people (plus photos that must be skipped)."""
+    from mlbasics.pipelines.faces.train import train
+
+    root = tmp_path_factory.mktemp("trained")
+    copy_photos(faces_root / "johns", root / "train", KNOWN, 3)
+    shutil.copy(faces_root / "voc_faces" / "dogs.jpg", root / "train" / "nobody7.jpg")
+    shutil.copy(faces_root / "voc_faces" / "bald_guys.jpg", root / "train" / "crowd.jpg")
+    (root / "train" / "broken1.jpg").write_bytes(b"\xff\xd8 not really")
+    report = train(root / "train", root / "state.json", shared_cache)
+    return root, report

@@ -248,3 +248,76 @@ def test_store_batch_writes_every_file_and_returns_rows_in_order(tmp_path, shape
         np.testing.assert_array_equal(np.load(tmp_path / "embeddings" / row[2]), expected)
     with pytest.raises(ValueError, match="same length"):
         store_batch(str(tmp_path), items, embeddings[:2])
+
+
+# --- hostile names, FIFOs, outputs in inputs, full disks ---------------------------------------------------
+
+
+def test_hostile_names_are_embedded_and_a_fifo_is_a_dead_letter(tiny_model, shapes, tmp_path, no_hang):
+    from mlbasics.pipelines.embeddings import run_embedding_pipeline
+    from tests.pipelines.conftest import hostile_inputs
+
+    hostile_inputs(shapes / "odd", shapes / "circle" / "circle_0000.jpg")
+    out = tmp_path / "out"
+    summary = run_embedding_pipeline(shapes, out, tiny_model, batch_size=4)
+    assert (summary.embedded, summary.failed) == (14, 1)
+    index = (out / "index.csv").read_bytes().decode("utf-8")  # valid UTF-8 whatever the names
+    rows = {os.path.basename(r["path"]): r for r in csv.DictReader(index.splitlines())}
+    assert "\\xff-photo.jpg" in rows and "L" * 240 + ".jpg" in rows
+    for row in rows.values():
+        assert np.load(out / "embeddings" / row["embedding"]).shape == (16,)  # the index names the file exactly
+    assert all(len(os.fsencode(name)) <= 255 for name in os.listdir(out / "embeddings"))
+    dead = (out / "dead_letter.csv").read_text(encoding="utf-8")
+    assert "x.jpg,not a regular file (a FIFO)" in dead
+    before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    run_embedding_pipeline(shapes, out, tiny_model, batch_size=4)
+    assert {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_list_with_a_fifo_and_names_that_are_not_utf8(tiny_model, shapes, tmp_path, no_hang):
+    from mlbasics.pipelines.embeddings import run_embedding_pipeline
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    os.mkfifo(folder / "x.jpg")
+    with open(os.path.join(os.fsencode(folder), b"\xfe.jpg"), "wb") as handle:
+        handle.write((shapes / "circle" / "circle_0000.jpg").read_bytes())
+    (tmp_path / "list.txt").write_text(f"{folder}/x.jpg\n{shapes}/circle/circle_0000.jpg\n")
+    summary = run_embedding_pipeline(tmp_path / "list.txt", tmp_path / "out", tiny_model)
+    assert (summary.embedded, summary.failed) == (1, 1)
+    summary = run_embedding_pipeline(f"{folder}/*.jpg", tmp_path / "out2", tiny_model)
+    assert (summary.embedded, summary.failed) == (1, 1)
+    assert "\\xfe.jpg" in (tmp_path / "out2" / "index.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("where", ["inside", "same", "glob"])
+def test_an_output_folder_in_the_source_is_refused(tiny_model, shapes, tmp_path, capsys, where):
+    from mlbasics.cli import main
+
+    source, out = {"inside": (shapes, shapes / "out"), "same": (shapes, shapes),
+                   "glob": (f"{shapes}/*/*.jpg", shapes / "circle" / "emb")}[where]
+    assert main(["embed", str(source), "--out", str(out), "--model", str(tiny_model)]) == 2
+    err = capsys.readouterr().err
+    assert "outputs would overwrite inputs" in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in shapes.iterdir()) == sorted(SHAPE_CLASSES)  # nothing written
+
+
+def test_a_full_disk_stops_embed_with_one_line_and_keeps_the_last_good_outputs(tiny_model, shapes, tmp_path,
+                                                                                monkeypatch, capsys):
+    from mlbasics.cli import main
+    from tests.test_files import _disk_full_after
+
+    out = tmp_path / "out"
+    argv = ["embed", str(shapes), "--out", str(out), "--model", str(tiny_model), "--batch-size", "4"]
+    assert main(argv) == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    capsys.readouterr()
+    (shapes / "circle" / "circle_0000.jpg").write_bytes((shapes / "square" / "square_0001.jpg").read_bytes())
+    _disk_full_after(monkeypatch, 0)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("mlbasics")]
+    assert len(lines) == 1 and "disk full" in lines[0] and ".npy" in lines[0]
+    assert "Traceback" not in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert not [p for p in out.rglob(".mlbasics-tmp.*")]

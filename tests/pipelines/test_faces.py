@@ -3,38 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import numpy as np
 import pytest
 
 from mlbasics.core.errors import DataFileError
-from mlbasics.pipelines.faces.analysis import AnalysisCache
 from mlbasics.pipelines.faces.naming import person_name
-from tests.pipelines.conftest import copy_photos, huge_png
-
-KNOWN = ["John_Salley", "John_Savage", "John_Schneider", "John_Shimkus"]
-STRANGER = "John_Simm"
-
-
-@pytest.fixture(scope="session")
-def shared_cache(tmp_path_factory) -> AnalysisCache:
-    """One analysis cache for all tests: each photo is analysed by dlib once per session."""
-    return AnalysisCache(tmp_path_factory.mktemp("face-cache"))
-
-
-@pytest.fixture(scope="session")
-def trained(faces_root, shared_cache, tmp_path_factory):
-    """State trained on 3 photos of each of 4 people (plus photos that must be skipped)."""
-    from mlbasics.pipelines.faces.train import train
-
-    root = tmp_path_factory.mktemp("trained")
-    copy_photos(faces_root / "johns", root / "train", KNOWN, 3)
-    shutil.copy(faces_root / "voc_faces" / "dogs.jpg", root / "train" / "nobody7.jpg")
-    shutil.copy(faces_root / "voc_faces" / "bald_guys.jpg", root / "train" / "crowd.jpg")
-    (root / "train" / "broken1.jpg").write_bytes(b"\xff\xd8 not really")
-    report = train(root / "train", root / "state.json", shared_cache)
-    return root, report
+from tests.pipelines.conftest import KNOWN, STRANGER, copy_photos, huge_png
 
 
 def test_names_from_folders_or_file_names(tmp_path):
@@ -217,3 +194,117 @@ def test_faces_cli_train_and_missing_state(faces_root, tmp_path, capsys):
     assert main(["faces", "identify", str(tmp_path / "train"), str(tmp_path / "none.json"),
                  "--out", str(tmp_path / "o")]) == 2
     assert "run `mlbasics faces train` first" in capsys.readouterr().err
+
+
+# --- hostile names, FIFOs, outputs in inputs, records that lead out ------------------------------------------
+
+
+def test_identify_and_train_take_hostile_names_and_skip_fifos(trained, faces_root, shared_cache, tmp_path, no_hang):
+    from mlbasics.pipelines.faces.identify import identify
+    from mlbasics.pipelines.faces.records import identified_path
+    from mlbasics.pipelines.faces.train import train
+    from tests.pipelines.conftest import hostile_inputs
+
+    root, _ = trained
+    photo = sorted((faces_root / "johns" / KNOWN[0]).glob("*.jpg"))[6]
+    names = hostile_inputs(tmp_path / "images", photo)
+    out = tmp_path / "ids"
+    report = identify(tmp_path / "images", root / "state.json", out, shared_cache)
+    assert report.processed == 2 and report.failed == {"x.jpg": "not a regular file (a FIFO)"}
+    for name in names.values():
+        result = json.loads(identified_path(out, name).read_text())
+        assert result["faces"][0]["name"] == KNOWN[0]
+    assert all(len(os.fsencode(p.name)) <= 255 for p in out.iterdir())
+    assert json.loads((out / "report.json").read_text(encoding="utf-8"))["failed"] == report.failed
+    assert identify(tmp_path / "images", root / "state.json", out, shared_cache).processed == 0
+    shutil.copytree(root / "train", tmp_path / "train")
+    os.mkfifo(tmp_path / "train" / "x.jpg")
+    assert train(tmp_path / "train", tmp_path / "s.json", shared_cache).skipped["x.jpg"] == \
+        "not a regular file (a FIFO)"
+
+
+def _victims(tmp_path):
+    victims = [tmp_path / "victim.json", tmp_path / "elsewhere" / "v.jpg.json", tmp_path / "elsewhere" / "v.jpg"]
+    for victim in victims:
+        victim.parent.mkdir(parents=True, exist_ok=True)
+        victim.write_text("precious")
+    return victims
+
+
+@pytest.mark.parametrize("key, reason", [("../victim.json", "not a plain relative path"),
+                                         ("ABSOLUTE", "not a plain relative path"),
+                                         ("link/v.jpg", "leads out")])
+def test_identify_never_deletes_outside_its_folder(trained, shared_cache, tmp_path, key, reason):
+    from mlbasics.pipelines.faces.identify import identify
+
+    root, _ = trained
+    victims = _victims(tmp_path)
+    key = str(tmp_path / "victim.json")[:-len(".json")] if key == "ABSOLUTE" else key
+    out = tmp_path / "ids"
+    out.mkdir()
+    (out / "link").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "images").mkdir()
+    (out / ".records.json").write_text(json.dumps({key: {"input": "x", "deps": "y"}}))
+    with pytest.raises(DataFileError, match=reason) as info:
+        identify(tmp_path / "images", root / "state.json", out, shared_cache)
+    assert info.value.path == str(out / ".records.json")
+    assert all(v.read_text() == "precious" for v in victims)
+
+
+def _identified(folder, relatives):
+    """Identify results without dlib: one successful, face-less JSON per image."""
+    from mlbasics.pipelines.faces.records import identified_path
+
+    for relative in relatives:
+        target = identified_path(folder, relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({"success": True, "facesCount": 0, "faces": []}))
+
+
+def test_tag_keeps_same_names_apart_and_refuses_to_write_into_inputs(tmp_path, capsys, no_hang):
+    from mlbasics.cli import main
+    from mlbasics.io.images import save_image
+    from mlbasics.pipelines.faces.tag import tag
+
+    images = tmp_path / "images"
+    relatives = ["a/x.jpg", "b/x.jpg", "a/x.png", "a/x.jpeg", os.fsdecode(b"a/\xff.jpg"), "a/" + "L" * 240 + ".png"]
+    for i, relative in enumerate(relatives):
+        (images / relative).parent.mkdir(parents=True, exist_ok=True)
+        save_image(np.full((8, 8, 3), 30 * i, np.uint8), images / relative)
+    os.mkfifo(images / "a" / "fifo.jpg")
+    _identified(tmp_path / "ids", relatives)
+    originals = {p: p.read_bytes() for p in images.rglob("*") if p.is_file()}
+    report = tag(images, tmp_path / "ids", tmp_path / "tagged")
+    assert report.tagged == 6 and any("fifo.jpg: not a regular file (a FIFO)" in w for w in report.warnings)
+    assert len([p for p in (tmp_path / "tagged").rglob("*") if p.is_file() and p.name[0] != "."]) == 6
+    for out in (images, images / "a", tmp_path / "ids"):
+        assert main(["faces", "tag", str(images), str(tmp_path / "ids"), "--out", str(out)]) == 2
+        assert "outputs would overwrite inputs" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in images.rglob("*") if p.is_file()} == originals
+
+
+@pytest.mark.parametrize("key, reason", [("../victim.json", "not a plain relative path"),
+                                         ("link/v.jpg", "leads out")])
+def test_tag_never_deletes_outside_its_folder(tmp_path, key, reason):
+    from mlbasics.pipelines.faces.tag import tag
+
+    victims = _victims(tmp_path)
+    (tmp_path / "images").mkdir()
+    (tmp_path / "ids").mkdir()
+    out = tmp_path / "tagged"
+    out.mkdir()
+    (out / "link").symlink_to(tmp_path / "elsewhere")
+    (out / ".records.json").write_text(json.dumps({key: {"input": "x", "deps": "y"}}))
+    with pytest.raises(DataFileError, match=reason):
+        tag(tmp_path / "images", tmp_path / "ids", out)
+    assert all(v.read_text() == "precious" for v in victims)
+
+
+def test_identify_refuses_an_output_inside_its_images(trained, shared_cache, tmp_path):
+    from mlbasics.core.errors import InputError
+    from mlbasics.pipelines.faces.identify import identify
+
+    root, _ = trained
+    (tmp_path / "images").mkdir()
+    with pytest.raises(InputError, match="is inside the input folder"):
+        identify(tmp_path / "images", root / "state.json", tmp_path / "images" / "ids", shared_cache)

@@ -3,7 +3,12 @@
 Only images whose bytes, the trained state or the threshold changed since the last run
 are sent through the pipeline (see ``records``); the rest keep their JSON. Unreadable
 images get ``{"success": false, "error": ...}`` and are listed in ``report.json``; the
-others are still processed.
+others are still processed. Entries that are not regular files (a FIFO called ``x.jpg``) are
+listed in ``report.json`` without being opened.
+
+Relative paths travel through Beam as bytes (``os.fsencode``): Beam's text coder refuses
+names that are not UTF-8. ``report.json`` names them with ``\xff`` escapes; ``.records.json``
+keeps them exactly (JSON ``\udcff`` escapes) so that re-runs recognise them.
 """
 
 from __future__ import annotations
@@ -16,11 +21,20 @@ from typing import TYPE_CHECKING
 
 from mlbasics.core.errors import DataFileError
 from mlbasics.data.cache import sha256_of
-from mlbasics.io.files import write_json
+from mlbasics.io.files import remove_stale_temporaries, write_json
+from mlbasics.io.outputs import check_output_location
+from mlbasics.io.paths import display_path
+from mlbasics.pipelines.beam_errors import os_errors_unwrapped
 from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
 from mlbasics.pipelines.faces.analysis import AnalysisCache, analyse_file
 from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD, facebox_result
-from mlbasics.pipelines.faces.records import identified_path, list_photos, read_records, remove_outputs, write_records
+from mlbasics.pipelines.faces.records import (
+    identified_path,
+    list_photos_checked,
+    read_records,
+    remove_outputs,
+    write_records,
+)
 from mlbasics.pipelines.faces.state import FaceState, load_state, state_checksum
 
 if TYPE_CHECKING:  # dlib is imported only when a photo is not in the cache
@@ -44,7 +58,7 @@ class IdentifyReport:
 
 
 class IdentifyImages(beam.DoFn):
-    """``(relative path, sha256)`` -> writes its JSON, yields ``(relative, record, error or "")``.
+    """``(relative path as bytes, sha256)`` -> writes its JSON, yields ``(relative bytes, record, error or "")``.
 
     dlib's models load once per DoFn instance (per worker thread), and only if an image is
     not already in the analysis cache.
@@ -57,10 +71,10 @@ class IdentifyImages(beam.DoFn):
     def setup(self) -> None:
         self._models: FaceModels | None = None
 
-    def process(self, element: tuple[str, str]) -> Iterator[tuple[str, dict[str, str], str]]:
+    def process(self, element: tuple[bytes, str]) -> Iterator[tuple[bytes, dict[str, str], str]]:
         from mlbasics.pipelines.faces.models import FaceModels
 
-        relative, sha = element
+        relative, sha = os.fsdecode(element[0]), element[1]
         path = Path(self._images) / relative
         cache = AnalysisCache(self._cache)
         try:
@@ -71,47 +85,59 @@ class IdentifyImages(beam.DoFn):
                 _, faces, _ = analyse_file(path, self._models, cache)
             result, error = facebox_result(faces, self._state, self._threshold), ""
         except DataFileError as exc:
-            result, error = {"success": False, "error": exc.reason}, exc.reason
+            result, error = {"success": False, "error": display_path(exc.reason)}, display_path(exc.reason)
         write_json(identified_path(self._out, relative), result)
-        yield relative, {"input": sha, "deps": self._deps}, error
+        yield element[0], {"input": sha, "deps": self._deps}, error
 
 
-def _finish(results: list, out_dir: str, kept: dict[str, dict[str, str]]) -> None:
-    """Merge this run's records with the kept ones; write records and the run report."""
+def _finish(results: list, out_dir: str, kept: dict[str, dict[str, str]], skipped: dict[str, str]) -> None:
+    """Merge this run's records with the kept ones; write records and the run report (which also
+    lists ``skipped``, the entries that are not regular files)."""
     records = dict(kept)
-    failed = {}
-    for relative, record, error in results:
+    failed = {display_path(r): reason for r, reason in skipped.items()}
+    for raw, record, error in results:
+        relative = os.fsdecode(raw)
         records[relative] = record
         if error:
-            failed[relative] = error
+            failed[display_path(relative)] = error
     write_records(out_dir, records)
-    write_json(Path(out_dir) / REPORT, {"processed": len(results), "failed": failed})
+    write_json(Path(out_dir) / REPORT, {"processed": len(results), "failed": dict(sorted(failed.items()))})
 
 
 def identify(images_dir: str | os.PathLike[str], state_path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
              cache: AnalysisCache, *, threshold: float = DEFAULT_THRESHOLD, beam_args: Sequence[str] = ()
              ) -> IdentifyReport:
-    """Bring ``out_dir`` up to date with the images of ``images_dir`` and the state file."""
+    """Bring ``out_dir`` up to date with the images of ``images_dir`` and the state file.
+
+    ``out_dir`` may not be, contain or lie inside ``images_dir`` (``InputError``); stale
+    temporaries of a killed run in it are removed first.
+    """
     import json
 
+    check_output_location(out_dir, [images_dir])
     state = load_state(state_path)
     deps = f"state={state_checksum(state)};threshold={threshold}"
     out = Path(out_dir)
-    photos = list_photos(images_dir)
+    remove_stale_temporaries(out)
+    remove_stale_temporaries(cache.folder)
+    photos, skipped = list_photos_checked(images_dir)
     shas = {relative: sha256_of(Path(images_dir) / relative) for relative in photos}
     records = read_records(out)
     kept = {r: records[r] for r in photos
             if records.get(r) == {"input": shas[r], "deps": deps} and identified_path(out, r).is_file()}
-    todo = [(r, shas[r]) for r in photos if r not in kept]
+    todo = [(os.fsencode(r), shas[r]) for r in photos if r not in kept]
     gone = [r for r in records if r not in shas]
-    remove_outputs([identified_path(out, r) for r in gone])
+    if gone:  # records first: a kill between the two steps never leaves a record without its file
+        write_records(out, {r: v for r, v in records.items() if r not in gone})
+        remove_outputs(out, [identified_path(out, r) for r in gone])
     out.mkdir(parents=True, exist_ok=True)
-    with known_beam_noise_dropped(), beam.Pipeline(options=PipelineOptions(list(beam_args))) as pipeline:
+    options = PipelineOptions(list(beam_args))
+    with known_beam_noise_dropped(), os_errors_unwrapped(), beam.Pipeline(options=options) as pipeline:
         _ = (pipeline
              | "Images" >> beam.Create(todo)
              | "Identify" >> beam.ParDo(IdentifyImages(str(images_dir), str(out), str(cache.folder), state,
                                                        threshold, deps))
              | "All" >> beam.combiners.ToList()
-             | "Finish" >> beam.Map(_finish, str(out), kept))
+             | "Finish" >> beam.Map(_finish, str(out), kept, skipped))
     report = json.loads((out / REPORT).read_text(encoding="utf-8"))
     return IdentifyReport(report["processed"], len(kept), len(gone), report["failed"])

@@ -17,6 +17,7 @@ import numpy as np
 
 from mlbasics.core.errors import DataFileError
 from mlbasics.io.files import write_json
+from mlbasics.io.paths import require_regular_file
 from mlbasics.pipelines.faces.models import models_fingerprint
 
 STATE_FORMAT = "mlbasics.faces.state"
@@ -65,8 +66,10 @@ def save_state(path: str | os.PathLike[str], state: FaceState) -> None:
 
 def load_state(path: str | os.PathLike[str]) -> FaceState:
     """Read and verify a state file; ``DataFileError`` says what is wrong and what to do."""
+    require_regular_file(path, missing="no state file: run `mlbasics faces train` first")  # a FIFO would hang
     try:
-        raw = json.loads(open(path, encoding="utf-8").read())
+        with open(path, encoding="utf-8") as handle:
+            raw = json.loads(handle.read())
     except FileNotFoundError:
         raise DataFileError(path, "no state file: run `mlbasics faces train` first") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

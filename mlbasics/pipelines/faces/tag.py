@@ -3,6 +3,10 @@
 Inputs: the images, their identify JSON and an optional folder of label images
 (``labels/<name>.jpg``). A tagged image is redrawn only when the image, its JSON or a
 label image it uses changed.
+
+The output folder may not be, contain or lie inside an input folder. A tagged image keeps its
+input's relative path; one whose suffix is not ``.jpg``/``.jpeg`` gets a short hash in its name
+(``x.png`` -> ``x-<hash>.jpg``), so it never lands on another input's output.
 """
 
 from __future__ import annotations
@@ -18,8 +22,18 @@ from PIL import Image, ImageDraw
 
 from mlbasics.core.errors import DataFileError
 from mlbasics.data.cache import sha256_of
+from mlbasics.io.files import remove_stale_temporaries
 from mlbasics.io.images import load_image, save_image
-from mlbasics.pipelines.faces.records import identified_path, list_photos, read_records, remove_outputs, write_records
+from mlbasics.io.outputs import check_output_location, unique_output_name
+from mlbasics.io.paths import display_path
+from mlbasics.pipelines.faces.records import (
+    identified_path,
+    list_photos,
+    list_photos_checked,
+    read_records,
+    remove_outputs,
+    write_records,
+)
 
 MATCHED_COLOUR = (46, 204, 113)
 UNKNOWN_COLOUR = (200, 200, 200)
@@ -62,13 +76,18 @@ def draw_tags(image: np.ndarray, result: dict, labels: dict[str, np.ndarray]) ->
 
 
 def tagged_path(out_dir: str | os.PathLike[str], relative: str) -> Path:
-    """Where the tagged copy of image ``relative`` goes (always ``.jpg``)."""
-    return Path(out_dir) / PurePosixPath(relative).with_suffix(".jpg")
+    """Where the tagged copy of image ``relative`` goes: the same relative path for a JPEG, else
+    ``<stem>-<hash>.jpg`` (:func:`mlbasics.io.outputs.unique_output_name`)."""
+    if PurePosixPath(relative).suffix.lower() in (".jpg", ".jpeg"):
+        return Path(out_dir) / unique_output_name(relative)
+    return Path(out_dir) / unique_output_name(relative, ".jpg")
 
 
 def tag(images_dir: str | os.PathLike[str], identified_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str],
         *, labels_dir: str | os.PathLike[str] | None = None, known_names: list[str] | None = None) -> TagReport:
     """Bring ``out_dir`` up to date: one tagged ``.jpg`` per image that has a successful identify JSON."""
+    check_output_location(out_dir, [images_dir, identified_dir, labels_dir])
+    remove_stale_temporaries(out_dir)
     report = TagReport()
     labels = label_images(labels_dir)
     if known_names is not None:
@@ -84,10 +103,12 @@ def tag(images_dir: str | os.PathLike[str], identified_dir: str | os.PathLike[st
     records = read_records(out_dir)
     new_records = {}
     missing_labels: set[str] = set()
-    for relative in list_photos(images_dir):
+    photos, skipped = list_photos_checked(images_dir)
+    report.warnings += [f"{display_path(relative)}: {reason}; skipped" for relative, reason in skipped.items()]
+    for relative in photos:
         source = identified_path(identified_dir, relative)
         if not source.is_file():
-            report.warnings.append(f"{relative}: no identify result; run identify first")
+            report.warnings.append(f"{display_path(relative)}: no identify result; run identify first")
             continue
         result = json.loads(source.read_text(encoding="utf-8"))
         if not result.get("success"):
@@ -111,7 +132,9 @@ def tag(images_dir: str | os.PathLike[str], identified_dir: str | os.PathLike[st
     for name in sorted(missing_labels):
         report.warnings.append(f"no label image for {name!r} (labels/{name}.jpg): drew a box and the name")
     gone = [r for r in records if r not in new_records]
-    remove_outputs([tagged_path(out_dir, r) for r in gone])
+    if gone:  # records first: a kill between the two steps never leaves a record without its file
+        write_records(out_dir, {r: v for r, v in records.items() if r not in gone})
+        remove_outputs(out_dir, [tagged_path(out_dir, r) for r in gone])
     report.removed = len(gone)
     write_records(out_dir, new_records)
     return report

@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from mlbasics.core.errors import DataFileError
+from mlbasics.io.files import remove_stale_temporaries
 from mlbasics.pipelines.faces.analysis import AnalysisCache, analyse_file
 from mlbasics.pipelines.faces.models import FaceModels, models_fingerprint
 from mlbasics.pipelines.faces.naming import person_name
-from mlbasics.pipelines.faces.records import list_photos
+from mlbasics.pipelines.faces.records import list_photos_checked
 from mlbasics.pipelines.faces.state import FaceState, save_state
 
 
@@ -31,13 +32,15 @@ def train(train_dir: str | os.PathLike[str], state_path: str | os.PathLike[str],
     """Learn one descriptor per photo with exactly one face; write the state to ``state_path``.
 
     Photos with no face, several faces, or that cannot be read are reported in
-    ``TrainReport.skipped`` and left out. Photos seen before (same bytes) are not analysed again.
+    ``TrainReport.skipped`` and left out, and so are entries that are not regular files (a FIFO),
+    without being opened. Photos seen before (same bytes) are not analysed again.
     """
     root = Path(train_dir)
-    photos = list_photos(root)
+    remove_stale_temporaries(Path(state_path).parent, recursive=False)
+    photos, not_files = list_photos_checked(root)
     if not photos:
         raise DataFileError(root, "no training photos (put them in train/<name>/*.jpg or train/<name>3.jpg)")
-    report = TrainReport()
+    report = TrainReport(skipped=dict(not_files))
     names, sources, descriptors = [], [], []
     for relative in photos:
         path = root / relative
