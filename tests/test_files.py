@@ -87,6 +87,19 @@ def test_atomic_path_failures_leave_the_old_version_and_no_temporary_output(tmp_
     assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]
 
 
+def test_a_file_is_never_written_over_a_folder(tmp_path):
+    folder = tmp_path / "lines.txt"  # a folder where the caller expects a file
+    (folder / "keep").mkdir(parents=True)
+    (folder / "keep" / "photo.jpg").write_bytes(b"precious")
+    with pytest.raises(DataFileError, match=r"lines\.txt: is a folder, expected a file"):
+        with atomic_write(folder, "w") as handle:
+            handle.write("a.jpg 1,2,3,4,0\n")
+    with pytest.raises(DataFileError, match="is a folder"):
+        write_json(folder, {"a": 1})
+    assert (folder / "keep" / "photo.jpg").read_bytes() == b"precious"
+    assert [p.name for p in tmp_path.iterdir()] == ["lines.txt"]  # no temporary left behind
+
+
 def test_write_modes_are_checked():
     with pytest.raises(InputError, match="mode must be 'wb' or 'w', got 'a'"):
         with atomic_write("never.txt", "a"):

@@ -246,10 +246,38 @@ def test_detect_processes_the_good_images_and_names_the_bad(detector, data, tmp_
     assert first.startswith(f"skipped {cut}: cannot decode image (image file is truncated")
     assert second == f"skipped {text}: not an image file (Pillow cannot identify its format)"
     report = json.loads((tmp_path / "o" / "detections.json").read_text())
-    assert [e["image"] for e in report["images"]] == ["cut.jpg", "test_00000.jpg", "text.jpg"]
+    assert [e["image"] for e in report["images"]] == ["cut.jpg", "data/JPEGImages/test_00000.jpg", "text.jpg"]
     assert "truncated" in report["images"][0]["error"] and "detections" in report["images"][1]
     assert "not an image" in report["images"][2]["error"]
-    assert stdout.startswith("test_00000.jpg: ") and (tmp_path / "o" / "test_00000.jpg").is_file()
+    assert stdout.startswith("data/JPEGImages/test_00000.jpg: ")
+    assert (tmp_path / "o" / "data" / "JPEGImages" / "test_00000.jpg").is_file()
+
+
+def test_detect_keeps_same_names_in_two_folders_apart(detector, data, tmp_path, capsys):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(data / "JPEGImages" / "test_00000.jpg", tmp_path / folder / "x.jpg")
+    Image.open(data / "JPEGImages" / "test_00001.jpg").save(tmp_path / "a" / "x.png")
+    code, _, _ = run(["yolo", "detect", tmp_path / "a" / "x.jpg", tmp_path / "b" / "x.jpg", tmp_path / "a" / "x.png",
+                      "--weights", detector, "--out", tmp_path / "o"], capsys)
+    assert code == 0
+    report = json.loads((tmp_path / "o" / "detections.json").read_text())
+    outputs = [e["output"] for e in report["images"]]
+    assert outputs[:2] == ["a/x.jpg", "b/x.jpg"] and outputs[2].startswith("a/x-") and outputs[2].endswith(".jpg")
+    assert all((tmp_path / "o" / name).is_file() for name in outputs)
+
+
+def test_detect_refuses_to_overwrite_its_input_photos(detector, data, tmp_path, capsys):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(data / "JPEGImages" / "test_00000.jpg", tmp_path / folder / "x.jpg")
+    photo, before = tmp_path / "a" / "x.jpg", (tmp_path / "a" / "x.jpg").read_bytes()
+    # one photo: outputs are named relative to its own folder, so --out a would write a/x.jpg over it;
+    # two folders: relative to their parent, so --out at the parent would write a/x.jpg and b/x.jpg
+    for images, target in (([photo], tmp_path / "a"), ([photo, tmp_path / "b" / "x.jpg"], tmp_path)):
+        code, _, err = run(["yolo", "detect", *images, "--weights", detector, "--out", target], capsys)
+        assert code == 2 and "would overwrite the input" in err and str(photo) in err, err
+        assert photo.read_bytes() == before and not (target / "detections.json").exists()
 
 
 def test_a_fifo_among_the_images_is_refused_before_any_work(detector, data, tmp_path, capsys):

@@ -116,6 +116,8 @@ def _publish(staged: Path, target: Path, scratch: Path) -> None:
     if not staged.exists():
         raise DataFileError(target, "the writer finished without writing this file")
     if target.is_dir() and not target.is_symlink():
+        if not staged.is_dir():  # a file written over a folder would delete the folder and all it holds
+            raise DataFileError(target, "is a folder, expected a file: refusing to replace it")
         os.replace(target, scratch / ".previous")
     os.replace(staged, target)
 

@@ -97,7 +97,10 @@ def draw_detections(image: np.ndarray, detections: Detections, class_names: Sequ
 
 def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[str],
                  score_threshold: float = 0.3, nms_iou: float = 0.45) -> dict[str, Any]:
-    """Detect in each image file; write ``out_dir/<name>.jpg`` with boxes and ``out_dir/detections.json``.
+    """Detect in each image file; write ``out_dir/<path>.jpg`` with boxes and ``out_dir/detections.json``.
+
+    ``<path>`` is the image's path relative to the folder holding all ``images`` (a non-JPEG input gets a
+    short hash in its name); an output that would overwrite an input is refused before any work.
 
     An unreadable image (missing, truncated, not an image, too large) is reported in the JSON
     (``"error"``, in input order) and skipped, not fatal. When no image at all can be read, a
@@ -106,19 +109,25 @@ def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], o
     from mlbasics.core.batch import each_usable, require_usable
     from mlbasics.io.files import write_json
     from mlbasics.io.images import load_image, save_image
+    from mlbasics.io.outputs import check_no_input_overwritten, relative_to_common_folder, unique_output_name
 
     out = Path(out_dir)
+    # Inputs keep their path relative to the folder that holds them all, so a/x.jpg and b/x.jpg get
+    # different outputs; no output may be one of the inputs (``--out`` pointed at the photos).
+    relatives = relative_to_common_folder(images)
+    outputs = [unique_output_name(relative, ".jpg") for relative in relatives]
+    check_no_input_overwritten([out / name for name in outputs], images)
     skipped: list[DataFileError] = []
     done: dict[int, dict[str, Any]] = {}
-    for (index, path), image in each_usable(list(enumerate(images)), lambda item: load_image(item[1]), skipped):
+    for (index, _path), image in each_usable(list(enumerate(images)), lambda item: load_image(item[1]), skipped):
         found = detector.detect(image, score_threshold, nms_iou)
-        entry: dict[str, Any] = {"image": Path(path).name, "detections": found.to_records(detector.spec.class_names),
-                 "output": f"{Path(path).stem}.jpg"}
+        entry: dict[str, Any] = {"image": relatives[index],
+                                 "detections": found.to_records(detector.spec.class_names), "output": outputs[index]}
         save_image(draw_detections(image, found, detector.spec.class_names), out / entry["output"])
         done[index] = entry
     require_usable(len(done), skipped, where=out, what="image")
     errors = iter(skipped)  # the skipped images, in input order
-    report = {"images": [done[index] if index in done else {"image": Path(path).name, "error": next(errors).reason}
-                         for index, path in enumerate(images)]}
+    report = {"images": [done[index] if index in done else {"image": relatives[index], "error": next(errors).reason}
+                         for index in range(len(images))]}
     write_json(out / "detections.json", report)
     return report
