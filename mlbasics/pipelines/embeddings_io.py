@@ -24,6 +24,7 @@ from mlbasics.io.files import atomic_write
 from mlbasics.io.images import load_image_bytes
 from mlbasics.io.outputs import fit_name, name_hash
 from mlbasics.io.paths import display_path, regular_file_problem
+from mlbasics.io.text import decode_text, read_text
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 GLOB_CHARS = "*?["
@@ -69,15 +70,18 @@ def _item(path: str, label: str | None = None) -> ImageItem:
 
 
 def _read_text(path: str) -> str:
+    """The list file's text, read like every text file users give us (:mod:`mlbasics.io.text`: UTF-8 with
+    or without a byte order mark, any line ends; a local FIFO or folder refused before it is opened)."""
+    if not _is_remote(path):
+        return read_text(path, missing="no such list file")
     from apache_beam.io.filesystems import FileSystems
 
     try:
         with FileSystems.open(path) as handle:
-            return handle.read().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataFileError(path, f"list file is not UTF-8 text ({exc.reason})") from None
+            data = handle.read()
     except OSError as exc:
         raise DataFileError(path, f"cannot read list file ({exc})") from None
+    return decode_text(data, path)
 
 
 def read_path_list(path: str) -> list[ImageItem]:

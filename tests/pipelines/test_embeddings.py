@@ -44,6 +44,17 @@ def test_list_images_from_folder_glob_txt_and_csv(shapes, tmp_path):
     assert len({i.key for i in by_folder}) == 12  # output names never collide
 
 
+def test_lists_saved_by_windows_notepad_are_read_whole(shapes, tmp_path):
+    # a byte order mark and CRLF line ends: the first entry and the CSV's header must survive
+    (tmp_path / "list.txt").write_bytes(b"\xef\xbb\xbfshapes/circle/circle_0000.jpg\r\nshapes/square/square_0001.jpg\r\n")
+    assert [i.label for i in list_images(tmp_path / "list.txt")] == ["circle", "square"]
+    (tmp_path / "list.csv").write_bytes(b"\xef\xbb\xbfpath,label\r\nshapes/circle/circle_0000.jpg,round\r\n")
+    assert [i.label for i in list_images(tmp_path / "list.csv")] == ["round"]
+    (tmp_path / "latin1.txt").write_bytes(b"caf\xe9.jpg\n")
+    with pytest.raises(DataFileError, match=r"latin1\.txt:1: not UTF-8 text: byte 0xe9"):
+        list_images(tmp_path / "latin1.txt")
+
+
 @pytest.mark.parametrize("content, match", [("file,label\na.jpg,x\n", "'path' column"),
                                             ("path\n\n", "names no images"),
                                             ("path,label\n,x\n", "empty 'path'")])
