@@ -46,7 +46,8 @@ def test_list_images_from_folder_glob_txt_and_csv(shapes, tmp_path):
 
 def test_lists_saved_by_windows_notepad_are_read_whole(shapes, tmp_path):
     # a byte order mark and CRLF line ends: the first entry and the CSV's header must survive
-    (tmp_path / "list.txt").write_bytes(b"\xef\xbb\xbfshapes/circle/circle_0000.jpg\r\nshapes/square/square_0001.jpg\r\n")
+    lines = b"\xef\xbb\xbfshapes/circle/circle_0000.jpg\r\nshapes/square/square_0001.jpg\r\n"
+    (tmp_path / "list.txt").write_bytes(lines)
     assert [i.label for i in list_images(tmp_path / "list.txt")] == ["circle", "square"]
     (tmp_path / "list.csv").write_bytes(b"\xef\xbb\xbfpath,label\r\nshapes/circle/circle_0000.jpg,round\r\n")
     assert [i.label for i in list_images(tmp_path / "list.csv")] == ["round"]
