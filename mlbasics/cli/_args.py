@@ -11,7 +11,7 @@ import argparse
 import glob
 import inspect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -151,3 +151,12 @@ def given(args: argparse.Namespace, *names: str) -> dict[str, Any]:
     default would import a heavy module (Beam) just to print ``--help``.
     """
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
+def add_track(subparsers: argparse._SubParsersAction, name: str, help: str,
+              verbs: Sequence[Callable[[argparse._SubParsersAction], None]]) -> None:
+    """Register ``mlbasics <name> <verb>``: each function of ``verbs`` declares one verb."""
+    track = subparsers.add_parser(name, help=help)
+    children = track.add_subparsers(dest="verb", required=True)
+    for add in verbs:
+        add(children)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from mlbasics.cli._args import existing_dir, existing_file, non_negative_int, positive_int
+from mlbasics.cli._args import add_track, existing_dir, existing_file, non_negative_int, positive_int
 
 
 def _upload_voc(args: argparse.Namespace) -> int:
@@ -157,8 +157,6 @@ def _add_emulator(verbs: argparse._SubParsersAction) -> None:
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``mlbasics cloud`` and its verbs."""
-    cloud = subparsers.add_parser("cloud", help="cloud training jobs: data, package, spec, run-local, submit")
-    verbs = cloud.add_subparsers(dest="verb", required=True)
-    for add in (_add_upload_voc, _add_package, _add_upload, _add_spec, _add_gcloud, _add_run_local, _add_submit,
-                _add_emulator):
-        add(verbs)
+    add_track(subparsers, "cloud", "cloud training jobs: data, package, spec, run-local, submit",
+              (_add_upload_voc, _add_package, _add_upload, _add_spec, _add_gcloud, _add_run_local, _add_submit,
+               _add_emulator))

@@ -7,6 +7,7 @@ import json
 import sys
 
 from mlbasics.cli._args import (
+    add_track,
     default_of,
     existing_dir,
     existing_file,
@@ -294,8 +295,6 @@ def _add_evaluate(verbs: argparse._SubParsersAction) -> None:
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``mlbasics yolo <verb>``."""
-    yolo = subparsers.add_parser("yolo", help="YOLOv3 detection: data, anchors, training, detection, mAP")
-    verbs = yolo.add_subparsers(dest="verb", required=True)
-    for add in (_add_make_data, _add_voc_lines, _add_check, _add_anchors, _add_backbone, _add_train, _add_detect,
-                _add_evaluate):
-        add(verbs)
+    add_track(subparsers, "yolo", "YOLOv3 detection: data, anchors, training, detection, mAP",
+              (_add_make_data, _add_voc_lines, _add_check, _add_anchors, _add_backbone, _add_train, _add_detect,
+               _add_evaluate))

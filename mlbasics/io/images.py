@@ -26,9 +26,11 @@ others (``LAB``, ...)     Pillow's conversion
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -68,11 +70,18 @@ def open_image(source: ImageSource, *, max_pixels: int | None = None) -> Image.I
     name = _name_of(source)
     if isinstance(source, (str, os.PathLike)):
         require_regular_file(source, missing="no such image file")
+    with _named_pillow_errors(name, "cannot decode image"), Image.open(source) as image:
+        _check_pixels(image, name, max_pixels)
+        image.load()
+        return to_rgb(ImageOps.exif_transpose(image), name)
+
+
+@contextlib.contextmanager
+def _named_pillow_errors(name: str, failed: str) -> Iterator[None]:
+    """Turn what Pillow raises for a bad file into one :class:`DataFileError` naming ``name``;
+    ``failed`` says what could not be done (``"cannot decode image"``)."""
     try:
-        with Image.open(source) as image:
-            _check_pixels(image, name, max_pixels)
-            image.load()
-            return to_rgb(ImageOps.exif_transpose(image), name)
+        yield
     except DataFileError:
         raise
     except UnidentifiedImageError:
@@ -80,7 +89,7 @@ def open_image(source: ImageSource, *, max_pixels: int | None = None) -> Image.I
     except Image.DecompressionBombError as exc:
         raise DataFileError(name, f"image too large: {exc}") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise DataFileError(name, f"cannot decode image ({exc})") from None
+        raise DataFileError(name, f"{failed} ({exc})") from None
 
 
 def _check_pixels(image: Image.Image, name: str, max_pixels: int | None) -> None:
@@ -101,19 +110,10 @@ def image_size(path: str | os.PathLike[str], *, max_pixels: int | None = None,
     """
     name = str(path)
     require_regular_file(path, missing=missing)
-    try:
-        with Image.open(path) as image:
-            _check_pixels(image, name, max_pixels)
-            width, height = image.size
-            orientation = image.getexif().get(0x0112, 1)
-    except DataFileError:
-        raise
-    except UnidentifiedImageError:
-        raise DataFileError(name, "not an image file (Pillow cannot identify its format)") from None
-    except Image.DecompressionBombError as exc:
-        raise DataFileError(name, f"image too large: {exc}") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise DataFileError(name, f"cannot read the image header ({exc})") from None
+    with _named_pillow_errors(name, "cannot read the image header"), Image.open(path) as image:
+        _check_pixels(image, name, max_pixels)
+        width, height = image.size
+        orientation = image.getexif().get(0x0112, 1)
     return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 
 
