@@ -147,7 +147,8 @@ def dvc_stage_reports(log: str) -> dict[str, dict[str, Any] | None]:
     import re
 
     reports: dict[str, dict[str, Any] | None] = {}
-    stage, block = None, None
+    stage: str | None = None
+    block: list[str] | None = None
     for line in log.splitlines():
         skipped = re.match(r"Stage '([^']+)' didn't change, skipping", line)
         running = re.match(r"Running stage '([^']+)':", line)
@@ -159,7 +160,7 @@ def dvc_stage_reports(log: str) -> dict[str, dict[str, Any] | None]:
             block = [line]
         elif block is not None:
             block.append(line)
-            if line == "}":
+            if line == "}" and stage is not None:
                 reports[stage] = json.loads("\n".join(block))
                 stage, block = None, None
     return reports
