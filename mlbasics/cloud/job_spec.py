@@ -33,7 +33,15 @@ _PACKAGE = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,220}/.+\.(tar\.gz|whl|zip)$"
 _MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _REGION = re.compile(r"^[a-z]+-[a-z]+\d+$")
 _BUCKET_URL = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,220}(/.*)?$")
+#: The Vertex AI prebuilt training image a spec names unless told otherwise: TensorFlow 2.17 (GPU) on Python 3.10.
+#: Not what the library is tested with: that is TensorFlow 2.21, Keras 3.15 and Python 3.11
+#: (:data:`TESTED_WITH`), and the job has only been run here, locally (:func:`mlbasics.cloud.local_run.run_local`).
+#: We have not found a prebuilt training image with those versions; before submitting, check Google's list of
+#: prebuilt training containers for a newer one, try the image with ``gcloud ai custom-jobs local-run``, or
+#: build a custom container from the tested versions.
 DEFAULT_IMAGE = "us-docker.pkg.dev/vertex-ai/training/tf-gpu.2-17.py310:latest"
+#: The versions the trainer has actually run with (the workbook's tests and lesson 11's local job).
+TESTED_WITH = {"python": "3.11", "tensorflow": "2.21", "keras": "3.15"}
 
 
 @dataclass(frozen=True)

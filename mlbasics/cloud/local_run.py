@@ -51,6 +51,24 @@ def job_environment(spec: JobSpec, job_id: str) -> dict[str, str]:
     }
 
 
+def local_versions() -> dict[str, str]:
+    """Python, TensorFlow and Keras of this interpreter: what :func:`run_local`'s job runs with (it uses
+    ``sys.executable``), read from the installed packages' metadata without importing TensorFlow."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(*names: str) -> str:
+        for name in names:
+            try:
+                return version(name)
+            except PackageNotFoundError:
+                continue
+        return "not installed"
+
+    return {"python": platform.python_version(), "tensorflow": installed("tensorflow", "tensorflow-cpu"),
+            "keras": installed("keras")}
+
+
 def install_packages(package_uris: tuple[str, ...], target: Path) -> None:
     """Download each package (gs:// or local) and ``pip install --no-deps --target`` it.
     Dependencies are not installed: this machine already has them, as the executor image does."""

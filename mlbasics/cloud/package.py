@@ -6,6 +6,11 @@ Vertex AI's prebuilt training images ``pip install`` the packages listed in a jo
 ``mlbasics.cli`` with the ``mlbasics`` command's arguments (``yolo train --annotations gs://...``),
 so the job runs exactly the command a reader runs on a laptop. It depends only on what the
 images lack (TensorFlow and Keras are in them), not on the notebook tooling.
+
+What the package does not pin: TensorFlow, Keras and NumPy come from the executor image, and
+``Requires-Python`` says ``>=3.10`` so that the default image (Python 3.10, see
+:data:`mlbasics.cloud.job_spec.DEFAULT_IMAGE`) can install it. The library is tested on Python 3.11
+with TensorFlow 2.21 and Keras 3.15 only; :func:`package_file` shows what a built package says.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import mlbasics
@@ -64,3 +70,19 @@ def build_trainer_package(out_dir: str | Path) -> list[Path]:
             shutil.copyfile(artefact, target)  # a fresh name per version: no half file is ever read as whole
             paths.append(target)
     return paths
+
+
+def package_file(wheel: str | Path, name: str) -> str:
+    """The text of one file inside a built wheel: ``"METADATA"`` for the package's metadata (name, version,
+    ``Requires-Python``, ``Requires-Dist``: what ``pip install`` reads), or a path such as
+    ``"mlbasics/cli/__main__.py"`` (what ``python -m mlbasics.cli`` runs)."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        if name == "METADATA":
+            matches = [n for n in names if n.endswith(".dist-info/METADATA")]
+        else:
+            matches = [n for n in names if n == name]
+        if len(matches) != 1:
+            raise KeyError(f"{Path(wheel).name} has no single file {name!r}; it holds {len(names)} files, "
+                           f"e.g. {names[:3]}")
+        return archive.read(matches[0]).decode("utf-8")

@@ -2,7 +2,8 @@
 re-create what an earlier lesson saved.
 
 Lesson 05 trains the backbone, lesson 06 writes the data and anchors, lesson 07 trains the
-detector, lesson 08 evaluates it, and lesson 09 embeds images with lesson 05's backbone.
+detector, lesson 08 evaluates it, and lesson 09 embeds images with lesson 05's backbone. At the end, two
+small readers for lesson 10's face-finder runs.
 Everything lands in ``<cache>/yolo`` (``MLBASICS_CACHE``). A reader who opens lesson 08 first
 gets the same files: each function below makes what is missing by calling the same library
 code the lesson calls, and returns at once when it exists.
@@ -131,3 +132,60 @@ def trained_weights() -> Path:
     if not final.is_file():
         train(config, verbose=0)
     return final
+
+
+# Lesson 10 (the face finder): reading what `dvc repro` did, and why a photo was reused.
+
+def dvc_stage_reports(log: str) -> dict[str, dict[str, Any] | None]:
+    """Each stage's JSON report from the output of ``dvc repro`` (what :func:`~mlbasics.pipelines.faces.
+    workspace.run` returns), in run order; ``None`` for a stage DVC skipped because its inputs did not change.
+
+    DVC prints ``Running stage 'NAME':``, the command, then the command's output: the ``mlbasics faces``
+    commands print their report as indented JSON, from a line ``{`` to a line ``}``.
+    """
+    import json
+    import re
+
+    reports: dict[str, dict[str, Any] | None] = {}
+    stage: str | None = None
+    block: list[str] | None = None
+    for line in log.splitlines():
+        skipped = re.match(r"Stage '([^']+)' didn't change, skipping", line)
+        running = re.match(r"Running stage '([^']+)':", line)
+        if skipped:
+            reports[skipped[1]] = None
+        elif running:
+            stage, block = running[1], None
+        elif stage is not None and line == "{":
+            block = [line]
+        elif block is not None:
+            block.append(line)
+            if line == "}" and stage is not None:
+                reports[stage] = json.loads("\n".join(block))
+                stage, block = None, None
+    return reports
+
+
+def duplicate_files(folder: str | Path) -> list[list[str]]:
+    """Groups of files under ``folder`` with identical bytes (the same sha256), as sorted relative paths;
+    only groups of two or more."""
+    from mlbasics.data.cache import sha256_of
+
+    base = Path(folder)
+    by_hash: dict[str, list[str]] = {}
+    for path in sorted(p for p in base.rglob("*") if p.is_file()):
+        by_hash.setdefault(sha256_of(path), []).append(path.relative_to(base).as_posix())
+    return [group for group in by_hash.values() if len(group) > 1]
+
+
+def stage_summary(reports: dict[str, dict[str, Any] | None]) -> str:
+    """One line per stage of :func:`dvc_stage_reports`: ``skipped`` or its counts (lists shown by length)."""
+    lines = []
+    for stage, report in reports.items():
+        if report is None:
+            lines.append(f"{stage}: skipped by DVC (its inputs did not change)")
+            continue
+        parts = [f"{key} {len(value)} item(s)" if isinstance(value, list) else f"{key} {value}"
+                 for key, value in report.items()]
+        lines.append(f"{stage}: " + ", ".join(parts))
+    return "\n".join(lines)

@@ -20,5 +20,29 @@ def test_lesson11_exercises(good_spec):
     assert check("11.2", g2).correct
     wrong = check("11.2", dataclasses.replace(good_spec, machine_type="g2-standard-8"))
     assert not wrong.correct and "NVIDIA_L4" in wrong.message
-    assert check("11.3", "AIP_MODEL_DIR").correct
-    assert not check("11.3", "MODEL_DIR").correct
+
+
+def test_lesson11_spec_to_correct():
+    """11.3: the colleague's spec is refused; each fix leads to the next hint; the corrected spec passes."""
+    from mlbasics.workbook.exercises.lesson11 import WHEEL, colleague_spec
+
+    broken = colleague_spec()
+    steps = [
+        ({}, "package_uris"),
+        ({"package_uris": (f"gs://mlbasics-data/dist/{WHEEL}",)}, "python_module must be a dotted module name"),
+        ({"python_module": "mlbasics.cli.py"}, "base_output_dir"),
+        ({"base_output_dir": "gs://mlbasics-jobs/shapes-2"}, "is it the module"),
+        ({"machine_type": "n1-standard-8"}, "keep the machine type"),
+        ({"package_uris": ("gs://mlbasics-data/dist/other-1.0.whl",), "machine_type": "n1-standard-4",
+          "python_module": "mlbasics.cli"},
+         "the wheel the lesson built"),
+    ]
+    spec = broken
+    for change, hint in steps:
+        spec = dataclasses.replace(spec, **change)
+        feedback = check("11.3", spec)
+        assert not feedback.correct and hint in feedback.message, (change, feedback.message)
+    right = dataclasses.replace(broken, package_uris=(f"gs://mlbasics-data/dist/{WHEEL}",),
+                                python_module="mlbasics.cli", base_output_dir="gs://mlbasics-jobs/shapes-2")
+    assert check("11.3", right).correct
+    assert not check("11.3", "AIP_MODEL_DIR").correct

@@ -79,3 +79,14 @@ def test_gcloud_config_is_a_custom_job_spec(good_spec):
     assert parsed.worker_pool_specs[0].replica_count == 1
     assert gcloud_command(good_spec) == ["gcloud", "ai", "custom-jobs", "create", "--region=us-central1",
                                     "--display-name=shapes-detector", "--config=job.yaml"]
+
+
+def test_default_image_and_tested_versions_are_stated():
+    """The default image is named, and the versions the job really ran with can be read without TensorFlow."""
+    from mlbasics.cloud.job_spec import DEFAULT_IMAGE, TESTED_WITH, JobSpec
+    from mlbasics.cloud.local_run import local_versions
+
+    assert JobSpec("x", ("gs://b-1/p.whl",), "m", "gs://b-1/o").executor_image_uri == DEFAULT_IMAGE
+    versions = local_versions()
+    assert set(versions) == set(TESTED_WITH)
+    assert versions["python"].count(".") == 2 and versions["tensorflow"][0].isdigit()

@@ -12,7 +12,7 @@ RIGHT_AND_WRONG = {
     "05.1": ((32, 32, 16), (64, 64, 16)),
     "05.2": (4640, 4608),
     "06.1": (1 / 7, 0.5),
-    "06.2": ("images/cat.jpg 80,40,120,90,0 10,10,30,30,1", "images/cat.jpg 120,40,80,90,0"),
+    "06.2": ("images/cat.jpg 80,40,120,90,0 10,10,30,30,1", "images/cat.jpg 80,40,120,90,1 10,10,30,30,0"),
     "07.1": ([(10, 10, 27), (20, 20, 27)], [(10, 10, 24), (20, 20, 24)]),
     "07.2": (2, 3),
     "08.1": (0.6875, 0.75),
@@ -28,6 +28,20 @@ def test_right_answer_passes_wrong_answer_gets_a_hint(exercise_id):
     assert not feedback.correct and feedback.message
     assert str(right) not in feedback.message
     assert prompt(exercise_id)
+
+
+def test_fix_line_hints_follow_the_mistake_left():
+    """06.2: every mistake left in the line gets its own hint; none needs a class that is not in the file."""
+    hints = {
+        "images/cat.jpg 120,40,80,90,1 10,10,30,30,2": "the validator still says",
+        "images/cat.jpg 80,40,120,90,1": "keep both boxes",
+        "images/cat.jpg 120,40,80,90,0 10,10,30,30,1": "the validator still says",
+        "images/cat.jpg 80,40,120,90,1 10,10,30,30,2": "class id 2 is outside",
+        "images/cat.jpg 80,40,120,90,1 10,10,30,30,1": "counting from 0",
+    }
+    for line, hint in hints.items():
+        feedback = check("06.2", line)
+        assert not feedback.correct and hint in feedback.message, (line, feedback.message)
 
 
 def test_convolution_helpers():

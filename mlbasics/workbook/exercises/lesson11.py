@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlbasics import __version__
 from mlbasics.cloud.cost import CostInputs, break_even_hours
 from mlbasics.cloud.job_spec import JobSpec
-from mlbasics.cloud.local_run import job_environment
+from mlbasics.cloud.package import TRAINER_MODULE
 from mlbasics.workbook.exercises import exercise
+
+#: The file name of the trainer wheel lesson 11 builds and uploads.
+WHEEL = f"mlbasics_trainer-{__version__}-py3-none-any.whl"
 
 
 @exercise("11.1", "With CostInputs(cloud_per_hour=1.2, purchase_price=2400) and the other defaults, above how "
@@ -34,11 +38,40 @@ def g2_spec(answer: Any) -> tuple[bool, str]:
     return True, "g2 machines carry NVIDIA L4 GPUs; the spec is ready for submit() once you have a project."
 
 
-@exercise("11.3", "Which environment variable tells a Vertex AI training job where to save its model? (a string)")
-def model_dir_variable(answer: Any) -> tuple[bool, str]:
-    spec = JobSpec("x", ("gs://bucket/p.whl",), "trainer.task", "gs://bucket/out", accelerator_type=None,
-                   accelerator_count=0)
-    names = job_environment(spec, "id")
-    if str(answer).strip() in names and names[str(answer).strip()].endswith("/model/"):
-        return True, "the trainer writes the final weights and their config there; Vertex sets it from base_output_dir."
-    return False, "look at job_environment(spec, 'id'): one of the AIP_* variables ends in /model/."
+def colleague_spec() -> JobSpec:
+    """A colleague's job spec for exercise 11.3: the lesson's job, with mistakes that a submission would
+    only reveal after the job failed in the cloud. ``validate()`` names them one at a time."""
+    return JobSpec(
+        display_name="shapes-detector-2",
+        package_uris=(f"dist/{WHEEL}",),
+        python_module="mlbasics/cli.py",
+        base_output_dir="jobs/shapes-2",
+        args=("yolo", "train", "--annotations", "gs://mlbasics-data/voc/train.txt",
+              "--classes", "gs://mlbasics-data/voc/classes.txt", "--anchors", "gs://mlbasics-data/anchors.txt",
+              "--backbone", "gs://mlbasics-data/backbone_classifier.keras", "--verbose", "0"),
+        machine_type="n1-standard-4", accelerator_type="NVIDIA_TESLA_T4", accelerator_count=1,
+    )
+
+
+@exercise("11.3", "colleague_spec() is refused by validate(). Correct it with dataclasses.replace, keeping its "
+                  "machine type and arguments: the package is the wheel this lesson uploaded, the module the one "
+                  "that runs the mlbasics command. Give the corrected JobSpec.")
+def corrected_spec(answer: Any) -> tuple[bool, str]:
+    if not isinstance(answer, JobSpec):
+        return False, "answer with a JobSpec, e.g. dataclasses.replace(colleague_spec(), ...)"
+    original = colleague_spec()
+    if answer.machine_type != original.machine_type or answer.args != original.args:
+        return False, "keep the machine type and the arguments; change only what validate() objects to."
+    try:
+        answer.validate()
+    except ValueError as exc:
+        return False, f"validate() says: {exc}"
+    if answer.python_module != TRAINER_MODULE:
+        return False, (f"validate() accepts {answer.python_module!r} as a name, but is it the module whose "
+                       "`python -m` runs the mlbasics command? Look at the lesson's spec.")
+    if [uri.rsplit("/", 1)[-1] for uri in answer.package_uris] != [WHEEL]:
+        return False, "package_uris should list one file: the wheel the lesson built and uploaded."
+    if not answer.base_output_dir.startswith("gs://mlbasics-jobs/"):
+        return False, "the outputs belong in the lesson's jobs bucket, next to the first job's folder."
+    return True, ("it validates, runs the same wheel and module as the lesson's job, and writes to a bucket: the "
+                  "job's machine can read and write nothing on your disk.")
