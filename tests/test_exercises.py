@@ -24,7 +24,7 @@ RIGHT_AND_WRONG = {
     "03.1": (320, 310),
     "03.2": (0.32, 0.01),
     "04.1": (2, 0),
-    "04.2": (0.1, 0.5),
+    "04.2": (0.1, 0.0),
 }
 
 
@@ -53,6 +53,11 @@ def test_seeded_draw_that_ignores_its_seed_is_named():
 
 def test_and_order_must_be_a_permutation():
     assert "exactly once" in check("01.2", (3, 3, 0, 1)).message
+
+
+def test_too_much_weight_decay_is_named():
+    feedback = check("04.2", 100.0)
+    assert not feedback.correct and "weaker penalty" in feedback.message
 
 
 def test_unknown_exercise():
