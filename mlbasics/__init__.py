@@ -4,10 +4,11 @@ Importing the package is cheap: TensorFlow, Beam and other heavy dependencies ar
 imported only by the modules that need them.
 """
 
-import os
+from mlbasics.core import quiet
 
 __version__ = "0.1.0"
 
-# TensorFlow's C++ start-up notices (CPU features, oneDNN) are noise in a lesson; warnings
-# and errors still show. A value the reader set in their environment wins.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Native start-up notices of TensorFlow and LiteRT (oneDNN, CPU features, absl's pre-init line)
+# are noise in a lesson; warnings and errors still show. See mlbasics.core.quiet: it sets
+# TF_CPP_MIN_LOG_LEVEL=2 unless the reader set it, and filters the first import of TensorFlow.
+quiet.install()

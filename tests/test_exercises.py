@@ -1,21 +1,30 @@
 import numpy as np
 import pytest
 
+from mlbasics.core.seed import seed_everything
 from mlbasics.workbook.exercises import check, prompt
 from mlbasics.workbook.tensors import four_pixel_image
+from mlbasics.workbook.widgets.environment import WIDGET_CHECK_TARGET, widget_check_panel
+
+
+def _moved_panel(value):
+    panel = widget_check_panel()
+    panel.children[1].children[0].value = value
+    return panel
 
 RIGHT_AND_WRONG = {
-    "00.2": (3, 2),
+    "00.1": (lambda seed: seed_everything(seed).normal(size=5), lambda seed: np.random.default_rng().normal(size=5)),
+    "00.2": (_moved_panel(WIDGET_CHECK_TARGET), widget_check_panel()),
     "01.1": ((-1.0, -1.0, 1.5), (1.0, 1.0, -1.5)),
-    "01.2": (5, 7),
+    "01.2": ((2, 3, 0, 1), (0, 1, 2, 3)),
     "01.3": (2, 1),
     "02.1": ((8, 416, 416, 3), (8, 3, 416, 416)),
     "02.2": (np.moveaxis(four_pixel_image(), -1, 0), four_pixel_image().reshape(3, 2, 2)),
     "02.3": (150, 76),
     "03.1": (320, 310),
-    "03.2": (4, 1024),
+    "03.2": (0.32, 0.01),
     "04.1": (2, 0),
-    "04.2": (0.1, 0.5),
+    "04.2": (0.1, 0.0),
 }
 
 
@@ -35,6 +44,20 @@ def test_placeholder_and_garbage_answers():
     assert not feedback.correct
     assert "could not check" in check("01.1", 3).message
     assert "✘" in feedback._repr_html_()
+
+
+def test_seeded_draw_that_ignores_its_seed_is_named():
+    feedback = check("00.1", lambda seed: seed_everything(42).normal(size=5))
+    assert not feedback.correct and "different seeds gave the same numbers" in feedback.message
+
+
+def test_and_order_must_be_a_permutation():
+    assert "exactly once" in check("01.2", (3, 3, 0, 1)).message
+
+
+def test_too_much_weight_decay_is_named():
+    feedback = check("04.2", 100.0)
+    assert not feedback.correct and "weaker penalty" in feedback.message
 
 
 def test_unknown_exercise():

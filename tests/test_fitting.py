@@ -9,7 +9,17 @@ from mlbasics.basics.fitting import (
     galilean_relative_error,
     galilean_valid_up_to,
     learning_curve,
+    noisy_samples,
     relativistic_addition,
+)
+from mlbasics.basics.remedies import (
+    FeatureRegression,
+    augmentation_curve,
+    augmented,
+    descent_run,
+    legendre_features,
+    ridge_coefficients,
+    weight_decay_curve,
 )
 from mlbasics.core.errors import InputError
 
@@ -58,3 +68,51 @@ def test_fit_polynomial_errors():
         fit_polynomial(x, x[:-1], 1)
     with pytest.raises(InputError, match="y contains 1 non-finite"):
         fit_polynomial(x, np.array([0, 1, np.nan, 2, 3.0]), 1)
+
+
+# --- remedies for over-fitting (lesson 04) ---------------------------------------------------------
+
+def test_weight_decay_has_a_sweet_spot_and_too_much_under_fits():
+    curve = weight_decay_curve([0.0, 0.1, 100.0])
+    assert curve.test_error[1] < curve.test_error[0] / 4  # a moderate penalty cures the degree-9 over-fit
+    assert np.all(np.diff(curve.train_error) > 0)  # every penalty fits the training points less closely
+    assert curve.train_error[2] > 2 * 0.01  # a huge one cannot follow even them
+
+
+def test_ridge_with_no_penalty_is_least_squares_and_leaves_the_constant_alone():
+    x, y = noisy_samples(20)
+    features = legendre_features(x, 3)
+    assert np.allclose(ridge_coefficients(features, y, 0.0), np.linalg.lstsq(features, y, rcond=None)[0])
+    flat = ridge_coefficients(features, y + 5.0, 1e9)  # everything but the constant squashed to 0
+    assert np.allclose(flat[1:], 0.0, atol=1e-6) and flat[0] == pytest.approx(np.mean(y + 5.0), abs=1e-3)
+    with pytest.raises(ValueError, match="strength"):
+        ridge_coefficients(features, y, -1.0)
+
+
+def test_augmentation_keeps_labels_and_moves_inputs():
+    x, y = noisy_samples(20)
+    x_more, y_more = augmented(x, y, copies=3, jitter=0.1)
+    assert x_more.shape == y_more.shape == (80,)
+    assert np.array_equal(y_more[20:40], y) and not np.array_equal(x_more[20:40], x)
+    curve = augmentation_curve([0, 5])
+    assert curve.test_error[1] < curve.test_error[0] / 4
+
+
+def test_dropout_only_in_training_steps():
+    X, y = np.ones((50, 4)), np.ones(50)
+    model = FeatureRegression(4, dropout=0.5, seed=0)
+    model.params["w"] = np.array([0.0, 1.0, 0.0, 0.0])
+    assert model.loss(X, y) == 0.0  # scoring uses every feature
+    assert model.loss_and_grads(X, y)[0] > 0.1  # a training step drops some
+    with pytest.raises(ValueError, match="dropout"):
+        FeatureRegression(4, dropout=1.0)
+
+
+def test_gradient_descent_over_fits_late_and_early_stopping_and_dropout_help():
+    plain = descent_run(epochs=3000)
+    assert plain.test_error.min() < plain.test_error[-1] / 2  # the test error falls, then climbs
+    stopped = descent_run(epochs=3000, patience=200)
+    assert stopped.stopped_at < 3000 and stopped.test_error[-1] < plain.test_error[-1]
+    assert len(stopped.history.val_loss) == stopped.stopped_at
+    dropped = descent_run(epochs=3000, dropout=0.02)
+    assert dropped.test_error[-1] < plain.test_error[-1]

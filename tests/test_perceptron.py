@@ -62,3 +62,24 @@ def test_predict_checks_feature_count():
     model = Perceptron().fit(*truth_table("and"))
     with pytest.raises(InputError, match=r"shape \(any, 2\)"):
         model.predict(np.zeros((3, 5)))
+
+
+def test_the_warning_counts_what_the_score_measures():
+    """The warning's "misclassified" count is judged with the final weights, as ``score`` is."""
+    X, y = truth_table("xor")
+    with pytest.warns(ConvergenceWarning) as caught:
+        model = Perceptron(max_epochs=50).fit(X, y)
+    wrong = int(round((1 - model.score(X, y)) * len(y)))
+    assert f"final weights misclassify {wrong} of 4 samples" in str(caught[0].message)
+    assert f"{model.errors_[-1]} correction(s) in the last epoch" in str(caught[0].message)
+
+
+def test_distance_to_boundary_is_the_signed_distance_to_the_line():
+    X, y = truth_table("or")
+    model = Perceptron(learning_rate=1.0).fit(X, y)
+    distance = model.distance_to_boundary(X)
+    assert np.all((distance >= 0) == (y == 1))  # class 1 on the positive side
+    w, b = model.weights_, model.bias_
+    foot = X - np.outer(distance, w / np.linalg.norm(w))  # each point moved onto the line
+    assert np.allclose(foot @ w + b, 0.0)
+    assert np.abs(distance).min() < 0.01  # OR from the default seed leaves (1, 0) by a hair on the right side

@@ -2,8 +2,15 @@ import numpy as np
 import pytest
 
 from mlbasics.basics.keras_twin import keras_step_counts
-from mlbasics.basics.linear import LinearRegressor, batch_size_experiment, line_data
-from mlbasics.basics.training import Callback, EarlyStopping, batch_indices, steps_per_epoch, train
+from mlbasics.basics.linear import LinearRegressor, batch_size_experiment, line_data, linear_scaling_experiment
+from mlbasics.basics.training import (
+    Callback,
+    EarlyStopping,
+    batch_indices,
+    linear_scaled_learning_rate,
+    steps_per_epoch,
+    train,
+)
 from mlbasics.core.errors import InputError
 
 
@@ -97,3 +104,20 @@ def test_divergence_is_reported():
     X, y = line_data(50)
     with pytest.raises(FloatingPointError, match="lower learning_rate"):
         train(LinearRegressor(), X * 1e3, y, epochs=50, batch_size=50, learning_rate=10.0)
+
+
+def test_linear_scaled_learning_rate():
+    assert linear_scaled_learning_rate(0.01, 8, 512) == pytest.approx(0.64)
+    assert linear_scaled_learning_rate(0.1, 256, 256) == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="batch_size"):
+        linear_scaled_learning_rate(0.1, 8, 0)
+
+
+def test_linear_scaling_rule_recovers_what_a_fixed_rate_loses():
+    """Same epochs: with the rate fixed, a 64x bigger batch ends far worse; scaled, it ends as well as
+    the small batch; past the stable rate (here 1.25 > 1.0) the scaled run is worse again."""
+    small, big, too_big = linear_scaling_experiment([8, 512, 1000], base_batch_size=8, base_learning_rate=0.01)
+    assert big.scaled_learning_rate == pytest.approx(0.64) and big.scaled.iterations == big.fixed.iterations == 10
+    assert big.fixed.epoch_loss[-1] > 4 * small.fixed.epoch_loss[-1]
+    assert big.scaled.epoch_loss[-1] == pytest.approx(small.scaled.epoch_loss[-1], abs=0.02)
+    assert too_big.scaled.epoch_loss[-1] > 2 * small.scaled.epoch_loss[-1]

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from mlbasics.core.validation import check_array, check_positive_int
+
+if TYPE_CHECKING:
+    from mlbasics.basics.training import History
 
 
 class LinearRegressor:
@@ -53,3 +60,37 @@ def batch_size_experiment(batch_size: int, n_samples: int = 1000, epochs: int = 
     model = LinearRegressor(1)
     history = train(model, X, y, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
     return model, history
+
+
+@dataclass(frozen=True)
+class ScalingRun:
+    """One batch size trained twice for the same epochs: with the base learning rate, and with it scaled."""
+
+    batch_size: int
+    fixed_learning_rate: float
+    scaled_learning_rate: float
+    fixed: History
+    scaled: History
+
+
+def linear_scaling_experiment(batch_sizes: Sequence[int], base_batch_size: int = 8, base_learning_rate: float = 0.01,
+                              n_samples: int = 1000, epochs: int = 5, seed: int = 0) -> list[ScalingRun]:
+    """Lesson 03: for each batch size, train the line model with ``base_learning_rate`` unchanged and with
+    :func:`~mlbasics.basics.training.linear_scaled_learning_rate` (rate × batch / ``base_batch_size``).
+
+    Same data, same seed and same number of epochs for every run. A scaled run whose rate is past
+    the stable limit overflows; its :class:`History` then ends at the step where the loss stopped
+    being finite, and its last epoch loss is ``inf``.
+    """
+    from mlbasics.basics.training import History, linear_scaled_learning_rate
+
+    runs = []
+    for batch_size in batch_sizes:
+        scaled_rate = linear_scaled_learning_rate(base_learning_rate, base_batch_size, batch_size)
+        _, fixed = batch_size_experiment(batch_size, n_samples, epochs, base_learning_rate, seed)
+        try:
+            _, scaled = batch_size_experiment(batch_size, n_samples, epochs, scaled_rate, seed)
+        except FloatingPointError:
+            scaled = History(steps_per_epoch=0, epoch_loss=[float("inf")])
+        runs.append(ScalingRun(batch_size, base_learning_rate, scaled_rate, fixed, scaled))
+    return runs

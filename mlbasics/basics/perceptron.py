@@ -61,13 +61,25 @@ class Perceptron:
                 break
         self.n_epochs_ = len(self.errors_)
         if not self.converged_:
+            # Two different counts: errors_[-1] is how many corrections the last epoch made while the
+            # weights were still moving; what the model now gets wrong is judged with the final weights.
+            wrong = int(np.sum(self.predict(X) != y))
             warnings.warn(
-                f"Perceptron did not converge: {self.errors_[-1]} of {len(y)} samples still misclassified "
-                f"after max_epochs={epochs}. The classes may not be linearly separable (XOR is not).",
+                f"Perceptron did not converge in max_epochs={epochs}: it still made {self.errors_[-1]} "
+                f"correction(s) in the last epoch, and its final weights misclassify {wrong} of {len(y)} samples. "
+                "The classes may not be linearly separable (XOR is not).",
                 ConvergenceWarning,
                 stacklevel=2,
             )
         return self
+
+    def distance_to_boundary(self, X: np.ndarray) -> np.ndarray:
+        """Signed distance ``(X @ w + b) / |w|`` of each point to the decision line, shape ``(n_samples,)``.
+
+        Positive on the class-1 side. A point at distance ~0 is classified by a hair: the rule stops at
+        the first weights with no mistakes, not at the ones with the widest margin.
+        """
+        return self.decision_function(X) / float(np.linalg.norm(self.weights_))
 
     @staticmethod
     def _step(z: np.ndarray | float) -> np.ndarray:

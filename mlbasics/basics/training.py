@@ -104,6 +104,20 @@ def steps_per_epoch(n_samples: int, batch_size: int) -> int:
     return math.ceil(n / check_positive_int("batch_size", batch_size))
 
 
+def linear_scaled_learning_rate(base_learning_rate: float, base_batch_size: int, batch_size: int) -> float:
+    """The linear scaling rule: multiply the batch size by k, multiply the learning rate by k.
+
+    Goyal et al. 2017, "Accurate, Large Minibatch SGD: Training ImageNet in 1 Hour"
+    (arXiv:1706.02677), section 2.1. An epoch then moves the weights about as far with any batch
+    size (k times fewer steps, each k times longer). It holds while the scaled rate stays below
+    the largest rate the problem tolerates; beyond it training diverges (the paper adds a warm-up
+    and reports the rule breaking down past 8k images per batch).
+    """
+    base_learning_rate = check_positive_float("base_learning_rate", base_learning_rate)
+    base = check_positive_int("base_batch_size", base_batch_size)
+    return base_learning_rate * check_positive_int("batch_size", batch_size) / base
+
+
 def batch_indices(n_samples: int, batch_size: int, rng: np.random.Generator | None = None) -> Iterator[np.ndarray]:
     """Yield index arrays of one epoch's batches; shuffled when ``rng`` is given."""
     order = rng.permutation(n_samples) if rng is not None else np.arange(n_samples)

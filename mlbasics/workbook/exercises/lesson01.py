@@ -23,13 +23,20 @@ def nand_weights(answer: Any) -> tuple[bool, str]:
     return False, f"wrong output for inputs {wrong}; NAND is 0 only for (1, 1). Try negative weights."
 
 
-@exercise("01.2", "With learning_rate=1.0 and seed=0, how many epochs does Perceptron need to learn OR?")
-def or_epochs(answer: Any) -> tuple[bool, str]:
-    X, y = truth_table("or")
-    truth = Perceptron(learning_rate=1.0, seed=0).fit(X, y).n_epochs_
-    if int(answer) == truth:
-        return True, "the last of those epochs is the one with zero mistakes, which is how it knows to stop."
-    return False, "fit a Perceptron on truth_table('or') and read its n_epochs_ attribute."
+@exercise("01.2", "Training examples come in an order. Give an order of the four AND rows (a permutation of "
+                  "0, 1, 2, 3) in which Perceptron(learning_rate=1.0) learns AND in fewer epochs than the lesson's 7.")
+def and_order(answer: Any) -> tuple[bool, str]:
+    order = [int(i) for i in answer]
+    if sorted(order) != [0, 1, 2, 3]:
+        return False, "give each of the row numbers 0, 1, 2 and 3 exactly once, e.g. (3, 1, 0, 2)."
+    X, y = truth_table("and")
+    baseline = Perceptron(learning_rate=1.0).fit(X, y).n_epochs_
+    epochs = Perceptron(learning_rate=1.0).fit(X[order], y[order]).n_epochs_
+    if epochs < baseline:
+        return True, (f"{epochs} epochs instead of {baseline}: same data, same rule, another order. This is why "
+                      "training loops shuffle the examples every epoch (lesson 03).")
+    return False, (f"in this order it takes {epochs} epochs (the lesson's order: {baseline}). Try putting the one "
+                   "positive example, row 3, somewhere else; fit Perceptron on X[order], y[order] to compare.")
 
 
 @exercise("01.3", "What is the smallest number of hidden units with which train_xor (default settings) reaches 100%?")

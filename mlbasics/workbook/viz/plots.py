@@ -47,6 +47,32 @@ def plot_losses(ax: Axes, step_loss: Sequence[float], steps_per_epoch: int | Non
     ax.set(xlabel="iteration", ylabel="loss", title=title)
 
 
+def plot_final_losses(ax: Axes, batch_sizes: Sequence[int], losses: dict[str, Sequence[float]],
+                      floor: float | None = None, title: str = "") -> None:
+    """Final epoch loss against batch size (log-log), one line per entry of ``losses`` (label -> values);
+    ``floor`` draws the best loss any model can reach as a dashed line."""
+    for (label, values), marker in zip(losses.items(), "os^v"):
+        ax.loglog(batch_sizes, values, f"{marker}-", label=label)
+    if floor is not None:
+        ax.axhline(floor, color="grey", ls="--", lw=1, label="noise floor")
+    ax.set(xlabel="batch size", ylabel="final epoch loss", title=title)
+    ax.legend(fontsize=8)
+
+
+def plot_error_curves(ax: Axes, x: Sequence[float], curves: dict[str, Sequence[float]], floor: float | None = None,
+                      xlabel: str = "", title: str = "", logx: bool = False) -> None:
+    """Error curves (log y) against ``x``, one per entry of ``curves``; ``floor`` as a dashed grey line."""
+    for (label, values), marker in zip(curves.items(), "os^vdx"):
+        ax.plot(x, values, f"{marker}-", ms=4, label=label)
+    if floor is not None:
+        ax.axhline(floor, color="grey", ls="--", lw=1, label="noise level")
+    ax.set_yscale("log")
+    if logx:
+        ax.set_xscale("log")
+    ax.set(xlabel=xlabel, ylabel="mean squared error", title=title)
+    ax.legend(fontsize=8)
+
+
 def plot_polynomial_fit(ax: Axes, model: Callable[[np.ndarray], np.ndarray], x_train: np.ndarray,
                         y_train: np.ndarray, title: str = "") -> None:
     """Training points, the true line ``y = x`` and the fitted curve, with the view clipped to the data."""

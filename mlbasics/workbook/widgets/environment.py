@@ -6,6 +6,9 @@ import ipywidgets as widgets
 
 from mlbasics.workbook.widgets.common import panel, wire
 
+#: Where exercise 00.2 asks the reader to move the slider (it starts at 3).
+WIDGET_CHECK_TARGET = 12
+
 
 def widget_check_text(value: int) -> str:
     """The line the check panel shows for slider ``value``."""
@@ -18,3 +21,11 @@ def widget_check_panel() -> widgets.VBox:
     summary, plot = widgets.HTML(), widgets.Output()
     wire([slider], summary, plot, lambda: (widget_check_text(slider.value), None))
     return panel("Widget check: move the slider", [slider], summary, plot)
+
+
+def widget_check_state(check_panel: widgets.VBox) -> tuple[int, str]:
+    """``(slider value, text shown)`` of a :func:`widget_check_panel`; ``TypeError`` for anything else."""
+    if not (isinstance(check_panel, widgets.VBox) and "mlbasics-panel" in check_panel._dom_classes):
+        raise TypeError(f"pass the panel that widget_check_panel() returned, not a {type(check_panel).__name__}")
+    slider = check_panel.children[1].children[0]
+    return int(slider.value), str(check_panel.children[2].value)

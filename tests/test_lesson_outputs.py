@@ -1,0 +1,101 @@
+"""A committed lesson shows what a learner should read: no library log lines, no bare return values.
+
+Every output of every committed ``notebooks/*.ipynb`` (streams and ``text/plain`` results) is read
+line by line against :data:`NOISE`. A hit names the lesson, the cell index and the line. The cure
+is in the library (``mlbasics.core.quiet``, ``pipelines.beam_noise``) or in the cell (end a
+plotting line with ``;`` or assign its result), then re-executing the lesson.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+#: (what it is, pattern searched in each output line)
+NOISE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("absl/TensorFlow C++ log line", r"^[IWEF]\d{4} \d\d:\d\d:\d\d"),
+        ("absl/TensorFlow C++ log line", r"^E0000"),
+        ("absl pre-init notice", r"WARNING: All log messages before absl"),
+        ("absl Python log line", r"^(WARNING|INFO|ERROR):absl:"),
+        ("TensorFlow Python log line", r"^(WARNING|INFO|ERROR):tensorflow:"),
+        ("TensorFlow source path", r"tensorflow/(core|compiler|lite|tsl)/"),
+        ("oneDNN notice", r"oneDNN"),
+        ("CPU feature notice", r"cpu_feature_guard|rebuild TensorFlow with the appropriate compiler flags"),
+        ("LiteRT delegate notice", r"XNNPACK delegate"),
+        ("Beam log line", r"apache_beam|^(WARNING|INFO):apache_beam"),
+        ("bare matplotlib return value", r"^\s*\[?<matplotlib\."),
+        ("bare matplotlib return value", r"^\s*\[?Text\(-?[\d.]+, -?[\d.]+, "),
+        ("bare matplotlib return value", r"^\[None,( Text\(|$)"),
+    )
+)
+
+
+def output_lines(output: nbformat.NotebookNode) -> list[str]:
+    """The text a reader sees of one output: a stream's text or a result's ``text/plain``."""
+    if output.get("output_type") == "stream":
+        text = output.get("text", "")
+    else:
+        text = output.get("data", {}).get("text/plain", "")
+    if isinstance(text, list):
+        text = "".join(text)
+    return text.splitlines()
+
+
+def noise_in(notebook: nbformat.NotebookNode) -> list[str]:
+    """``"cell N: <what>: <line>"`` for each noisy output line of ``notebook``."""
+    found = []
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            for line in output_lines(output):
+                for name, pattern in NOISE:
+                    if pattern.search(line):
+                        found.append(f"cell {index}: {name}: {line[:160]}")
+                        break
+    return found
+
+
+def _stream(text: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_output("stream", name="stderr", text=text)
+
+
+def _result(text: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_output("execute_result", data={"text/plain": text})
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        _stream("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"),
+        _stream("I0000 00:00:1795974243.716736   22762 port.cc:153] oneDNN custom operations are on.\n"),
+        _stream("E0000 00:00:1795974783.997539    1118 node_def_util.cc:682] NodeDef mentions attribute Truncate\n"),
+        _stream("INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n"),
+        _stream("WARNING:apache_beam.io.gcp.bigquery:apitools not found\n"),
+        _result("[None,\n Text(0.5, 0, 'epoch'),\n Text(0, 0.5, 'loss')]"),
+        _result("[<matplotlib.lines.Line2D at 0x7f>]"),
+        _result("Text(0.5, 1.0, 'title')"),
+    ],
+)
+def test_noise_is_found(output):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[output])])
+    assert noise_in(notebook) and noise_in(notebook)[0].startswith("cell 0: ")
+
+
+def test_what_a_learner_should_read_passes():
+    outputs = [_stream("accuracy 100%, final loss 0.0021\nepoch 3: loss 0.25\n"),
+               _result("<Figure size 720x320 with 2 Axes>"),
+               _result("Feedback(exercise_id='01.1', correct=False, message='...')")]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=outputs)])
+    assert noise_in(notebook) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_committed_lesson_outputs_hold_no_log_noise(path):
+    found = noise_in(nbformat.read(path, as_version=4))
+    assert not found, f"{path.name} shows output a learner should not have to read:\n" + "\n".join(found)
