@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlbasics.core.errors import InputError, MlbasicsError
+from mlbasics.core.quiet import native_noise_filtered
 
 #: ``name -> (suffix, short description)``; the name is what ``mlbasics export --formats`` takes.
 FORMATS = {
@@ -75,7 +76,9 @@ def quiet_converter(*loggers: str, hide_stderr: bool = False) -> Iterator[None]:
     for logger in chosen:
         logger.setLevel(logging.ERROR)
     try:
-        with contextlib.redirect_stdout(io.StringIO()), \
+        # The TFLite converter's C++ code also logs straight to descriptor 2 ("NodeDef mentions
+        # attribute Truncate"): native_noise_filtered drops those known lines and passes the rest on.
+        with native_noise_filtered(), contextlib.redirect_stdout(io.StringIO()), \
                 contextlib.redirect_stderr(io.StringIO()) if hide_stderr else contextlib.nullcontext():
             yield
     finally:

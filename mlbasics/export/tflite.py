@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from mlbasics.core.quiet import native_noise_filtered
 from mlbasics.export.formats import ExportError, conversion_failed, quiet_converter
 from mlbasics.io.files import atomic_write
 
@@ -56,6 +57,10 @@ class TfliteRunner:
 
         self.path = Path(path)
         self.interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+        # LiteRT announces its XNNPACK delegate on stderr when tensors are first allocated; do that
+        # here, filtered, rather than in the first (timed) call.
+        with native_noise_filtered():
+            self.interpreter.allocate_tensors()
         signatures = self.interpreter.get_signature_list()
         self.signature = next(iter(signatures))
         self.input_name = signatures[self.signature]["inputs"][0]
