@@ -165,3 +165,15 @@ def test_wrong_buffer_sizes_name_the_plane_and_the_sizes():
         yuv420_to_rgb(bytes(16), bytes(4), bytes(4), 4, 4, uv_pixel_stride=3)
     with pytest.raises(InputError, match="width must be a positive integer"):
         i420_to_rgb(bytes(24), 0, 4)
+
+
+def test_buffer_pipelines_read_right_and_each_mistake_shows():
+    from mlbasics.export.camera import BUFFER_PIPELINES, camera_buffer
+
+    frames = np.random.default_rng(3).integers(0, 256, (2, 12, 12, 3), dtype=np.uint8)
+    frames = np.repeat(np.repeat(frames, 4, 1), 4, 2)  # 48x48 of flat 4x4 blocks: 4:2:0 loses nothing
+    y, uv, width, height, stride = camera_buffer(frames[0])
+    assert (width, height, stride) == (48, 48, 112) and y.size == 112 * 48 and uv.size == 112 * 24
+    errors = {name: np.abs(step(frames).astype(int) - frames).mean() for name, step in BUFFER_PIPELINES.items()}
+    assert errors.pop("NV12 read right (fix)") < 1.5
+    assert all(error > 3 for error in errors.values()), errors
