@@ -56,7 +56,7 @@ def _buffer_pipeline(mistake: str) -> Callable[[np.ndarray], np.ndarray]:
     fmt = BUFFER_FORMAT
 
     def one(frame: np.ndarray) -> np.ndarray:
-        y, uv, width, height, stride = camera_buffer(frame, **fmt)  # type: ignore[arg-type]
+        y, uv, width, height, stride = camera_buffer(frame, **fmt)
         settings = {"y_row_stride": stride, "uv_row_stride": stride, "full_range": fmt["full_range"],
                     "matrix": fmt["matrix"]}
         if mistake == "video range assumed":
@@ -73,7 +73,7 @@ def _buffer_pipeline(mistake: str) -> Callable[[np.ndarray], np.ndarray]:
             up = [np.repeat(np.repeat(c, 2, 0), 2, 1)[:height, :width] for c in (pairs[:, 0::2], pairs[:, 1::2])]
             rgb = np.stack([luma, *up], axis=-1)
         else:
-            rgb = nv12_to_rgb(y, uv, width, height, **settings)  # type: ignore[arg-type]
+            rgb = nv12_to_rgb(y, uv, width, height, **settings)
         return rgb if mistake == "sensor rotation ignored" else rotate(rgb, int(fmt["sensor_rotation"]))
 
     return lambda frames: np.stack([one(f) for f in frames])
