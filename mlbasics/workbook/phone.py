@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def try_camera_page(model: Any, spec: YoloSpec, frames: np.ndarray, folder: str | os.PathLike[str] = "web",
                     page_frames: int = 40) -> dict[str, Any]:
     """Write ``folder/tiny_yolo3-web`` (:func:`mlbasics.export.web.to_web`), make a 4:3 ``.y4m`` of
-    ``frames`` (``(n, S, S, 3)`` uint8, shown on grey as a camera would frame them), open the page on
+    ``frames`` (``(n, S, S, 3)`` uint8, on grey, as a camera would frame them), open the page on
     it in headless Chromium and compare its boxes with Python's on the same frames.
 
     Returns ``{"page": folder, "screenshot": png path or None, "fps": ..., "infer_ms": median,
@@ -43,12 +43,13 @@ def try_camera_page(model: Any, spec: YoloSpec, frames: np.ndarray, folder: str 
         result["skipped"] = "Chromium not found: install it (Debian: apt-get install chromium) to try the page here"
         return result
     size = spec.input_size
-    width, height = size * 2, size * 3 // 2 + TAG_BLOCK  # a 4:3 camera frame with the scene in the middle
+    # A 4:3 camera frame, the scene in the middle (letterboxed back to the input size, it shrinks to 3/4).
+    width, height = (size * 4 // 3 + 1) // 2 * 2, size + TAG_BLOCK
     video_frames = []
     for number, frame in enumerate(frames):
         canvas = np.full((height, width, 3), 90, dtype=np.uint8)
-        top, left = (height - TAG_BLOCK - size) // 2, (width - size) // 2
-        canvas[top : top + size, left : left + size] = frame
+        left = (width - size) // 2
+        canvas[:size, left : left + size] = frame
         video_frames.append(tag_frame(canvas, number))
     video = write_y4m(root / "camera.y4m", video_frames, fps=15)
     with serving(result["page"], port=0) as server:

@@ -58,9 +58,14 @@ def test_https_makes_a_certificate_and_serves_over_tls(page, tmp_path):
     assert oct((tmp_path / "tls" / "key.pem").stat().st_mode & 0o777) == "0o600"
 
 
-def test_phone_means_every_interface_and_https(page, capsys):
+def test_phone_means_every_interface_and_https(page, capsys, tmp_path):
     args = build_parser().parse_args(["serve", str(page), "--phone", "--port", "0"])
     assert args.phone and args.host is None
+    server = make_server(page, "0.0.0.0", 0, https=True, cert_dir=tmp_path)  # what --phone asks for
+    try:
+        assert server.httpd.server_address[0] == "0.0.0.0" and server.url.startswith("https://")
+    finally:
+        server.httpd.server_close()
     with pytest.raises(SystemExit):
         build_parser().parse_args(["serve", str(page), "--port", "70000"])
     assert "port number 0-65535" in capsys.readouterr().err

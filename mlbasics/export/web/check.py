@@ -45,7 +45,23 @@ class PageRun:
 def run_page(url: str, video: str | os.PathLike[str], frames: int = 60, threads: int = 1,
              screenshot: str | os.PathLike[str] | None = None, timeout_s: float = 60) -> PageRun:
     """Open the page at ``url`` in headless Chromium with ``video`` (``.y4m``) as the camera, let it
-    process ``frames`` frames with ``threads`` WebAssembly threads, and return what it reported."""
+    process ``frames`` frames with ``threads`` WebAssembly threads, and return what it reported.
+
+    Inside a running asyncio loop (a Jupyter kernel) it runs from a worker thread, since
+    Playwright's synchronous API refuses to run inside one."""
+    import asyncio
+    import concurrent.futures
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _run_page(url, video, frames, threads, screenshot, timeout_s)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(_run_page, url, video, frames, threads, screenshot, timeout_s).result()
+
+
+def _run_page(url: str, video: str | os.PathLike[str], frames: int, threads: int,
+              screenshot: str | os.PathLike[str] | None, timeout_s: float) -> PageRun:
     from playwright.sync_api import sync_playwright
 
     from mlbasics.core.errors import InputError

@@ -38,10 +38,14 @@ function readTag(rgba, width, height) {
   return tag;
 }
 
-function draw(found, width, height, classes) {
-  overlay.width = width;
-  overlay.height = height;
+/** The processed frame itself, then its boxes and the frame rate: boxes never lag behind the picture. */
+function draw(frameCanvas, found, width, height, classes) {
+  if (overlay.width !== width || overlay.height !== height) {
+    overlay.width = width;
+    overlay.height = height;
+  }
   const g = overlay.getContext("2d");
+  g.drawImage(frameCanvas, 0, 0);
   g.lineWidth = Math.max(2, width / 320);
   g.font = `${Math.max(12, Math.round(width / 40))}px sans-serif`;
   for (const d of found) {
@@ -58,10 +62,12 @@ function draw(found, width, height, classes) {
     g.fillText(label, x0 + 3, textY + textHeight - 5);
   }
   const fpsText = `${window.stats.fps.toFixed(1)} fps`;
+  const boxWidth = g.measureText(fpsText).width + 8;
+  const boxHeight = parseInt(g.font, 10) + 6;
   g.fillStyle = "rgba(0, 0, 0, 0.6)";
-  g.fillRect(width - 110, 0, 110, 28);
+  g.fillRect(width - boxWidth, 0, boxWidth, boxHeight);
   g.fillStyle = "#fff";
-  g.fillText(fpsText, width - 104, 20);
+  g.fillText(fpsText, width - boxWidth + 4, boxHeight - 5);
 }
 
 async function main() {
@@ -135,7 +141,7 @@ async function main() {
     window.detections.push({ frame: stats.frames, tag, width, height, boxes: found.map((d) => d.box),
                              scores: found.map((d) => d.score), classes: found.map((d) => d.cls) });
     if (window.detections.length > KEEP_FRAMES) window.detections.shift();
-    draw(found, width, height, settings.classes);
+    draw(frameCanvas, found, width, height, settings.classes);
     await new Promise((resolve) => setTimeout(resolve, 0));  // let the page breathe between frames
   }
   status.textContent = `stopped after ${window.stats.frames} frames`;
