@@ -4,7 +4,7 @@ from benchmarks.__main__ import available, run
 
 
 def test_lists_the_benchmarks():
-    assert {"xor", "embeddings", "faces", "export_formats"} <= set(available())
+    assert {"xor", "embeddings", "faces", "export_formats", "web"} <= set(available())
 
 
 def test_unknown_names_and_misplaced_options_are_refused(capsys):

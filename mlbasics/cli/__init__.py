@@ -25,6 +25,7 @@ TRACKS = (
     "mlbasics.cli.workbook",
     "mlbasics.cli.cloud",
     "mlbasics.cli.export",
+    "mlbasics.cli.serve",
     "mlbasics.cli.embed",
     "mlbasics.cli.faces",
     "mlbasics.cli.yolo",

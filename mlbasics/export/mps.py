@@ -1,45 +1,63 @@
-"""How a phone's GPU runs the exported graph: Core ML operations -> Metal Performance Shaders.
+"""What the exported Core ML program contains, and how to find out where a device runs it.
 
-On Apple devices Core ML splits an ML program between CPU, GPU and Neural Engine. The GPU
-part runs as Metal Performance Shaders (MPSGraph / MPS CNN kernels). Apple's frameworks
-cannot run on Linux, so the lesson reads the exported program's own operation list and
-shows which MPS kernel each one corresponds to.
+What the workbook can check: the operations of the converted ML program (read from the
+``.mlpackage`` by :func:`mlbasics.export.coreml.describe`). What it cannot: where they run. On an
+iPhone, iPad or Mac, Core ML decides at load time, per operation, between CPU, GPU (Metal
+Performance Shaders / MPSGraph) and Neural Engine, depending on the chip, the OS version, the
+data types and shapes, and ``MLModelConfiguration.computeUnits``. Apple's ``MLComputePlan``
+(macOS 14+ / iOS 17+) reports that placement for a compiled model on the device itself; the
+lesson prints the Swift that asks it (:data:`COMPUTE_PLAN_SWIFT`). Nothing here is a claim about
+a device: Apple's frameworks do not run on Linux.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-#: ML program operation type -> the Metal Performance Shaders kernel that computes it.
-MPS_KERNELS = {
-    "conv": "MPSCNNConvolution (MPSGraph convolution2D)",
-    "conv_transpose": "MPSCNNConvolutionTranspose",
-    "max_pool": "MPSCNNPoolingMax",
-    "avg_pool": "MPSCNNPoolingAverage",
-    "relu": "MPSCNNNeuronReLU",
-    "leaky_relu": "MPSCNNNeuronReLU (with a slope a)",
-    "sigmoid": "MPSCNNNeuronSigmoid",
-    "tanh": "MPSCNNNeuronTanH",
-    "softmax": "MPSCNNSoftMax",
-    "matmul": "MPSCNNFullyConnected (MPSMatrixMultiplication)",
-    "linear": "MPSCNNFullyConnected",
-    "batch_norm": "MPSCNNBatchNormalization",
-    "add": "MPSCNNAdd",
-    "mul": "MPSCNNMultiply",
-    "concat": "MPSNNConcatenationNode",
-    "upsample_nearest_neighbor": "MPSCNNUpsamplingNearest",
-    "reshape": "MPSNNReshape",
-    "expand_dims": "MPSNNReshape (adds an axis, no arithmetic)",
-    "tile": "MPSGraph tileTensor (with expand_dims + reshape: UpSampling2D's nearest-neighbour copy)",
-    "pad": "MPSNNPad",
-    "transpose": "MPSNNReshape / MPSGraph transpose (layout change)",
+#: ML program operation type -> what it computes (plain words; no claim about which unit runs it).
+OPERATIONS = {
+    "conv": "2-D convolution (batch normalisation is folded into its weights by the converter)",
+    "conv_transpose": "transposed convolution",
+    "max_pool": "max pooling: the largest value of each window",
+    "avg_pool": "average pooling",
+    "relu": "ReLU",
+    "leaky_relu": "leaky ReLU: x, or 0.1 x below 0",
+    "sigmoid": "logistic function",
+    "tanh": "tanh",
+    "softmax": "softmax",
+    "matmul": "matrix product",
+    "linear": "fully connected layer",
+    "batch_norm": "batch normalisation (not folded)",
+    "add": "element-wise sum",
+    "mul": "element-wise product",
+    "concat": "join tensors along the channel axis",
+    "upsample_nearest_neighbor": "nearest-neighbour upsampling",
+    "reshape": "new shape, same numbers",
+    "expand_dims": "adds an axis, no arithmetic",
+    "tile": "repeats a tensor (with expand_dims + reshape: UpSampling2D's 2x2 copy)",
+    "pad": "adds a border of constants (Darknet's stride-2 padding)",
+    "transpose": "reorders axes (layout change)",
 }
 #: Operations that do no arithmetic on the device (constants, type casts).
-NOT_KERNELS = {"const", "cast"}
+NOT_COMPUTED = {"const", "cast"}
+
+#: How to see the placement on a device: Swift for macOS 14+ / iOS 17+ (run it there, not here).
+COMPUTE_PLAN_SWIFT = """\
+import CoreML
+let config = MLModelConfiguration(); config.computeUnits = .all
+let url = try await MLModel.compileModel(at: URL(fileURLWithPath: "tiny_yolo3-coreml.mlpackage"))
+let plan = try await MLComputePlan.load(contentsOf: url, configuration: config)
+guard case let .program(program) = plan.modelStructure else { fatalError("not an ML program") }
+for op in program.functions["main"]!.block.operations {
+    let usage = plan.deviceUsage(for: op)        // preferred: CPU, GPU or Neural Engine
+    let cost = plan.estimatedCost(of: op)?.weight // share of the model's estimated cost
+    print(op.operatorName, usage?.preferred ?? "-", cost ?? 0)
+}"""
 
 
-def mps_plan(operations: list[str]) -> list[tuple[str, str, int]]:
-    """``(operation, MPS kernel or 'CPU / no MPS kernel', count)`` in first-seen order, constants left out."""
-    counts = Counter(op for op in operations if op not in NOT_KERNELS)
-    return [(op, MPS_KERNELS.get(op, "CPU / no MPS kernel"), counts[op]) for op in dict.fromkeys(
-        op for op in operations if op not in NOT_KERNELS)]
+def operation_counts(operations: list[str]) -> list[tuple[str, int, str]]:
+    """``(operation, count, what it computes)`` in first-seen order, constants and casts left out
+    (an operation missing from :data:`OPERATIONS` is described as ``"(not described here)"``)."""
+    computed = [op for op in operations if op not in NOT_COMPUTED]
+    counts = Counter(computed)
+    return [(op, counts[op], OPERATIONS.get(op, "(not described here)")) for op in dict.fromkeys(computed)]

@@ -9,15 +9,16 @@ from mlbasics.core.errors import InputError
 from mlbasics.export.camera import PIPELINES, compare_pipelines, detection_quality
 from mlbasics.export.formats import ExportResult
 from mlbasics.export.measure import median_latency_ms
-from mlbasics.export.mps import mps_plan
+from mlbasics.export.mps import operation_counts
 from mlbasics.export.report import HEADINGS, ExportRow, format_table
 from mlbasics.vision.yolo.decode import Detections
 
 
-def test_mps_plan_skips_constants_and_counts():
-    plan = mps_plan(["const", "conv", "relu", "const", "conv", "relu", "max_pool", "erf", "cast"])
-    assert plan == [("conv", "MPSCNNConvolution (MPSGraph convolution2D)", 2), ("relu", "MPSCNNNeuronReLU", 2),
-                    ("max_pool", "MPSCNNPoolingMax", 1), ("erf", "CPU / no MPS kernel", 1)]
+def test_operation_counts_skip_constants_and_make_no_device_claim():
+    counts = operation_counts(["const", "conv", "relu", "const", "conv", "relu", "max_pool", "erf", "cast"])
+    assert [(op, n) for op, n, _ in counts] == [("conv", 2), ("relu", 2), ("max_pool", 1), ("erf", 1)]
+    assert counts[-1][2] == "(not described here)"
+    assert not any(word in text for _, _, text in counts for word in ("GPU", "MPS", "Neural Engine"))
 
 
 def _found(boxes, scores, classes):

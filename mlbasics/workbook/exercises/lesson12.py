@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from mlbasics.export.mps import MPS_KERNELS
 from mlbasics.geometry.colour import rgb_to_yuv
 from mlbasics.workbook.exercises import exercise
 
@@ -40,8 +39,10 @@ def yuv_fix(answer: Any) -> tuple[bool, str]:
     return False, f"pixels are off by up to {error} levels; mlbasics.workbook.tensors has the BT.601 inverse."
 
 
-@exercise("12.3", "Which Metal Performance Shaders kernel runs the Core ML operation 'max_pool'? (a string)")
-def pooling_kernel(answer: Any) -> tuple[bool, str]:
-    if str(answer).strip() == MPS_KERNELS["max_pool"]:
-        return True, "pooling keeps the largest value in each window; on the GPU it is one MPS kernel."
-    return False, "look up 'max_pool' in the mps_plan table of the lesson."
+@exercise("12.3", "Which Core ML class reports, on the device, whether each operation of a model runs on the "
+                  "CPU, the GPU or the Neural Engine? (its name, a string)")
+def placement_api(answer: Any) -> tuple[bool, str]:
+    if str(answer).strip() == "MLComputePlan":
+        return True, ("macOS 14+ / iOS 17+: MLComputePlan.load(contentsOf:configuration:), then deviceUsage(for:) per "
+                      "operation. Only the device knows; a Linux machine can list the operations, not place them.")
+    return False, "the lesson's Core ML section prints the Swift that asks for the placement."

@@ -1,0 +1,65 @@
+"""``mlbasics serve DIR``: serve a web export (the detector's camera page) to a browser or a phone."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+
+from mlbasics.cli._args import existing_dir
+
+#: What the certificate warning means, printed with --https.
+CERTIFICATE_NOTE = """\
+The certificate was made on this machine a moment ago and signed by itself, so the phone's browser
+warns that it cannot check who issued it ("Your connection is not private" / "This Connection Is Not
+Private"). The connection is still encrypted. Browsers give pages the camera only in a secure
+context (https:// or localhost), which is why this is HTTPS at all. Check that the fingerprint the
+warning page shows (certificate details) is the one above, then choose Advanced -> Proceed (Chrome)
+or Show Details -> visit this website (Safari). Phone and computer must be on the same network."""
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number 0-65535 (0: any free port), got {text!r}")
+    return value
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from mlbasics.export.web.server import CERTIFICATE_HOSTS_NOTE, make_server
+
+    host = "0.0.0.0" if args.phone and args.host is None else (args.host or "127.0.0.1")
+    https = args.https or args.phone
+    with tempfile.TemporaryDirectory(prefix="mlbasics-serve-") as cert_dir:
+        server = make_server(args.folder, host, args.port, https=https, cert_dir=cert_dir)
+        print(f"serving {args.folder} on {host}:{server.port}")
+        print(f"open {server.url}" + (" on the phone" if args.phone else ""))
+        if server.fingerprint:
+            print(f"certificate SHA-256 fingerprint: {server.fingerprint}")
+            print(CERTIFICATE_NOTE)
+            print(CERTIFICATE_HOSTS_NOTE)
+        print("stop with Ctrl+C", flush=True)
+        try:
+            server.httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.httpd.server_close()
+    return 0
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``mlbasics serve``."""
+    serve = subparsers.add_parser("serve", help="serve a web export (mlbasics export --formats web) to a browser; "
+                                  "--phone: over HTTPS to a phone on the same network")
+    serve.add_argument("folder", type=existing_dir, help="the --out folder of `mlbasics export ... --formats web` "
+                                                         "(or the page's own folder)")
+    serve.add_argument("--port", type=_port, default=8000, help="TCP port (0: any free port)")
+    serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1: this machine only; "
+                                                    "0.0.0.0: every network, which --phone implies)")
+    serve.add_argument("--https", action="store_true", help="serve over HTTPS with a self-signed certificate made "
+                                                            "on the spot")
+    serve.add_argument("--phone", action="store_true", help="for a phone on the same Wi-Fi: --host 0.0.0.0 --https")
+    serve.set_defaults(func=_serve)

@@ -1,0 +1,163 @@
+"""Does the page find what Python finds? Run it in headless Chromium on a fake camera and compare.
+
+:func:`run_page` opens an exported page in Chromium (Playwright) with a ``.y4m`` video as the
+camera and returns the page's per-frame detections and speed; :func:`agreement` decodes the same
+frames in Python (letterbox -> onnxruntime -> :func:`~mlbasics.export.parity.detector_decoder`)
+and counts the boxes that have a partner of the same class at IoU >= 0.9 on the other side.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from mlbasics.vision.yolo.spec import YoloSpec
+
+#: Chromium flags for a headless run with no outside network and a video file as the camera.
+CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic",
+                 "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
+
+
+def chromium() -> str | None:
+    """Path of a Chromium to drive (``MLBASICS_CHROMIUM``, else ``chromium`` on the PATH), or None."""
+    return os.environ.get("MLBASICS_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@dataclass
+class PageRun:
+    """What the page reported: ``detections`` (one record per processed frame: ``tag`` = the video's
+    frame number, ``boxes`` ``(n, 4)`` frame pixels, ``scores``, ``classes``), its frame rate (frames
+    per second over the last second) and in-browser inference milliseconds per frame."""
+
+    detections: list[dict[str, Any]]
+    fps: float
+    infer_ms: list[float]
+    screenshot: Path | None = None
+
+
+def run_page(url: str, video: str | os.PathLike[str], frames: int = 60, threads: int = 1,
+             screenshot: str | os.PathLike[str] | None = None, timeout_s: float = 60) -> PageRun:
+    """Open the page at ``url`` in headless Chromium with ``video`` (``.y4m``) as the camera, let it
+    process ``frames`` frames with ``threads`` WebAssembly threads, and return what it reported.
+
+    Inside a running asyncio loop (a Jupyter kernel) it runs from a worker thread, since
+    Playwright's synchronous API refuses to run inside one."""
+    import asyncio
+    import concurrent.futures
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _run_page(url, video, frames, threads, screenshot, timeout_s)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(_run_page, url, video, frames, threads, screenshot, timeout_s).result()
+
+
+def _run_page(url: str, video: str | os.PathLike[str], frames: int, threads: int,
+              screenshot: str | os.PathLike[str] | None, timeout_s: float) -> PageRun:
+    from playwright.sync_api import sync_playwright
+
+    from mlbasics.core.errors import InputError
+
+    executable = chromium()
+    if executable is None:
+        raise InputError("Chromium not found: install it (Debian: apt-get install chromium) or set MLBASICS_CHROMIUM")
+    args = [*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={Path(video).resolve()}"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=args)
+        try:
+            page = browser.new_page(viewport={"width": 700, "height": 560})
+            page.goto(f"{url}?tag=1&threads={threads}&frames={frames}")
+            page.wait_for_function(f"window.stats.frames >= {frames} || window.stats.error",
+                                   timeout=timeout_s * 1000)
+            stats = page.evaluate("window.stats")
+            if stats["error"]:
+                raise RuntimeError(f"the page failed: {stats['error']}")
+            if screenshot is not None:
+                page.screenshot(path=str(screenshot))
+            return PageRun(page.evaluate("window.detections"), float(stats["fps"]), list(stats["inferMs"]),
+                           Path(screenshot) if screenshot else None)
+        finally:
+            browser.close()
+
+
+def _visible(boxes: np.ndarray) -> np.ndarray:
+    """Boxes with at least a pixel of area: a box wholly in the letterbox padding is clipped to a
+    line and draws nothing (and has IoU 0 even with itself)."""
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) >= 1
+
+
+def _partnered(boxes: np.ndarray, classes: np.ndarray, other: np.ndarray, other_classes: np.ndarray,
+               iou_threshold: float) -> int:
+    from mlbasics.geometry.boxes import box_iou
+
+    return sum(bool(np.any(other_classes == c)) and box_iou(b, other[other_classes == c]).max() >= iou_threshold
+               for b, c in zip(boxes, classes))
+
+
+def agreement(records: list[dict[str, Any]], frames: list[np.ndarray], model_path: str | os.PathLike[str],
+              spec: YoloSpec, settings: dict[str, Any], iou_threshold: float = 0.9) -> tuple[float, int]:
+    """``(share, boxes)``: of all visible boxes on either side (page and Python, for each record's
+    frame ``frames[tag]``), the share with a partner of the same class at IoU >= ``iou_threshold`` on
+    the other side, and how many boxes were compared."""
+    from mlbasics.export.onnx import OnnxRunner
+    from mlbasics.export.parity import detector_decoder
+    from mlbasics.geometry.letterbox import letterbox
+
+    run = OnnxRunner(model_path)
+    decode = detector_decoder(spec, settings["score_threshold"], settings["nms_iou"])
+    matched = total = 0
+    cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for record in records:
+        tag = int(record["tag"])
+        if tag not in cache:
+            frame = frames[tag]
+            square, placement = letterbox(frame, spec.input_size)
+            found = decode(run(square[None].astype(np.float32) / 255))[0]
+            height, width = frame.shape[:2]
+            boxes = np.clip(placement.boxes_to_original(found.boxes), 0, [width, height, width, height]) \
+                if len(found) else np.zeros((0, 4))
+            cache[tag] = boxes[_visible(boxes)], found.classes[_visible(boxes)]
+        py_boxes, py_classes = cache[tag]
+        page_boxes = np.asarray(record["boxes"], dtype=np.float64).reshape(-1, 4)
+        page_classes = np.asarray(record["classes"], dtype=np.int64)
+        keep = _visible(page_boxes)
+        page_boxes, page_classes = page_boxes[keep], page_classes[keep]
+        matched += _partnered(py_boxes, py_classes, page_boxes, page_classes, iou_threshold)
+        matched += _partnered(page_boxes, page_classes, py_boxes, py_classes, iou_threshold)
+        total += len(py_boxes) + len(page_boxes)
+    return (matched / total if total else 1.0), total
+
+
+def untrained_detector(spec: YoloSpec, images: np.ndarray, seed: int = 3) -> Any:
+    """A stand-in for a trained detector (tests, benchmarks): ``spec``'s network with seeded random
+    weights, its prediction layers rescaled on ``images`` ``(n, S, S, 3)`` float32 in [0, 1] so the
+    logits look like a trained detector's: box centres spread 1, sizes 0.3 (boxes near anchor size),
+    objectness mostly low (bias -3), class scores spread 2. Fresh random weights give every score
+    about 0.25 and boxes of any size."""
+    import keras
+
+    from mlbasics.vision.yolo.model import build_detector
+
+    keras.utils.set_random_seed(seed)
+    model = build_detector(spec)
+    anchors, fields = len(spec.masks[0]), 5 + spec.num_classes
+    spread = np.array([1.0, 1.0, 0.3, 0.3, 2.0] + [2.0] * spec.num_classes)
+    raw_outputs = model.predict(images, verbose=0)
+    for raw in raw_outputs:
+        layer = next(layer for layer in model.layers if layer.name.startswith("output_")
+                     and tuple(layer.output.shape[1:]) == raw.shape[1:])
+        kernel, bias = layer.get_weights()
+        std = raw.reshape(-1, anchors, fields).std(axis=0)
+        kernel = (kernel.reshape(*kernel.shape[:3], anchors, fields) * spread / np.maximum(std, 1e-6))
+        bias = bias.reshape(anchors, fields).copy()
+        bias[:, 4] = -3.0
+        layer.set_weights([kernel.reshape(*kernel.shape[:3], -1), bias.reshape(-1)])
+    return model
