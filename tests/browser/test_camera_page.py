@@ -41,7 +41,7 @@ def page(tmp_path_factory):
     return folder, video, frames, spec, json.loads((folder / "detector.json").read_text())
 
 
-def test_page_boxes_agree_with_python(page):
+def test_page_boxes_agree_with_python(page, capsys):
     from mlbasics.export.web.server import serving
 
     folder, video, frames, spec, settings = page
@@ -50,9 +50,10 @@ def test_page_boxes_agree_with_python(page):
         run = run_page(server.url, video, frames=60)
     share, boxes = agreement(run.detections, frames, folder / "model.onnx", spec, settings)
     tags = {r["tag"] for r in run.detections}
-    print(f"\ncamera page: {len(run.detections)} frames ({len(tags)} distinct), {boxes} boxes, "
-          f"{share:.1%} with a partner at IoU >= 0.9; {run.fps:.1f} fps, "
-          f"inference {np.median(run.infer_ms):.1f} ms/frame (median, 1 WebAssembly thread)")
+    with capsys.disabled():  # shown in every run's log, not only when the test fails
+        print(f"\ncamera page: {len(run.detections)} frames ({len(tags)} distinct), {boxes} boxes, "
+              f"{share:.1%} with a partner at IoU >= 0.9; {run.fps:.1f} fps, "
+              f"inference {np.median(run.infer_ms):.1f} ms/frame (median, 1 WebAssembly thread)")
     assert len(tags) >= 5 and all(0 <= t < len(frames) for t in tags)  # frame numbers read right
     assert boxes >= 50
     assert share >= 0.95
