@@ -5,6 +5,8 @@
 One image at a time on one CPU thread (as an app calls a model per camera frame), on the
 lesson's tiny-YOLOv3 (160x160 input, width 0.25, 4 classes) with seeded random weights (speed
 does not depend on training). The exported models' raw grids are compared with Keras's.
+``tflite-int8-full`` is calibrated on 64 other random inputs: they stand in for real frames, since
+speed does not depend on them (lesson 12 calibrates on real ones and measures mAP).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ def main() -> None:
     model = tiny_yolo3(INPUT_SIZE, 4, WIDTH)
     x = np.random.default_rng(0).random((16, INPUT_SIZE, INPUT_SIZE, 3), dtype=np.float32)
     with tempfile.TemporaryDirectory() as tmp:
-        results = export_model(model, tmp, ["tflite-float32", "tflite-float16", "tflite-int8", "onnx"])
+        representative = np.random.default_rng(1).random((64, INPUT_SIZE, INPUT_SIZE, 3), dtype=np.float32)
+        results = export_model(model, tmp, ["tflite-float32", "tflite-float16", "tflite-int8", "tflite-int8-full",
+                                            "onnx"], representative=representative)
         rows = compare_formats(model, results, x, repeats=200)
     base = rows[0]  # Keras; every format here runs on this machine, so each row has a latency
     print(format_table(rows, extra={"size vs keras": [row.size_mb / base.size_mb for row in rows],

@@ -14,11 +14,12 @@ ONEDNN = ("I0000 00:00:1795974243.716736   22762 port.cc:153] oneDNN custom oper
 TRUNCATE = ("E0000 00:00:1795974783.997539    1118 node_def_util.cc:682] NodeDef mentions attribute Truncate "
             "which is not in the op definition: Op<name=Identity>")
 XNNPACK = "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
+FULLY_QUANTIZE = "fully_quantize: 0, inference_type: 6, input_inference_type: FLOAT32, output_inference_type: FLOAT32"
 REAL_ERROR = "E0000 00:00:1795974783.997539    1118 some_kernel.cc:12] Out of memory allocating 4 GB"
 
 
 def test_known_lines_are_noise_real_errors_are_not():
-    for line in (ABSL_PREINIT, ONEDNN, TRUNCATE, XNNPACK):
+    for line in (ABSL_PREINIT, ONEDNN, TRUNCATE, XNNPACK, FULLY_QUANTIZE):
         assert quiet.is_native_noise(line), line
     for line in (REAL_ERROR, "WARNING: something the reader must see", "oneDNN in the middle of a user's print"):
         assert not quiet.is_native_noise(line), line

@@ -12,6 +12,8 @@ absl *before* it reads that variable. What reaches a lesson, and is noise there:
 * ``E0000 ... node_def_util.cc:...] NodeDef mentions attribute Truncate ...`` (the TFLite
   converter, for models with Cast ops; harmless, the converted model is right)
 * ``INFO: Created TensorFlow Lite XNNPACK delegate for CPU.`` (LiteRT, first inference)
+* ``fully_quantize: 0, inference_type: 6, input_inference_type: FLOAT32, ...`` (the TFLite
+  converter's calibrator, once per full-integer conversion: its settings, not a problem)
 
 :func:`native_noise_filtered` runs a block with descriptor 2 pointed at a temporary file and, at
 the end, writes every line that is *not* one of those (:data:`NATIVE_NOISE`) to ``sys.stderr``,
@@ -44,6 +46,7 @@ NATIVE_NOISE: tuple[re.Pattern[str], ...] = tuple(
         r"^To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.$",
         r"^E\d{4} [\d:. ]+\d+ node_def_util\.cc:\d+\] NodeDef mentions attribute Truncate which is not in the op",
         r"^INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.$",
+        r"^fully_quantize: \d+, inference_type: \d+, input_inference_type: \w+, output_inference_type: \w+$",
     )
 )
 

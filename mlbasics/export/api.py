@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mlbasics.export.formats import FORMATS, ExportError, ExportResult, check_format, size_of
 from mlbasics.export.parity import Runner
 from mlbasics.io.keras_models import load_keras_model
@@ -28,22 +30,28 @@ def load_model(path: str | os.PathLike[str]) -> Any:
 
 
 def export_model(model: Any, out_dir: str | os.PathLike[str], formats: Iterable[str] = FORMATS,
-                 stem: str = "model") -> list[ExportResult]:
+                 stem: str = "model", representative: np.ndarray | None = None) -> list[ExportResult]:
     """Export ``model`` to each format as ``out_dir/<stem>-<format><suffix>``.
 
+    ``representative`` ``(n, height, width, 3)`` float32 in [0, 1]: real inputs pre-processed as
+    the app feeds them, used (and required, :class:`~mlbasics.core.errors.InputError` without
+    them) by ``tflite-int8-full`` to calibrate activation ranges; the other formats ignore it.
     Each file is written atomically: a format that fails raises :class:`ExportError`
     and leaves no file of its own behind.
     """
     from mlbasics.export.coreml import to_coreml
     from mlbasics.export.onnx import to_onnx
-    from mlbasics.export.tflite import to_tflite
+    from mlbasics.export.tflite import check_representative, to_tflite
 
+    formats = [check_format(name) for name in formats]
+    if "tflite-int8-full" in formats:  # refuse before writing any file
+        check_representative(representative, model)
     results = []
     for name in formats:
-        suffix = FORMATS[check_format(name)][0]
+        suffix = FORMATS[name][0]
         path = Path(out_dir, f"{stem}-{name}{suffix}")
         if name.startswith("tflite-"):
-            to_tflite(model, path, name.removeprefix("tflite-"))
+            to_tflite(model, path, name.removeprefix("tflite-"), representative)
         elif name == "onnx":
             to_onnx(model, path)
         else:

@@ -18,6 +18,8 @@ FORMATS = {
     "tflite-float32": (".tflite", "TensorFlow Lite, float32 weights (Android, iOS via LiteRT)"),
     "tflite-float16": (".tflite", "TensorFlow Lite, float16 weights: half the size, GPU delegates like it"),
     "tflite-int8": (".tflite", "TensorFlow Lite, dynamic-range int8 weights: a quarter of the size"),
+    "tflite-int8-full": (".tflite", "TensorFlow Lite, full-integer int8 (weights and activations, calibrated on "
+                                    "representative images; float32 input and outputs): integer-only NPUs"),
     "onnx": (".onnx", "ONNX (onnxruntime on Android, iOS, Windows, web)"),
     "coreml": (".mlpackage", "Core ML ML program (iPhone CPU, GPU and Neural Engine)"),
 }

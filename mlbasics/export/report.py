@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mlbasics.export.api import runner
 from mlbasics.export.formats import ExportResult
 from mlbasics.export.measure import keras_single_image, median_latency_ms
-from mlbasics.export.parity import Parity, check_parity
+from mlbasics.export.parity import Parity, align, compare, keras_outputs
+
+if TYPE_CHECKING:
+    from mlbasics.vision.yolo.spec import YoloSpec
 
 #: The row of the Keras model the exports are compared with.
 KERAS_FORMAT = "keras (float32 weights)"
@@ -29,7 +32,8 @@ class ExportRow:
     ``size_mb``: file size in MB (10^6 bytes); ``latency_ms``: median milliseconds per image on
     one CPU thread; ``max_abs_diff``: the largest absolute difference from Keras in any output;
     ``boxes_agree``: the share (0..1) of images whose decoded boxes are the same as Keras's;
-    ``file``: the exported file's name.
+    ``file``: the exported file's name; ``map50``: mAP@0.5 of its detections on the compared
+    images (:func:`detector_map`).
     """
 
     format: str
@@ -38,18 +42,20 @@ class ExportRow:
     max_abs_diff: float | None = None
     boxes_agree: float | None = None
     file: str | None = None
+    map50: float | None = None
 
     @classmethod
     def of(cls, result: ExportResult, parity: Parity | None = None, latency_ms: float | None = None,
-           *, file: str | None = None) -> ExportRow:
+           *, file: str | None = None, map50: float | None = None) -> ExportRow:
         """The row of an exported ``result`` with what was measured of it."""
         return cls(result.format, result.size_bytes / 1e6, latency_ms,
-                   None if parity is None else parity.worst, None if parity is None else parity.boxes_agree, file)
+                   None if parity is None else parity.worst, None if parity is None else parity.boxes_agree, file,
+                   map50)
 
 
 #: Column headings of :class:`ExportRow`'s fields, in table order.
 HEADINGS = {"format": "format", "file": "file", "size_mb": "MB", "latency_ms": "ms/image",
-            "max_abs_diff": "max |diff|", "boxes_agree": "boxes agree"}
+            "max_abs_diff": "max |diff|", "boxes_agree": "boxes agree", "map50": "mAP@0.5"}
 
 
 def _cell(value: object) -> str:
@@ -77,21 +83,40 @@ def format_table(rows: Sequence[ExportRow], extra: Mapping[str, Sequence[object]
     return "\n".join(line.rstrip() for line in lines)
 
 
+Score = Callable[[dict[str, np.ndarray]], float]
+
+
+def detector_map(spec: YoloSpec, truths: Sequence[np.ndarray]) -> Score:
+    """Raw grids ``{name: (n, g, g, 3 * (5 + C))}`` for ``n`` images -> their mAP@0.5 against
+    ``truths`` (one ``(m, 5)`` array per image: x1, y1, x2, y2 in pixels, class), decoded with the
+    YOLO track's decode at score >= 0.01 and measured as lesson 08 does."""
+    from mlbasics.export.camera import detection_quality
+    from mlbasics.export.parity import detector_decoder
+
+    decode = detector_decoder(spec, score_threshold=0.01)
+    return lambda outputs: detection_quality(decode(outputs), truths, len(spec.class_names))["mAP@0.5"]
+
+
 def compare_formats(model: Any, results: list[ExportResult], x: np.ndarray, repeats: int = 30,
-                    decode: Callable[[dict[str, np.ndarray]], list[Any]] | None = None) -> list[ExportRow]:
+                    decode: Callable[[dict[str, np.ndarray]], list[Any]] | None = None,
+                    score: Score | None = None) -> list[ExportRow]:
     """One :class:`ExportRow` for Keras, then one per exported format: size, median latency of one
     image ``x[:1]`` (one CPU thread for the exported models, ``repeats`` runs), largest difference
-    from Keras on ``x`` ``(n, height, width, 3)`` and, with ``decode``, the share of images whose
-    boxes agree. Core ML rows have no latency or difference (it runs only on Apple systems)."""
+    from Keras on ``x`` ``(n, height, width, 3)``, with ``decode`` the share of images whose
+    boxes agree, and with ``score`` (e.g. :func:`detector_map` for ``x``'s truths) its ``map50``.
+    Core ML rows have no latency, difference or score (it runs only on Apple systems)."""
     one = x[:1]
     keras_mb = sum(np.asarray(w).nbytes for w in model.get_weights()) / 1e6
+    reference = keras_outputs(model, x)
     rows = [ExportRow(KERAS_FORMAT, keras_mb, median_latency_ms(keras_single_image(model), one, repeats), 0.0,
-                      1.0 if decode else None)]
+                      1.0 if decode else None, map50=None if score is None else score(reference))]
     for result in results:
         run = runner(result)
         if run is None:
             rows.append(ExportRow.of(result))
             continue
-        rows.append(ExportRow.of(result, check_parity(model, run, x, decode=decode),
-                                 median_latency_ms(run, one, repeats)))
+        outputs = run(x)
+        rows.append(ExportRow.of(result, compare(reference, outputs, decode=decode),
+                                 median_latency_ms(run, one, repeats),
+                                 map50=None if score is None else score(align(reference, outputs))))
     return rows

@@ -53,7 +53,18 @@ def images():
 
 
 @pytest.fixture(scope="session")
-def exported(detector, tmp_path_factory):
+def representative():
+    """Thirty-two other synthetic scenes ``(32, 64, 64, 3)`` float32 in [0, 1]: calibration images
+    for ``tflite-int8-full``, fed as the model is fed and distinct from :func:`images`."""
+    from mlbasics.data.synthetic import SceneStyle, render_scene
+
+    rng = np.random.default_rng(6)
+    return np.stack([render_scene(rng, SceneStyle(SIZE, SIZE))[0] for _ in range(32)]).astype(np.float32) / 255
+
+
+@pytest.fixture(scope="session")
+def exported(detector, representative, tmp_path_factory):
     from mlbasics.export.api import export_model
 
-    return {r.format: r for r in export_model(detector, tmp_path_factory.mktemp("exported"))}
+    return {r.format: r for r in export_model(detector, tmp_path_factory.mktemp("exported"),
+                                              representative=representative)}

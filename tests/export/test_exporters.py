@@ -1,12 +1,13 @@
 import numpy as np
 import pytest
 
-from mlbasics.core.errors import DataFileError
-from mlbasics.export.api import load_model, runner
+from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.export.api import export_model, load_model, runner
 from mlbasics.export.coreml import describe, match_outputs
 from mlbasics.export.formats import FORMATS, ExportError
 from mlbasics.export.mps import OPERATIONS
 from mlbasics.export.parity import FLOAT32_TOLERANCE, align, check_parity, same_detections
+from mlbasics.export.tflite import tensor_types
 from mlbasics.vision.yolo.decode import Detections
 
 GRIDS = {"output_stride32": (1, 2, 2, 24), "output_stride16": (1, 4, 4, 24)}
@@ -17,6 +18,7 @@ def test_every_format_is_written(exported):
     sizes = {name: r.size_bytes for name, r in exported.items()}
     assert sizes["tflite-float16"] < 0.6 * sizes["tflite-float32"]
     assert sizes["tflite-int8"] < 0.35 * sizes["tflite-float32"]
+    assert sizes["tflite-int8-full"] < 0.35 * sizes["tflite-float32"]
     assert exported["coreml"].path.is_dir() and exported["coreml"].path.suffix == ".mlpackage"
 
 
@@ -36,6 +38,34 @@ def test_reduced_precision_stays_close(detector, exported, images, decode, name,
     # float16 keeps most images' boxes (7 of 8 here); int8 weights move this random detector's
     # borderline scores across the 0.5 threshold on every image (0 of 8), so only the range is checked.
     assert least_agreement <= parity.boxes_agree <= 1.0, parity
+
+
+def test_full_integer_int8_computes_in_int8_between_float32_ends(detector, exported, images, decode):
+    """As documented in :mod:`mlbasics.export.tflite`: float32 input and outputs, one QUANTIZE after the
+    input and DEQUANTIZE before the outputs, every other tensor int8 (int32 only for biases and shapes)."""
+    path = exported["tflite-int8-full"].path
+    types = tensor_types(path)
+    assert types["input"] == "float32" and types["outputs"] == ["float32", "float32"]
+    assert {"QUANTIZE", "DEQUANTIZE", "CONV_2D"} <= set(types["ops"])
+    assert set(types["tensors"]) == {"int8", "int32"}, types
+    assert "float32" in tensor_types(exported["tflite-int8"].path)["tensors"]  # dynamic range: float activations
+    parity = check_parity(detector, runner(exported["tflite-int8-full"]), images, decode=decode)
+    assert set(parity.max_abs_diff) == set(GRIDS)
+    assert 0 < parity.worst < 1.5, parity  # logits spread about 2: int8 steps move them, calibration keeps the scale
+    assert 0.0 <= parity.boxes_agree <= 1.0
+
+
+def test_full_integer_int8_refuses_without_fitting_representative_images(detector, representative, images,
+                                                                         tmp_path):
+    with pytest.raises(InputError, match="representative is None.*calibrate activation ranges"):
+        export_model(detector, tmp_path, ["tflite-float32", "tflite-int8-full"])
+    with pytest.raises(InputError, match="255 times too wide"):
+        export_model(detector, tmp_path, ["tflite-int8-full"], representative=representative * 255)
+    with pytest.raises(InputError, match=r"n >= 16"):
+        export_model(detector, tmp_path, ["tflite-int8-full"], representative=images)
+    with pytest.raises(InputError, match=r"got \(32, 32, 32, 3\)"):
+        export_model(detector, tmp_path, ["tflite-int8-full"], representative=representative[:, ::2, ::2])
+    assert not list(tmp_path.iterdir())  # refused before any file was written, float32 included
 
 
 def test_boxes_disagree_when_an_export_moves_the_boxes(detector, exported, images, decode):
@@ -100,3 +130,17 @@ def test_load_model_is_safe_and_checks_the_file(detector, tmp_path):
     (tmp_path / "cut.keras").write_bytes(path.read_bytes()[:1000])
     with pytest.raises(DataFileError, match=r"cut\.keras: not a Keras model archive"):
         load_model(tmp_path / "cut.keras")
+
+
+def test_compare_formats_scores_every_runnable_format(detector, exported, images, decode, spec):
+    """``detector_map`` scores Keras and each runnable export on the same truths: here Keras's own
+    confident boxes, so Keras scores 1 and a float32 export (same grids) scores the same."""
+    from mlbasics.export.report import compare_formats, detector_map
+
+    found = decode({k: v for k, v in zip(GRIDS, detector.predict(images, verbose=0))})
+    truths = [np.column_stack([d.boxes, d.classes]).astype(np.float32) for d in found]
+    chosen = [exported[name] for name in ("tflite-float32", "tflite-int8-full", "coreml")]
+    rows = compare_formats(detector, chosen, images, repeats=1, decode=decode, score=detector_map(spec, truths))
+    keras_row, float32, full, coreml = rows
+    assert keras_row.map50 == pytest.approx(1.0) and float32.map50 == pytest.approx(keras_row.map50)
+    assert 0.0 <= full.map50 <= 1.0 and coreml.map50 is None

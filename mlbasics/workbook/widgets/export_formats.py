@@ -20,7 +20,8 @@ def format_summary(rows: Sequence[ExportRow], name: str) -> str:
         return f"{name}: {row.size_mb:.2f} MB; runs on Apple devices only, so its spec was checked instead"
     agree = "" if row.boxes_agree is None else f", same detections on {row.boxes_agree:.0%} of images"
     diff = "" if row.max_abs_diff is None else f", max |diff| {row.max_abs_diff:.1e}"
-    return f"{name}: {row.size_mb:.2f} MB, {row.latency_ms:.2f} ms per image{diff}{agree}"
+    score = "" if row.map50 is None else f", mAP@0.5 {row.map50:.3f}"
+    return f"{name}: {row.size_mb:.2f} MB, {row.latency_ms:.2f} ms per image{diff}{agree}{score}"
 
 
 def formats_figure(rows: Sequence[ExportRow], name: str) -> Figure:
