@@ -29,6 +29,7 @@ NOISE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("oneDNN notice", r"oneDNN"),
         ("CPU feature notice", r"cpu_feature_guard|rebuild TensorFlow with the appropriate compiler flags"),
         ("LiteRT delegate notice", r"XNNPACK delegate"),
+        ("TFLite quantiser notice", r"fully_quantize"),
         ("Beam log line", r"apache_beam|^(WARNING|INFO):apache_beam"),
         ("bare matplotlib return value", r"^\s*\[?<matplotlib\."),
         ("bare matplotlib return value", r"^\s*\[?Text\(-?[\d.]+, -?[\d.]+, "),

@@ -74,6 +74,10 @@ def _decoder(model_path: Path):
     return detector_decoder(YoloSpec.read(config_path_for(model_path)))
 
 
+#: What --formats offers: every format that needs nothing but the model.
+COMMAND_FORMATS = [name for name in FORMATS if name != "tflite-int8-full"]
+
+
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``mlbasics export``."""
     export = subparsers.add_parser("export", help="export a .keras model or a trained detector to TFLite, ONNX and "
@@ -81,9 +85,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("model", type=existing_file, help="a .keras file (loaded in safe mode) or a detector's "
                                                           ".weights.h5 (with its .config.json beside it)")
     # Not all of FORMATS by default: float16 and int8 are extra files a first export rarely needs.
+    # Full-integer int8 is calibrated on representative images, which only the Python API takes
+    # (export_model(..., representative=frames), lesson 12), so the command does not offer it.
     export.add_argument("--formats", nargs="+", default=["tflite-float32", "onnx", "coreml"],
-                        choices=[*FORMATS, "web"],
-                        help="formats to write; web: a folder with a camera page for a detector (mlbasics serve)")
+                        choices=[*COMMAND_FORMATS, "web"],
+                        help="formats to write; web: a folder with a camera page for a detector (mlbasics serve); "
+                             "full-integer int8 needs representative images: use the Python API (lesson 12)")
     export.add_argument("--out", type=output_dir, default="exported", help="folder for the exported files")
     export.add_argument("--check", type=positive_int, default=8, help="random inputs compared against Keras")
     export.set_defaults(func=_export)
