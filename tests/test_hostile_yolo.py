@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +20,7 @@ from PIL import Image
 from mlbasics.cli import main
 from mlbasics.core.batch import each_usable, require_usable
 from mlbasics.core.errors import DataFileError
+from tests.hostile_files import bomb_png
 
 CLASSES = ("circle", "square", "triangle", "cross")
 
@@ -68,17 +67,6 @@ def noisy_jpeg(path: Path, size: int = 64) -> Path:
     """A real JPEG with enough detail that cutting its end removes image data, not just the end marker."""
     pixels = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
     Image.fromarray(pixels).save(path, quality=95)
-    return path
-
-
-def bomb_png(path: Path, side: int = 100_000) -> Path:
-    """A PNG whose header claims ``side`` x ``side`` RGB pixels (no real pixel data): a decompression bomb's header."""
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 10))
-                     + chunk(b"IEND", b""))
     return path
 
 

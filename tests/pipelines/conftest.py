@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
@@ -44,15 +42,6 @@ def tiny_model(tmp_path_factory) -> Path:
                       tmp_path_factory.mktemp("model") / "tiny.keras")
 
 
-def huge_png(path: Path, width: int = 20_000, height: int = 20_000) -> Path:
-    """A tiny file whose PNG header claims ``width`` x ``height`` pixels (a decompression bomb)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16))
-                     + chunk(b"IEND", b""))
-    return path
 
 
 def copy_photos(source: Path, target: Path, names: list[str], count: int, start: int = 0) -> None:

@@ -13,7 +13,7 @@ from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.data.synthetic import SHAPE_CLASSES, write_object_crops
 from mlbasics.pipelines.embeddings_io import list_images, read_and_resize, store_embedding
 from mlbasics.pipelines.embeddings_map import cluster_separation, pca_2d
-from tests.pipelines.conftest import huge_png
+from tests.hostile_files import bomb_png
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_read_and_resize_and_bad_images(shapes, tmp_path):
     truncated = tmp_path / "cut.jpg"
     truncated.write_bytes((shapes / "circle" / "circle_0000.jpg").read_bytes()[:200])
     for bad, reason in [(tmp_path / "missing.jpg", "cannot read"), (truncated, "cannot decode"),
-                        (huge_png(tmp_path / "bomb.png"), "too large|more than the limit")]:
+                        (bomb_png(tmp_path / "bomb.png"), "too large|more than the limit")]:
         with pytest.raises(DataFileError, match=reason) as info:
             read_and_resize(str(bad), (32, 32))
         assert info.value.path == str(bad)

@@ -11,7 +11,8 @@ import pytest
 
 from mlbasics.core.errors import DataFileError
 from mlbasics.pipelines.faces.naming import person_name
-from tests.pipelines.conftest import KNOWN, STRANGER, copy_photos, huge_png
+from tests.hostile_files import bomb_png
+from tests.pipelines.conftest import KNOWN, STRANGER, copy_photos
 
 
 def test_names_from_folders_or_file_names(tmp_path):
@@ -65,7 +66,7 @@ def images(faces_root, tmp_path):
     copy_photos(faces_root / "johns", folder, KNOWN, 2, start=5)
     copy_photos(faces_root / "johns", folder, [STRANGER], 2)
     (folder / "broken.jpg").write_bytes(b"junk")
-    huge_png(folder / "bomb.png")
+    bomb_png(folder / "bomb.png")
     return folder
 
 
