@@ -77,13 +77,18 @@ def tflite_bytes(model: Any, precision: str = "float32", representative: np.ndar
         converter.representative_dataset = calibration
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     try:
-        with quiet_converter(), warnings.catch_warnings():
-            # int8-full with float32 input: the converter takes the input's range from calibration,
-            # yet warns first that none was given as a flag.
-            warnings.filterwarnings("ignore", "Statistics for quantized inputs were expected")
-            return bytes(converter.convert())
+        return convert_quietly(converter)
     except Exception as exc:  # noqa: BLE001 - TF raises several converter error types
         raise conversion_failed(f"tflite-{precision}", exc) from None
+
+
+def convert_quietly(converter: Any) -> bytes:
+    """``converter.convert()`` (a ``tf.lite.TFLiteConverter``) as bytes, without the converter's noise."""
+    with quiet_converter(), warnings.catch_warnings():
+        # int8-full with float32 input: the converter takes the input's range from calibration,
+        # yet warns first that none was given as a flag.
+        warnings.filterwarnings("ignore", "Statistics for quantized inputs were expected")
+        return bytes(converter.convert())
 
 
 def to_tflite(model: Any, path: str | os.PathLike[str], precision: str = "float32",

@@ -28,9 +28,8 @@ def full_int8_setup(answer: Any) -> tuple[bool, str]:
     import keras
     import tensorflow as tf
 
-    from mlbasics.export.formats import quiet_converter
     from mlbasics.export.parity import check_parity
-    from mlbasics.export.tflite import TfliteRunner, calibrated_input_range, tensor_types
+    from mlbasics.export.tflite import TfliteRunner, calibrated_input_range, convert_quietly, tensor_types
     from mlbasics.vision.yolo.model import tiny_yolo3
 
     keras.utils.set_random_seed(12)
@@ -38,8 +37,7 @@ def full_int8_setup(answer: Any) -> tuple[bool, str]:
     frames = _scenes(40, 64, 64, seed=12)
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     answer(converter, frames[:32])
-    with quiet_converter():
-        data = bytes(converter.convert())
+    data = convert_quietly(converter)
     path = Path(tempfile.mkdtemp(prefix="exercise12-1-"), "model.tflite")
     path.write_bytes(data)
     types = tensor_types(path)
