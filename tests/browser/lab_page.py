@@ -49,6 +49,9 @@ def run_all_cells(page: Page, n_code_cells: int, timeout_s: float = 600) -> list
         prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
         if len(prompts) == n_code_cells and all(any(c.isdigit() for c in p) and "*" not in p for p in prompts):
             return prompts
+        # Run All stops at a cell that raises: say which error instead of waiting out the deadline.
+        if not any("*" in p for p in prompts) and (errors := error_outputs(page)):
+            raise AssertionError(f"Run All stopped at an error (prompts {prompts}): {errors[-1][-2000:]}")
         time.sleep(1)
     raise TimeoutError(f"cells still running or not run after {timeout_s} s: prompts {prompts}")
 

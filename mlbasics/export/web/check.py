@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,21 +44,37 @@ class PageRun:
 
 
 def run_page(url: str, video: str | os.PathLike[str], frames: int = 60, threads: int = 1,
-             screenshot: str | os.PathLike[str] | None = None, timeout_s: float = 60) -> PageRun:
+             screenshot: str | os.PathLike[str] | None = None, timeout_s: float = 120,
+             attempts: int = 2) -> PageRun:
     """Open the page at ``url`` in headless Chromium with ``video`` (``.y4m``) as the camera, let it
     process ``frames`` frames with ``threads`` WebAssembly threads, and return what it reported.
 
     Inside a running asyncio loop (a Jupyter kernel) it runs from a worker thread, since
-    Playwright's synchronous API refuses to run inside one."""
+    Playwright's synchronous API refuses to run inside one. A browser that fails to start or to
+    finish in ``timeout_s`` (a busy machine running another Chromium) is tried again, up to
+    ``attempts`` times in all; an error the page itself reports is raised at once."""
     import asyncio
     import concurrent.futures
 
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return _run_page(url, video, frames, threads, screenshot, timeout_s)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(_run_page, url, video, frames, threads, screenshot, timeout_s).result()
+    for attempt in range(1, attempts + 1):
+        try:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return _run_page(url, video, frames, threads, screenshot, timeout_s)
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                return pool.submit(_run_page, url, video, frames, threads, screenshot, timeout_s).result()
+        except PageError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - Playwright's launch and timeout errors have several types
+            if attempt == attempts:
+                raise
+            print(f"the camera page did not run ({type(exc).__name__}: {exc}); trying once more", file=sys.stderr)
+    raise AssertionError("unreachable")
+
+
+class PageError(RuntimeError):
+    """The page ran and reported an error of its own (``window.stats.error``)."""
 
 
 def _run_page(url: str, video: str | os.PathLike[str], frames: int, threads: int,
@@ -79,7 +96,7 @@ def _run_page(url: str, video: str | os.PathLike[str], frames: int, threads: int
                                    timeout=timeout_s * 1000)
             stats = page.evaluate("window.stats")
             if stats["error"]:
-                raise RuntimeError(f"the page failed: {stats['error']}")
+                raise PageError(f"the page failed: {stats['error']}")
             if screenshot is not None:
                 page.screenshot(path=str(screenshot))
             return PageRun(page.evaluate("window.detections"), float(stats["fps"]), list(stats["inferMs"]),
