@@ -4,7 +4,8 @@ A notebook that opens :class:`~mlbasics.workbook.widgets.labelling.LabellingPane
 photos is run in JupyterLab; the test picks the class "dog" by clicking it, presses the mouse on the
 photo, drags and releases, and then reads the Pascal VOC XML the kernel wrote on disk: its box must be
 where the mouse went, mapped from screen pixels to the photo's pixels (the photo is larger than the
-page shows it, so the mapping is not 1:1), within the rounding of one screen pixel.
+page shows it, so the mapping is not 1:1), within the rounding of one screen pixel. Deleting the box
+with the Delete key empties the XML; *next* moves on.
 """
 
 from __future__ import annotations
@@ -114,6 +115,16 @@ def test_a_box_drawn_with_the_mouse_is_saved_as_voc_xml(browser, tmp_path, monke
                                 f"the panel does not say it saved: {lab_page.summary(panel)!r}")
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "labelling.png"))
+
+            page.keyboard.press("Delete")  # the box just drawn is selected: delete it, then undo by drawing again
+            lab_page.wait_until(lambda: len(read_voc_xml(xml, ["raccoon", "dog"]).boxes) == 0,
+                                f"deleting the box did not rewrite {xml}")
+            page.mouse.move(*start)
+            page.mouse.down()
+            page.mouse.move(*end, steps=12)
+            page.mouse.up()
+            lab_page.wait_until(lambda: len(read_voc_xml(xml, ["raccoon", "dog"]).boxes) == 1,
+                                f"the box drawn again is not in {xml}")
 
             panel.get_by_role("button", name="next ▶").click()
             lab_page.wait_until(lambda: "photo 2 of 2, 1 labelled" in lab_page.summary(panel),
