@@ -216,6 +216,22 @@ def test_exif_rotated_photo_is_shown_and_saved_upright(tmp_path):
     assert (back.width, back.height) == (60, 80) and back.boxes.tolist() == [[10, 50, 55, 78, 0]]
 
 
+def test_a_large_photo_is_sent_scaled_down_and_its_boxes_scaled_back(tmp_path):
+    folder = tmp_path / "large"
+    folder.mkdir()
+    photo(folder / "big.png", width=2000, height=1000)
+    panel = LabellingPanel(folder, CLASSES, display_size=500)
+    assert Image.open(__import__("io").BytesIO(panel.canvas.image_bytes)).size == (500, 250)
+    panel.canvas.bboxes = [{"x": 50, "y": 25, "width": 100, "height": 50, "label": "dog"}]  # drawn on the 500 px image
+    assert saved(panel.xml_path) == [[200, 100, 600, 300, 1]]
+    assert read_voc_xml(panel.xml_path, CLASSES).width == 2000
+    panel.set_boxes([LabelBox(201, 99, 603, 301, "raccoon")])  # photo pixels in, photo pixels out
+    assert saved(panel.xml_path) == [[201, 99, 603, 301, 0]] and panel.boxes == [LabelBox(201, 99, 603, 301, "raccoon")]
+    assert panel.canvas.bboxes[0]["x"] == pytest.approx(50.25)
+    with pytest.raises(InputError, match="display_size"):
+        LabellingPanel(folder, CLASSES, display_size=0)
+
+
 def test_set_boxes_refuses_unknown_classes(photos):
     panel = LabellingPanel(photos, CLASSES)
     with pytest.raises(InputError, match="'cat'"):

@@ -209,9 +209,12 @@ def save_image(array: np.ndarray, path: str | os.PathLike[str], *, quality: int 
         image.save(handle, format=fmt, **({"quality": quality} if fmt == "JPEG" else {}))
 
 
-def encode_jpeg(array: np.ndarray, *, quality: int = 90) -> bytes:
+def encode_jpeg(array: np.ndarray, *, quality: int = 90, size: tuple[int, int] | None = None) -> bytes:
     """An ``(height, width, 3)`` ``uint8`` array as JPEG bytes with no EXIF (so a browser shows it
-    exactly as the array is: upright, ``width x height`` pixels)."""
+    exactly as the array is: upright), resized to ``size = (width, height)`` when given."""
+    image = Image.fromarray(np.asarray(array, dtype=np.uint8))
+    if size is not None and size != image.size:
+        image = image.resize(size, Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
-    Image.fromarray(np.asarray(array, dtype=np.uint8)).save(buffer, format="JPEG", quality=quality)
+    image.save(buffer, format="JPEG", quality=quality)
     return buffer.getvalue()

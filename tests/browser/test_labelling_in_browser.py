@@ -4,7 +4,8 @@ A notebook that opens :class:`~mlbasics.workbook.widgets.labelling.LabellingPane
 photos is run in JupyterLab; the test picks the class "dog" by clicking it, presses the mouse on the
 photo, drags and releases, and then reads the Pascal VOC XML the kernel wrote on disk: its box must be
 where the mouse went, mapped from screen pixels to the photo's pixels (the photo is larger than the
-page shows it, so the mapping is not 1:1), within the rounding of one screen pixel. Deleting the box
+page shows it, and larger than the panel sends to the browser: two scalings), within the rounding of
+one screen pixel. Deleting the box
 with the Delete key empties the XML; *next* moves on.
 """
 
@@ -27,7 +28,7 @@ from lab_server import running_lab  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("MLBASICS_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(os.environ.get("MLBASICS_ARTIFACTS") or REPO / "artifacts") / "browser"
-PHOTO_SIZE = (1600, 1200)  # wider than the notebook: shown scaled down
+PHOTO_SIZE = (1600, 1200)  # sent at 1280 x 960 (DISPLAY_SIZE), shown smaller still
 
 CELLS = [
     "from mlbasics.workbook.widgets.labelling import LabellingPanel\n"
@@ -90,9 +91,9 @@ def test_a_box_drawn_with_the_mouse_is_saved_as_voc_xml(browser, tmp_path, monke
             image.scroll_into_view_if_needed()
             natural = image.evaluate("i => [i.naturalWidth, i.naturalHeight]")
             shown = image.bounding_box()
-            assert natural == list(PHOTO_SIZE)
-            assert shown is not None and shown["width"] < PHOTO_SIZE[0], f"the photo is shown 1:1 ({shown})"
-            scale = natural[0] / shown["width"]
+            assert natural == [1280, 960]
+            assert shown is not None and shown["width"] < natural[0], f"the photo is shown 1:1 ({shown})"
+            scale = PHOTO_SIZE[0] / shown["width"]  # photo pixels per screen pixel
             start = (shown["x"] + 0.2 * shown["width"], shown["y"] + 0.25 * shown["height"])
             end = (shown["x"] + 0.6 * shown["width"], shown["y"] + 0.7 * shown["height"])
             page.mouse.move(*start)

@@ -10,8 +10,9 @@ What is kept where, and in which coordinates, is :mod:`mlbasics.data.labelling`'
 - *skip* records the photo in ``annotations/labelling.json``; opening a panel on the folder again
   starts at the first photo that is neither labelled nor skipped, with saved boxes shown;
 - the photo is sent to the browser decoded and upright (EXIF orientation applied, re-encoded without
-  EXIF), so the widget's coordinates, which are pixels of the image it shows, are the pixels that
-  :func:`mlbasics.io.images.load_image` returns, and the XML's boxes need no conversion;
+  EXIF), so the widget's coordinates, which are pixels of the image it is sent, are the pixels that
+  :func:`mlbasics.io.images.load_image` returns; a photo larger than ``display_size`` (a phone's
+  12 megapixels) is sent scaled down to it, and the widget's boxes are scaled back (:func:`from_widget`);
 - a photo that cannot be read is named in the panel and passed over.
 
 Model-assisted labelling: ``prefill`` (e.g. :func:`detector_prefill`) proposes boxes for a photo
@@ -36,17 +37,37 @@ from mlbasics.data.labelling import LabelBox, LabelFolder, clip_box
 Prefill = Callable[[np.ndarray], Sequence[LabelBox]]
 
 
-def to_widget(box: LabelBox) -> dict[str, Any]:
-    """A :class:`LabelBox` as ``BBoxWidget`` holds it: ``{"x", "y", "width", "height", "label"}``."""
-    return {"x": box.x_min, "y": box.y_min, "width": box.x_max - box.x_min, "height": box.y_max - box.y_min,
-            "label": box.name}
+#: Longest side, in pixels, of the photo as sent to the browser (larger photos are scaled down for display).
+DISPLAY_SIZE = 1280
 
 
-def from_widget(value: dict[str, Any], size: tuple[int, int]) -> LabelBox | None:
-    """A ``BBoxWidget`` box as a :class:`LabelBox` in the image ``size = (width, height)``: corners in
-    order (a box dragged up or left has a negative width), clipped; ``None`` for less than a pixel."""
+def display_scale(size: tuple[int, int], display_size: int = DISPLAY_SIZE) -> tuple[tuple[int, int], float, float]:
+    """``(shown size, x scale, y scale)`` for a photo of ``size = (width, height)`` shown with its longest
+    side at most ``display_size`` (scale 1: shown as it is); shown pixel = photo pixel * scale."""
+    width, height = size
+    factor = min(1.0, display_size / max(width, height))
+    shown = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return shown, shown[0] / width, shown[1] / height
+
+
+def to_widget(box: LabelBox, scale: tuple[float, float] = (1.0, 1.0)) -> dict[str, Any]:
+    """A :class:`LabelBox` as ``BBoxWidget`` holds it, ``{"x", "y", "width", "height", "label"}``, in the
+    pixels of the image it is shown (photo pixels times ``scale = (x scale, y scale)``)."""
+    sx, sy = scale
+    corners = (box.x_min * sx, box.y_min * sy, box.x_max * sx, box.y_max * sy)
+    x0, y0, x1, y1 = (int(v) for v in corners) if scale == (1.0, 1.0) else corners
+    return {"x": x0, "y": y0, "width": x1 - x0, "height": y1 - y0, "label": box.name}
+
+
+def from_widget(value: dict[str, Any], size: tuple[int, int], scale: tuple[float, float] = (1.0, 1.0)
+                ) -> LabelBox | None:
+    """A ``BBoxWidget`` box (shown pixels) as a :class:`LabelBox` in the photo of ``size = (width, height)``:
+    divided by ``scale``, corners in order (a box dragged up or left has a negative width), clipped;
+    ``None`` for less than a pixel."""
+    sx, sy = scale
     x, y = float(value["x"]), float(value["y"])
-    return clip_box(x, y, x + float(value["width"]), y + float(value["height"]), str(value.get("label", "")), size)
+    x1, y1 = x + float(value["width"]), y + float(value["height"])
+    return clip_box(x / sx, y / sy, x1 / sx, y1 / sy, str(value.get("label", "")), size)
 
 
 def detector_prefill(detector: Any, score_threshold: float = 0.3, nms_iou: float = 0.45) -> Prefill:
@@ -70,14 +91,18 @@ def _boxes(count: int) -> str:
 
 class LabellingPanel:
     """Label the photos of ``folder`` with ``classes``; XMLs go to ``annotations`` (default
-    ``folder/annotations``). Shown by displaying it (the last expression of a cell)."""
+    ``folder/annotations``). Shown by displaying it (the last expression of a cell); photos are sent to the
+    browser with their longest side at most ``display_size`` pixels."""
 
     def __init__(self, folder: str | Path, classes: Sequence[str], *, annotations: str | Path | None = None,
-                 prefill: Prefill | None = None):
+                 prefill: Prefill | None = None, display_size: int = DISPLAY_SIZE):
         from jupyter_bbox_widget import BBoxWidget
+
+        from mlbasics.core.validation import check_positive_int
 
         self.photos = LabelFolder(folder, classes, annotations)
         self.prefill = prefill
+        self.display_size = check_positive_int("display_size", display_size)
         self.canvas = BBoxWidget(classes=list(self.photos.classes), label=self.photos.classes[0], hide_buttons=True)
         self.previous_button = widgets.Button(description="◀ previous")
         self.next_button = widgets.Button(description="next ▶", button_style="success")
@@ -88,7 +113,7 @@ class LabellingPanel:
              widgets.HBox([self.previous_button, self.next_button, self.skip_button]), self.summary, self.canvas],
             layout=widgets.Layout(border="1px solid #ccc", padding="6px"))
         self.box.add_class("mlbasics-panel")
-        self.index, self.size, self.message = 0, (0, 0), ""
+        self.index, self.size, self.scale, self.message = 0, (0, 0), (1.0, 1.0), ""
         self._showing = False
         self.canvas.observe(self._changed, names="bboxes")
         self.previous_button.on_click(lambda _: self.previous())
@@ -115,7 +140,7 @@ class LabellingPanel:
     @property
     def boxes(self) -> list[LabelBox]:
         """The boxes shown (as the widget holds them), in the photo's pixels."""
-        boxes = (from_widget(value, self.size) for value in self.canvas.bboxes)
+        boxes = (from_widget(value, self.size, self.scale) for value in self.canvas.bboxes)
         return [box for box in boxes if box is not None]
 
     @property
@@ -130,7 +155,7 @@ class LabellingPanel:
         unknown = [box for box in boxes if box.name not in self.photos.classes]
         if unknown:
             raise InputError(f"boxes {unknown} have classes not in {list(self.photos.classes)}")
-        self.canvas.bboxes = [to_widget(box) for box in boxes]  # -> _changed saves them
+        self.canvas.bboxes = [to_widget(box, self.scale) for box in boxes]  # -> _changed saves them
         if not self.xml_path.is_file():  # the same boxes as shown: no change event, save anyway
             self._save(self.boxes)
         return self.xml_path
@@ -178,6 +203,8 @@ class LabellingPanel:
         from mlbasics.io.images import encode_jpeg
 
         self.index, self.size = index, (image.shape[1], image.shape[0])
+        shown, *scale = display_scale(self.size, self.display_size)
+        self.scale = (scale[0], scale[1])
         boxes = self.photos.load_boxes(index)
         if boxes is None and self.prefill is not None:
             proposed = list(self.prefill(image))
@@ -188,8 +215,8 @@ class LabellingPanel:
         self._showing = True
         try:
             self.canvas.selected_index = -1
-            self.canvas.image_bytes = encode_jpeg(image)
-            self.canvas.bboxes = [to_widget(box) for box in boxes or []]
+            self.canvas.image_bytes = encode_jpeg(image, size=shown)
+            self.canvas.bboxes = [to_widget(box, self.scale) for box in boxes or []]
         finally:
             self._showing = False
         self._note(self.message)
