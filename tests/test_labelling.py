@@ -194,7 +194,7 @@ def test_a_broken_photo_is_named_and_passed_over(photos):
     panel = LabellingPanel(photos, CLASSES)
     panel.next()
     assert panel.photo.name == "p2.jpg"
-    assert "Cannot read p1.jpg" in panel.summary.value and "1 broken" in panel.progress
+    assert "Cannot use p1.jpg" in panel.summary.value and "1 broken" in panel.progress
     panel.previous()
     assert panel.photo.name == "p0.jpg"
     assert not (photos / "annotations" / "p1.xml").exists()
@@ -202,6 +202,18 @@ def test_a_broken_photo_is_named_and_passed_over(photos):
         (photos / name).write_bytes(b"not a jpeg")
     with pytest.raises(DataFileError, match="none of its 4 photos can be read"):
         LabellingPanel(photos, CLASSES)
+
+
+def test_an_existing_xml_that_cannot_be_used_is_named_and_kept(photos):
+    (photos / "annotations").mkdir()
+    write_voc(photos / "annotations" / "p0.xml", "p0.jpg", (80, 60, 3), [VocObject("cat", 1, 1, 9, 9)])
+    before = (photos / "annotations" / "p0.xml").read_bytes()
+    panel = LabellingPanel(photos, CLASSES)  # p0 has an XML: resumed at p1
+    panel.previous()  # "cat" is not in the list: p0 is passed over, its XML untouched
+    assert panel.photo.name == "p1.jpg"
+    assert "Cannot use p0.xml (object name 'cat' is not in the classes" in panel.summary.value
+    assert panel.progress == "photo 2 of 4, 0 labelled, 0 skipped, 1 broken"
+    assert (photos / "annotations" / "p0.xml").read_bytes() == before
 
 
 def test_exif_rotated_photo_is_shown_and_saved_upright(tmp_path):

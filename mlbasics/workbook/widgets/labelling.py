@@ -13,7 +13,8 @@ What is kept where, and in which coordinates, is :mod:`mlbasics.data.labelling`'
   EXIF), so the widget's coordinates, which are pixels of the image it is sent, are the pixels that
   :func:`mlbasics.io.images.load_image` returns; a photo larger than ``display_size`` (a phone's
   12 megapixels) is sent scaled down to it, and the widget's boxes are scaled back (:func:`from_widget`);
-- a photo that cannot be read is named in the panel and passed over.
+- a photo that cannot be read, or whose existing XML cannot be used (not XML, a class not in the list),
+  is named in the panel and passed over; such an XML is never overwritten.
 
 Model-assisted labelling: ``prefill`` (e.g. :func:`detector_prefill`) proposes boxes for a photo
 that has no XML yet; they are saved once the reader changes one of them or presses *next*.
@@ -191,21 +192,22 @@ class LabellingPanel:
         while 0 <= index < len(self.photos):
             try:
                 image = self.photos.load_photo(index)
-            except DataFileError as exc:
-                self.message += f" Cannot read {self.photos.photos[index].name} ({exc.reason}): passed over."
+                boxes = self.photos.load_boxes(index)
+            except DataFileError as exc:  # a broken photo, or an XML it already has that cannot be used
+                self.photos.broken[self.photos.photos[index].name] = exc.reason
+                self.message += f" Cannot use {Path(exc.path).name} ({exc.reason}): passed over."
                 index += step
                 continue
-            self._display(index, image)
+            self._display(index, image, boxes)
             return True
         return False
 
-    def _display(self, index: int, image: np.ndarray) -> None:
+    def _display(self, index: int, image: np.ndarray, boxes: list[LabelBox] | None) -> None:
         from mlbasics.io.images import encode_jpeg
 
         self.index, self.size = index, (image.shape[1], image.shape[0])
         shown, *scale = display_scale(self.size, self.display_size)
         self.scale = (scale[0], scale[1])
-        boxes = self.photos.load_boxes(index)
         if boxes is None and self.prefill is not None:
             proposed = list(self.prefill(image))
             boxes = [box for box in proposed if box.name in self.photos.classes]
@@ -236,5 +238,5 @@ class LabellingPanel:
         from html import escape
 
         self.message = message.strip()
-        self.summary.value = (f"{escape(self.progress)}: <b>{escape(self.photo.name)}</b> "
-                              f"{escape(self.message)}").strip()
+        self.summary.value = (f"{escape(self.progress, quote=False)}: <b>{escape(self.photo.name, quote=False)}</b> "
+                              f"{escape(self.message, quote=False)}").strip()
