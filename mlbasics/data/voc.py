@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 import numpy as np
 
@@ -28,19 +27,14 @@ class VocAnnotation:
 
 def write_voc_xml(path: str | os.PathLike[str], filename: str, size: tuple[int, int], boxes: np.ndarray,
                   classes: Sequence[str]) -> None:
-    """Write a VOC XML for image ``filename`` of ``size = (width, height)`` with ``boxes`` ``(n, 5)``."""
-    from mlbasics.io.files import atomic_write
+    """Write a VOC XML for image ``filename`` of ``size = (width, height)`` with boxes ``(n, 5)``
+    (``x_min, y_min, x_max, y_max, class_id``, whole pixels inside the image) through
+    :func:`mlbasics.data.voc_xml.write_voc`."""
+    from mlbasics.data.voc_xml import VocObject, write_voc
 
-    objects = "".join(
-        f"  <object>\n    <name>{escape(classes[int(c)])}</name>\n    <difficult>0</difficult>\n"
-        f"    <bndbox><xmin>{int(x0)}</xmin><ymin>{int(y0)}</ymin><xmax>{int(x1)}</xmax><ymax>{int(y1)}</ymax>"
-        "</bndbox>\n  </object>\n"
-        for x0, y0, x1, y1, c in np.asarray(boxes).reshape(-1, 5)
-    )
-    text = (f"<annotation>\n  <filename>{escape(filename)}</filename>\n  <size><width>{size[0]}</width>"
-            f"<height>{size[1]}</height><depth>3</depth></size>\n{objects}</annotation>\n")
-    with atomic_write(path, "w") as handle:
-        handle.write(text)
+    objects = [VocObject(classes[int(c)], int(x0), int(y0), int(x1), int(y1))
+               for x0, y0, x1, y1, c in np.asarray(boxes).reshape(-1, 5)]
+    write_voc(path, filename, (size[0], size[1], 3), objects)
 
 
 def parse_xml(path: str | os.PathLike[str], data: bytes | None = None):

@@ -207,3 +207,14 @@ def save_image(array: np.ndarray, path: str | os.PathLike[str], *, quality: int 
         raise DataFileError(path, f"unsupported image suffix {suffix!r}; use .jpg, .jpeg or .png")
     with atomic_write(path) as handle:
         image.save(handle, format=fmt, **({"quality": quality} if fmt == "JPEG" else {}))
+
+
+def encode_jpeg(array: np.ndarray, *, quality: int = 90, size: tuple[int, int] | None = None) -> bytes:
+    """An ``(height, width, 3)`` ``uint8`` array as JPEG bytes with no EXIF (so a browser shows it
+    exactly as the array is: upright), resized to ``size = (width, height)`` when given."""
+    image = Image.fromarray(np.asarray(array, dtype=np.uint8))
+    if size is not None and size != image.size:
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
