@@ -375,3 +375,16 @@ def test_weights_for_another_cfg_are_refused(coco_file, tmp_path):
     export_darknet(model, spec, tmp_path / "small.cfg", tmp_path / "small.weights")
     with pytest.raises(DataFileError, match="left after the last layer"):
         read_weights(coco_file, read_cfg(tmp_path / "small.cfg"))
+
+
+def test_convert_darknet_gives_what_detect_takes(coco_tiny, coco_file, tmp_path):
+    from mlbasics.vision.yolo.detect import Detector
+    from mlbasics.vision.yolo.pretrained import convert_darknet
+
+    spec, source = coco_tiny
+    (tmp_path / "coco.names").write_text("\n".join(COCO) + "\n")
+    report = convert_darknet(FIXTURE, coco_file, tmp_path / "coco.names", tmp_path / "coco.weights.h5",
+                             input_size=SIZE)
+    detector = Detector.load(tmp_path / "coco.weights.h5")
+    assert detector.spec == spec and report.seen == 2**33 + 7
+    _assert_same_weights(source, detector.model)

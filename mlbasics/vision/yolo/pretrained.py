@@ -370,3 +370,21 @@ def cfg_beside(weights_path: str | os.PathLike[str]) -> Path:
     """``yolov3-tiny.weights`` -> ``yolov3-tiny.cfg`` beside it (where the docs say to save it)."""
     path = Path(weights_path)
     return path.with_suffix(".cfg")
+
+
+def convert_darknet(cfg_path: str | os.PathLike[str], weights_path: str | os.PathLike[str],
+                    classes_path: str | os.PathLike[str], out: str | os.PathLike[str], *,
+                    input_size: int | None = None) -> LoadReport:
+    """A Darknet detector as the workbook's files: ``out`` (``.weights.h5``) and the ``.config.json``
+    beside it, which ``mlbasics yolo detect`` and ``evaluate`` take (e.g. ``coco.names`` for COCO)."""
+    from mlbasics.data.annotation_lines import read_classes
+    from mlbasics.vision.cnn import save_keras
+    from mlbasics.vision.yolo.model import build_detector
+    from mlbasics.vision.yolo.spec import config_path_for
+
+    spec = darknet_spec(cfg_path, read_classes(classes_path), input_size=input_size)
+    model = build_detector(spec)
+    report = load_darknet(model, spec, cfg_path, weights_path)
+    save_keras(model, out)
+    spec.write(config_path_for(out))
+    return report
