@@ -389,8 +389,9 @@ def read_weights(path: str | os.PathLike[str], cfg: Cfg) -> DarknetWeights:
             layers.append(ConvWeights(keras_kernel, bias=head[0]))
     if offset != len(data):
         raise DataFileError(name, f"{len(data) - offset} bytes left after the last layer "
-                            f"({cfg.convolutions[-1].section.describe()}): the cfg needs {needed} numbers, the "
-                            f"file holds {(len(data) - header_size(version)) / 4:g}; it belongs to another cfg")
+                            f"({cfg.convolutions[-1].section.describe()}): the cfg needs {4 * needed} bytes after "
+                            f"the {header_size(version)}-byte header, the file has {len(data) - header_size(version)};"
+                            " it belongs to another cfg")
     return DarknetWeights(version, seen, tuple(layers))
 
 
