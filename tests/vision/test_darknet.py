@@ -361,6 +361,20 @@ def test_bad_cfg_names_file_line_and_key(scratch, coco_file, tmp_path, old, new,
     assert error.value.line in (line, line + 1)  # the duplicate key is on the line after
 
 
+def test_inline_comment_and_net_size(tmp_path):
+    path = tmp_path / "commented.cfg"
+    path.write_text(FIXTURE.read_text().replace("filters=255", "filters=255  # 3 * (5 + 80)"))
+    assert [c.values["filters"] for c in read_cfg(path).convolutions][-1] == 255
+    path.write_text(FIXTURE.read_text().replace("width=416", "width=448"))
+    with pytest.raises(DataFileError, match="\\[net\\], key 'width': width and height differ") as error:
+        darknet_spec(path, COCO)
+    assert error.value.line == _line_of(FIXTURE.read_text(), "width=416")
+    # 400 is no multiple of 32: the upsampled 13x13 does not meet layer 8's 25x25, as in Darknet
+    path.write_text(FIXTURE.read_text().replace("width=416", "width=400").replace("height=416", "height=400"))
+    with pytest.raises(DataFileError, match="layer 20 \\[route\\], key 'layers': layers \\[19, 8\\] have different"):
+        darknet_spec(path, COCO)
+
+
 def test_cfg_must_start_with_net(tmp_path):
     path = tmp_path / "headless.cfg"
     path.write_text("# no net\n[convolutional]\nfilters=16\n")

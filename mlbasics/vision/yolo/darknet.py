@@ -4,7 +4,7 @@ A ``.cfg`` is a list of sections, one per layer after the first ``[net]``: ``[co
 ``[maxpool]``, ``[upsample]``, ``[route]``, ``[shortcut]`` and ``[yolo]`` are the ones YOLOv3 and
 tiny-YOLOv3 use. Layers are numbered from 0 after ``[net]``; ``[route] layers=-1, 8`` concatenates
 (on channels) the previous layer's output and layer 8's. Darknet strips every blank from a line
-(``mask = 3,4,5`` reads as ``mask=3,4,5``); ``#`` and ``;`` start comments.
+(``mask = 3,4,5`` reads as ``mask=3,4,5``); ``#`` and ``;`` start comment lines, and ``#`` ends a value.
 
 A ``.weights`` file is a header, then float32 numbers (little-endian) for each convolutional layer
 in cfg order, nothing between them:
@@ -117,6 +117,7 @@ def parse_sections(text: str, path: str | os.PathLike[str] = "<cfg>") -> list[Se
         line = re.sub(r"\s+", "", raw)  # Darknet's strip(): every blank goes, inside too
         if not line or line[0] in "#;":
             continue
+        line = line.split("#", 1)[0]  # "filters=255 # 3*(80+5)": Darknet's atoi stops there too
         if line[0] == "[":
             if not line.endswith("]"):
                 raise DataFileError(path, f"section header without ']': {raw.strip()!r}", line=number)

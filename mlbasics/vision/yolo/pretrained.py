@@ -243,6 +243,10 @@ def darknet_spec(cfg: Cfg | str | os.PathLike[str], class_names: Any, *, input_s
             raise cfg.error(cfg.net, "width", "width and height differ; the workbook's models are square: "
                             "give input_size")
         input_size = size.pop()
+        try:
+            check_input_size(input_size)
+        except InputError as exc:
+            raise cfg.error(cfg.net, "width", f"{exc}; give input_size") from None
     return YoloSpec(anchors, tuple(names), check_input_size(input_size), width, kind)
 
 
