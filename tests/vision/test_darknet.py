@@ -393,7 +393,9 @@ def test_weights_for_another_cfg_are_refused(coco_file, tmp_path):
 
 def test_convert_darknet_gives_what_detect_takes(coco_tiny, coco_file, tmp_path):
     from mlbasics.vision.yolo.detect import Detector
-    from mlbasics.vision.yolo.pretrained import convert_darknet
+    from mlbasics.vision.yolo.pretrained import cfg_beside, convert_darknet
+
+    assert cfg_beside(tmp_path / "yolov3-tiny.weights") == tmp_path / "yolov3-tiny.cfg"
 
     spec, source = coco_tiny
     (tmp_path / "coco.names").write_text("\n".join(COCO) + "\n")
