@@ -114,11 +114,14 @@ def read_coco(path: str | os.PathLike[str], images_dir: str | os.PathLike[str] |
     folder = Path(images_dir) if images_dir is not None else Path(name).parent
     problems: list[DataFileError] = []
     entries: dict[Any, tuple[int, str, tuple[int, int]]] = {}
+    rejected = set()  # ids of image entries already named as problems: their annotations go with them
     for index, entry in enumerate(data["images"]):
         try:
             image_id, file_name, size = _image_entry(entry, index, name)
         except DataFileError as exc:
             problems.append(exc)
+            if isinstance(entry, dict) and isinstance(entry.get("id"), (int, str)):
+                rejected.add(entry["id"])
             continue
         if image_id in entries:
             problems.append(DataFileError(name, f"images[{index}].id: {image_id!r} is used twice"))
@@ -131,6 +134,8 @@ def read_coco(path: str | os.PathLike[str], images_dir: str | os.PathLike[str] |
             problems.append(DataFileError(name, f"annotations[{index}]: expected an object"))
             continue
         image_id = annotation.get("image_id")
+        if image_id in rejected and image_id not in entries:
+            continue
         if image_id not in entries:
             problems.append(DataFileError(name, f"annotations[{index}] (id {annotation.get('id')}).image_id: "
                                                 f"{image_id!r} is not an image id"))
