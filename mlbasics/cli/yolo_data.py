@@ -20,14 +20,15 @@ def _report_skipped(problems) -> None:
         print(f"skipped {problem}", file=sys.stderr)
 
 
-def _read(args: argparse.Namespace, source: str, split: str):
+def _read(args: argparse.Namespace, source: str, split: str, check_images: bool = True):
     from mlbasics.data.annotation_lines import read_classes
     from mlbasics.data.convert import read_annotations
 
     if args.source_format in ("voc", "lines") and not args.classes:
         raise InputError(f"--classes is required to read {args.source_format} (one class name per line)")
     classes = read_classes(args.classes) if args.classes else None
-    return read_annotations(source, args.source_format, split=split, classes=classes, images_dir=args.images_dir)
+    return read_annotations(source, args.source_format, split=split, classes=classes, images_dir=args.images_dir,
+                            check_images=check_images)
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -64,8 +65,9 @@ def _report(args: argparse.Namespace) -> int:
 
     if args.anchors and not args.input_size:
         raise InputError("--anchors are in input pixels: give --input-size too")
-    train = _read(args, args.source, args.split)
-    val = _read(args, args.val, args.val_split) if args.val else None
+    # the report opens every photo itself: a box outside an EXIF-rotated photo is reported, not skipped unseen
+    train = _read(args, args.source, args.split, check_images=False)
+    val = _read(args, args.val, args.val_split, check_images=False) if args.val else None
     anchors = read_anchors(args.anchors) if args.anchors else None
     report = dataset_report(train, val, anchors=anchors, input_size=args.input_size,
                             strides=STRIDES[args.model] if args.input_size else ())

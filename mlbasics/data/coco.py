@@ -174,8 +174,9 @@ def _sample(folder: Path, file_name: str, size: tuple[int, int], boxes: list[tup
     if check_images:
         actual = image_size(image, missing="no such image file")
         if actual != size:
+            hint = " upright (EXIF-rotated: boxes drawn on the stored pixels?)" if actual == size[::-1] else ""
             raise DataFileError(path, f"images[{index}] ({file_name}): the file says {size[0]}x{size[1]}, "
-                                      f"the image is {actual[0]}x{actual[1]}")
+                                      f"the image is {actual[0]}x{actual[1]}{hint}")
     return Sample(image, clip_to_image(np.array(boxes, dtype=np.float32), size), size)
 
 

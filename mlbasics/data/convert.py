@@ -23,12 +23,13 @@ READ_FORMATS = ("voc", "yolo", "coco", "lines")
 WRITE_FORMATS = ("lines", "yolo", "coco")
 
 
-def read_lines_file(path: str | os.PathLike[str], classes: Sequence[str]) -> Converted:
-    """Annotation lines (images' headers read: sizes, bounds) as samples; bad lines are problems."""
+def read_lines_file(path: str | os.PathLike[str], classes: Sequence[str], *, check_images: bool = True) -> Converted:
+    """Annotation lines as samples; bad lines are problems. ``check_images`` reads each image's header
+    (missing, unreadable, boxes outside it are problems too)."""
     from mlbasics.core.batch import require_usable
     from mlbasics.data.annotation_lines import validate_lines
 
-    report = validate_lines(path, len(classes))
+    report = validate_lines(path, len(classes), check_images=check_images)
     problems = [DataFileError(p.path, p.reason, line=p.line) for p in report.problems]
     require_usable(len(report.samples), problems, where=path, what="annotation line")
     return Converted(report.samples, list(classes), problems)
@@ -61,11 +62,13 @@ def read_voc(voc_root: str | os.PathLike[str], split: str, classes: Sequence[str
 
 def read_annotations(source: str | os.PathLike[str], source_format: str, *, split: str = "train",
                      classes: Sequence[str] | None = None,
-                     images_dir: str | os.PathLike[str] | None = None) -> Converted:
+                     images_dir: str | os.PathLike[str] | None = None, check_images: bool = True) -> Converted:
     """Read ``source`` in ``source_format`` (one of :data:`READ_FORMATS`).
 
     ``classes`` is needed for ``voc`` and ``lines`` (YOLO and COCO name their classes); ``split``
     picks the split of a VOC or YOLO dataset; ``images_dir`` is where a COCO file's images are.
+    ``check_images=False`` leaves the images of annotation lines unopened (the dataset report opens
+    them itself); the other formats need each image's size.
     """
     from mlbasics.data.coco import read_coco
     from mlbasics.data.yolo_txt import read_yolo
@@ -79,7 +82,9 @@ def read_annotations(source: str | os.PathLike[str], source_format: str, *, spli
     if source_format == "coco":
         return read_coco(source, images_dir)
     assert classes is not None
-    return read_voc(source, split, classes) if source_format == "voc" else read_lines_file(source, classes)
+    if source_format == "voc":
+        return read_voc(source, split, classes)
+    return read_lines_file(source, classes, check_images=check_images)
 
 
 def write_lines_file(samples: Sequence[Sample], classes: Sequence[str], path: str | os.PathLike[str], *,

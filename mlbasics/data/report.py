@@ -139,6 +139,22 @@ def _boxes_fit(boxes: np.ndarray, upright: tuple[int, int], orientation: int) ->
     return "both" if all(fits.values()) else next((k for k, v in fits.items() if v), "neither")
 
 
+def _boxes_outside(samples: Sequence[Sample], facts: Sequence[PhotoFacts]) -> list[str]:
+    """``"<image>: box i ... is outside the WxH image"`` for each photo with a box outside it as viewed
+    (upright); for an EXIF-rotated photo whose boxes fit the stored pixels, says so."""
+    from mlbasics.data.converted import box_problem
+
+    found = []
+    for sample, fact in zip(samples, facts):
+        problems = [(i, p) for i, box in enumerate(sample.boxes, start=1) if (p := box_problem(box, fact.size))]
+        if problems:
+            i, problem = problems[0]
+            raw = _boxes_fit(sample.boxes, fact.size, fact.orientation) == "raw"
+            hint = f" (EXIF orientation {fact.orientation}: the boxes fit the stored, unrotated pixels)" if raw else ""
+            found.append(f"{sample.image}: box {i} {problem.removeprefix('box ')}{hint}")
+    return found
+
+
 def _facts_of(samples: Sequence[Sample], skipped: list[DataFileError]) -> dict[int, PhotoFacts]:
     """The facts of each sample's photo, by the sample's index; unreadable photos go to ``skipped``."""
     from mlbasics.core.batch import each_usable
@@ -198,6 +214,7 @@ def dataset_report(train: Converted, val: Converted | None = None, *, anchors: n
     skipped += [str(e) for e in errors]
     usable = [train.samples[i] for i in facts]
     usable_facts = list(facts.values())
+    skipped += _boxes_outside(usable, usable_facts)
     names = train.classes
     per_image = [set(int(c) for c in s.boxes[:, 4]) for s in usable]
     by_path = {str(f.image): f for f in facts.values()}
