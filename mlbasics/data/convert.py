@@ -102,7 +102,8 @@ def write_lines_file(samples: Sequence[Sample], classes: Sequence[str], path: st
 
     path = Path(path)
     classes_file = path.parent / "classes.txt"
-    if classes_file.exists() and read_text(classes_file).split() != list(classes):
+    existing = read_text(classes_file).splitlines() if classes_file.exists() else None
+    if existing is not None and [n.strip() for n in existing if n.strip()] != list(classes):
         raise DataFileError(classes_file, f"lists other classes than {list(classes)}: not replaced; "
                                           "write the lines into another folder")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -47,8 +47,28 @@ def same_key_groups(keys: Mapping[K, str]) -> list[list[K]]:
     return [group for group in groups.values() if len(group) > 1]
 
 
+#: Set bits of each byte value: the population count of 64-bit hashes, 8 bytes at a time, on any NumPy.
+_BYTE_BITS = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+#: Rows of hashes compared at once: ``rows x len(b) x 8`` bytes of memory.
+_ROWS = 64
+
+
+def close_pairs(a: Sequence[int], b: Sequence[int], max_bits: int, *,
+                same: bool = False) -> list[tuple[int, int, int]]:
+    """Index pairs ``(i, j, bits)`` with ``hamming(a[i], b[j]) <= max_bits``, every pair compared (vectorised:
+    10,000 photos are 50 million pairs). ``same``: ``a`` and ``b`` are one list, each pair once (``i < j``)."""
+    left, right = np.array(a, dtype=np.uint64), np.array(b, dtype=np.uint64)
+    found = []
+    for start in range(0, len(left), _ROWS):
+        xor = left[start:start + _ROWS, None] ^ right[None, :]
+        bits = _BYTE_BITS[xor.view(np.uint8)].reshape(*xor.shape, 8).sum(axis=-1)
+        rows, cols = np.nonzero(bits <= max_bits)
+        found += [(int(i) + start, int(j), int(bits[i, j])) for i, j in zip(rows, cols)
+                  if not same or int(i) + start < int(j)]
+    return found
+
+
 def look_alike_pairs(hashes: Mapping[K, int], max_bits: int) -> list[tuple[K, K, int]]:
     """Pairs ``(a, b, bits)`` whose difference hashes differ in at most ``max_bits`` bits (all pairs compared)."""
-    items = list(hashes.items())
-    return [(a, b, hamming(ha, hb)) for i, (a, ha) in enumerate(items) for b, hb in items[i + 1:]
-            if hamming(ha, hb) <= max_bits]
+    keys, values = list(hashes), list(hashes.values())
+    return [(keys[i], keys[j], bits) for i, j, bits in close_pairs(values, values, max_bits, same=True)]

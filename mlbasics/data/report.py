@@ -163,16 +163,16 @@ def _facts_of(samples: Sequence[Sample], skipped: list[DataFileError]) -> dict[i
 
 
 def _overlap(train: dict[int, PhotoFacts], val: dict[int, PhotoFacts], bits: int) -> list[tuple[str, str, str]]:
-    from mlbasics.data.photo_hash import hamming
+    """``(train photo, val photo, how)`` for each pair that is the same photo: same bytes, same pixels, or
+    difference hashes within ``bits`` (the same pixels always have the same hash, so those are all candidates)."""
+    from mlbasics.data.photo_hash import close_pairs
 
+    t, v = list(train.values()), list(val.values())
     found = []
-    for v in val.values():
-        for t in train.values():
-            distance = hamming(t.look_hash, v.look_hash)
-            how = ("same bytes" if t.sha256 == v.sha256 else "same pixels" if t.pixels_sha256 == v.pixels_sha256
-                   else f"look alike ({distance} bits)" if distance <= bits else None)
-            if how:
-                found.append((str(t.image), str(v.image), how))
+    for i, j, distance in close_pairs([f.look_hash for f in t], [f.look_hash for f in v], bits):
+        how = ("same bytes" if t[i].sha256 == v[j].sha256 else "same pixels" if t[i].pixels_sha256 == v[j].pixels_sha256
+               else f"look alike ({distance} bits)")
+        found.append((str(t[i].image), str(v[j].image), how))
     return found
 
 

@@ -120,3 +120,11 @@ def test_convert_a_voc_split_naming_a_broken_xml(tmp_path, capsys):
     assert voc.keys() == yolo.keys()
     for name in voc:
         np.testing.assert_allclose(yolo[name], voc[name], atol=1e-3)
+
+
+def test_convert_to_lines_never_replaces_a_classes_file_with_other_names(photos, tmp_path, capsys):
+    (tmp_path / "classes.txt").write_text("cat\ndog\nbird\nfish\n")
+    code, out, err = run(["yolo", "convert", photos / "train.txt", "--from", "lines", "--classes",
+                          photos / "classes.txt", "--to", "lines", "--out", tmp_path / "train.txt"], capsys)
+    assert code == 2 and "lists other classes than ['cat', 'dog', 'bird']: not replaced" in err
+    assert (tmp_path / "classes.txt").read_text() == "cat\ndog\nbird\nfish\n" and not (tmp_path / "train.txt").exists()

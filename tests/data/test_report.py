@@ -179,3 +179,15 @@ def test_raccoon_report_on_all_200_photos_matches_an_independent_check(raccoon):
     pairs = {frozenset((Path(a).name, Path(b).name)) for a, b, _ in report.look_alike}
     assert {frozenset(("raccoon-50.jpg", "raccoon-52.jpg")), frozenset(("raccoon-21.jpg", "raccoon-45.jpg"))} <= pairs
     assert report.small_boxes == [] and report.truncated == []
+
+
+def test_close_pairs_agree_with_hamming_on_every_pair():
+    from mlbasics.data.photo_hash import close_pairs, hamming
+
+    rng = np.random.default_rng(0)
+    hashes = [int(h) for h in rng.integers(0, 2**63, 150, dtype=np.uint64)] + [2**64 - 1]
+    hashes += [h ^ (1 << int(bit)) ^ (1 << 63) for h, bit in zip(hashes[:40], rng.integers(0, 63, 40))]  # 1-2 bits
+    expected = {(i, j, hamming(a, b)) for i, a in enumerate(hashes) for j, b in enumerate(hashes)
+                if i < j and hamming(a, b) <= 6}
+    assert len(expected) >= 40 and set(close_pairs(hashes, hashes, 6, same=True)) == expected
+    assert set(close_pairs(hashes[:3], hashes, 0)) == {(0, 0, 0), (1, 1, 0), (2, 2, 0)}
