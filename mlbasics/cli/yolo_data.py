@@ -60,17 +60,22 @@ def _report(args: argparse.Namespace) -> int:
     from mlbasics.data.report import dataset_report
     from mlbasics.io.files import atomic_path, write_json
     from mlbasics.vision.yolo.anchors import read_anchors
-    from mlbasics.vision.yolo.spec import STRIDES
+    from mlbasics.vision.yolo.spec import STRIDES, YoloSpec
     from mlbasics.workbook.viz.dataset import plot_dataset_report
 
+    if args.config and (args.anchors or args.input_size):
+        raise InputError("--config gives the anchors and the input size: leave out --anchors and --input-size")
     if args.anchors and not args.input_size:
         raise InputError("--anchors are in input pixels: give --input-size too")
+    spec = YoloSpec.read(args.config) if args.config else None
     # the report opens every photo itself: a box outside an EXIF-rotated photo is reported, not skipped unseen
     train = _read(args, args.source, args.split, check_images=False)
     val = _read(args, args.val, args.val_split, check_images=False) if args.val else None
-    anchors = read_anchors(args.anchors) if args.anchors else None
-    report = dataset_report(train, val, anchors=anchors, input_size=args.input_size,
-                            strides=STRIDES[args.model] if args.input_size else ())
+    if spec is not None:
+        report = dataset_report(train, val, anchors=spec.anchors, input_size=spec.input_size, strides=spec.strides)
+    else:
+        report = dataset_report(train, val, anchors=read_anchors(args.anchors) if args.anchors else None,
+                                input_size=args.input_size, strides=STRIDES[args.model] if args.input_size else ())
     _report_skipped(report.skipped)
     out = Path(args.out)
     write_json(out / "report.json", report.to_json())
@@ -115,6 +120,8 @@ def _add_report(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("--input-size", type=positive_int,
                    help="the network's input: box sizes letterboxed to it and compared with the strides")
     p.add_argument("--model", choices=MODELS, default="tiny", help="whose strides (tiny: 32, 16; full: 32, 16, 8)")
+    p.add_argument("--config", type=existing_file,
+                   help="a trained detector's .config.json: its anchors, input size and strides (instead of the above)")
     p.add_argument("--out", type=output_dir, required=True, help="folder for report.json and report.png")
     p.set_defaults(func=_report)
 

@@ -128,3 +128,20 @@ def test_convert_to_lines_never_replaces_a_classes_file_with_other_names(photos,
                           photos / "classes.txt", "--to", "lines", "--out", tmp_path / "train.txt"], capsys)
     assert code == 2 and "lists other classes than ['cat', 'dog', 'bird']: not replaced" in err
     assert (tmp_path / "classes.txt").read_text() == "cat\ndog\nbird\nfish\n" and not (tmp_path / "train.txt").exists()
+
+
+def test_report_takes_a_detector_config(photos, tmp_path, capsys):
+    from mlbasics.vision.yolo.spec import YoloSpec
+
+    spec = YoloSpec(np.array([[4, 4], [8, 8], [12, 12], [16, 16], [24, 24], [32, 32]]), CLASSES, 64, 0.25)
+    spec.write(tmp_path / "final.config.json")
+    code, out, err = run(["yolo", "report", photos / "train.txt", "--from", "lines", "--classes",
+                          photos / "classes.txt", "--config", tmp_path / "final.config.json",
+                          "--out", tmp_path / "r"], capsys)
+    assert code == 0, err
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert (report["input_size"], report["strides"], len(report["anchors"])) == (64, [32, 16], 6)
+    code, out, err = run(["yolo", "report", photos / "train.txt", "--from", "lines", "--classes",
+                          photos / "classes.txt", "--config", tmp_path / "final.config.json", "--input-size", "64",
+                          "--out", tmp_path / "r"], capsys)
+    assert code == 2 and "--config gives the anchors and the input size" in err
