@@ -44,11 +44,17 @@ def read_coco_json(path: str | os.PathLike[str]) -> dict[str, Any]:
     return data
 
 
+def _id(value: Any) -> int | str | None:
+    """``value`` when it can be an id (an integer or text), else None: a list or object as an id is a bad record."""
+    return value if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+
+
 def coco_classes(data: dict[str, Any], path: str | os.PathLike[str]) -> tuple[list[str], dict[Any, int]]:
     """``(classes, class_of)``: names sorted by category id, and category id -> class id."""
     categories = []
     for index, category in enumerate(data["categories"]):
-        if not isinstance(category, dict) or "id" not in category or not isinstance(category.get("name"), str):
+        usable = isinstance(category, dict) and _id(category.get("id")) is not None
+        if not usable or not isinstance(category.get("name"), str):
             raise DataFileError(path, f"categories[{index}]: expected {{'id': ..., 'name': '...'}}, got {category!r}")
         categories.append((category["id"], category["name"]))
     if not categories:
@@ -63,8 +69,8 @@ def coco_classes(data: dict[str, Any], path: str | os.PathLike[str]) -> tuple[li
 def _image_entry(entry: Any, index: int, path: str) -> tuple[Any, str, tuple[int, int]]:
     """``(id, file_name, (width, height))`` of ``images[index]``; ``DataFileError`` naming the field."""
     where = f"images[{index}]"
-    if not isinstance(entry, dict) or "id" not in entry:
-        raise DataFileError(path, f"{where}: expected an object with 'id'")
+    if not isinstance(entry, dict) or _id(entry.get("id")) is None:
+        raise DataFileError(path, f"{where}: expected an object with an 'id' (a number or text)")
     name = entry.get("file_name")
     if not isinstance(name, str) or not name:
         raise DataFileError(path, f"{where} (id {entry['id']}).file_name: missing or not text")
@@ -79,7 +85,7 @@ def _image_entry(entry: Any, index: int, path: str) -> tuple[Any, str, tuple[int
 def _box(annotation: Any, index: int, class_of: dict[Any, int], path: str) -> tuple[float, ...]:
     """``(x_min, y_min, x_max, y_max, class_id)`` of ``annotations[index]``; ``DataFileError`` naming the field."""
     where = f"annotations[{index}] (id {annotation.get('id')})"
-    if annotation.get("category_id") not in class_of:
+    if _id(annotation.get("category_id")) not in class_of:
         raise DataFileError(path, f"{where}.category_id: {annotation.get('category_id')!r} is not a category id")
     bbox = annotation.get("bbox")
     if (not isinstance(bbox, list) or len(bbox) != 4
@@ -120,7 +126,7 @@ def read_coco(path: str | os.PathLike[str], images_dir: str | os.PathLike[str] |
             image_id, file_name, size = _image_entry(entry, index, name)
         except DataFileError as exc:
             problems.append(exc)
-            if isinstance(entry, dict) and isinstance(entry.get("id"), (int, str)):
+            if isinstance(entry, dict) and _id(entry.get("id")) is not None:
                 rejected.add(entry["id"])
             continue
         if image_id in entries:
@@ -133,7 +139,7 @@ def read_coco(path: str | os.PathLike[str], images_dir: str | os.PathLike[str] |
         if not isinstance(annotation, dict):
             problems.append(DataFileError(name, f"annotations[{index}]: expected an object"))
             continue
-        image_id = annotation.get("image_id")
+        image_id = _id(annotation.get("image_id"))
         if image_id in rejected and image_id not in entries:
             continue
         if image_id not in entries:

@@ -200,12 +200,14 @@ def read_label_file(label: Path, image: Path, num_classes: int) -> Sample:
 
 
 def _orphan_labels(images: Sequence[Path]) -> list[DataFileError]:
-    """Label files in the label folders of ``images`` that no image has."""
+    """Label files in the ``labels`` folders of ``images`` that no image has (not in a Darknet image folder,
+    where other ``.txt`` files, such as image lists, are usual)."""
     wanted = {label_path(image) for image in images}
-    folders = {label.parent for label in wanted if label.parent.is_dir()}
+    image_folders = {image.parent for image in images}
+    folders = {label.parent for label in wanted if label.parent.is_dir() and label.parent not in image_folders}
     return [DataFileError(label, "no image for this label file")
             for folder in sorted(folders) for label in sorted(folder.glob("*.txt"))
-            if label not in wanted and label.name not in ("classes.txt", "obj.names")]
+            if label not in wanted]
 
 
 def read_yolo(source: str | os.PathLike[str], split: str = "train") -> Converted:

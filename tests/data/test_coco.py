@@ -90,6 +90,7 @@ BAD_RECORDS = [
     (lambda d: d["images"][0].update(width=65), "images[0] (images/a.jpg): the file says 65x48, the image is 64x48"),
     (lambda d: d["images"][0].update(file_name="images/gone.jpg"), "no such image file"),
     (lambda d: d["images"][0].update(file_name="../../a.jpg"), "is not a plain relative path"),
+    (lambda d: d["annotations"][0].update(category_id={"id": 3}), "category_id: {'id': 3} is not a category id"),
 ]
 
 
@@ -120,6 +121,7 @@ def test_records_pointing_nowhere_are_named(coco_file):
     ('{"images": [], "annotations": [], "categories": [{"id": 1, "name": "a"}, {"id": 1, "name": "b"}]}',
      "listed twice"),
     ('{"images": [], "annotations": [], "categories": [{"id": 1}]}', r"categories\[0\]: expected"),
+    ('{"images": [], "annotations": [], "categories": [{"id": [1], "name": "a"}]}', r"categories\[0\]: expected"),
     ('{"images": [], "annotations": [], "categories": [{"id": 1, "name": "a"}]}', "no image in it"),
 ])
 def test_a_file_that_is_not_coco_is_one_error_naming_it(tmp_path, text, reason):
@@ -138,3 +140,11 @@ def test_images_dir_and_writing_outside_it(photos, tmp_path):
     assert json.loads(path.read_text())["images"][1]["file_name"] == "b.png"
     moved = Path(shutil.copytree(photos / "images", tmp_path / "pics"))
     assert len(read_coco(path, moved).samples) == 3
+
+
+def test_an_id_that_is_a_list_is_a_bad_record_not_a_crash(coco_file):
+    _break(coco_file, lambda d: d["images"][0].update(id=[100]))
+    converted = read_coco(coco_file)
+    assert sorted(s.image.name for s in converted.samples) == ["b.png", "c.jpg"]
+    assert str(converted.problems[0]).endswith("images[0]: expected an object with an 'id' (a number or text)")
+    assert all("image_id: 100 is not an image id" in p.reason for p in converted.problems[1:])

@@ -70,6 +70,7 @@ def test_darknet_labels_beside_images(yolo_set, tmp_path, classes_file):
     for label in (yolo_set / "labels" / "train").iterdir():
         shutil.copy(label, flat / label.name)
     (flat / classes_file).write_text("cat\ndog\nbird\n")
+    (flat / "train.txt").write_text("a.jpg\nb.png\nc.jpg\n")  # Darknet's image list: not a label without image
     assert label_path(flat / "a.jpg") == flat / "a.txt"
     converted = read_yolo(flat)
     assert converted.classes == CLASSES and converted.problems == []
