@@ -20,7 +20,8 @@ def _report_skipped(problems) -> None:
         print(f"skipped {problem}", file=sys.stderr)
 
 
-def _read(args: argparse.Namespace, source: str, split: str, check_images: bool = True):
+def _read(args: argparse.Namespace, source: str, split: str, *, check_images: bool = True,
+          decode_images: bool = False):
     from mlbasics.data.annotation_lines import read_classes
     from mlbasics.data.convert import read_annotations
 
@@ -28,7 +29,7 @@ def _read(args: argparse.Namespace, source: str, split: str, check_images: bool 
         raise InputError(f"--classes is required to read {args.source_format} (one class name per line)")
     classes = read_classes(args.classes) if args.classes else None
     return read_annotations(source, args.source_format, split=split, classes=classes, images_dir=args.images_dir,
-                            check_images=check_images)
+                            check_images=check_images, decode_images=decode_images)
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -40,7 +41,7 @@ def _convert(args: argparse.Namespace) -> int:
         check(args.out)
     except argparse.ArgumentTypeError as exc:
         raise InputError(f"--out: {exc}") from None
-    converted = _read(args, args.source, args.split)
+    converted = _read(args, args.source, args.split, decode_images=args.decode_images)
     read_problems = len(converted.problems)
     target = write_annotations(converted, args.target_format, args.out, split=args.split,
                                images_dir=args.images_dir if args.source_format != "coco" else None)
@@ -96,7 +97,8 @@ def _add_source(p: argparse.ArgumentParser) -> None:
                    help="classes file, one name per line (needed for voc and lines; YOLO and COCO name theirs)")
     p.add_argument("--split", default="train", help="split of a VOC or YOLO dataset")
     p.add_argument("--images-dir", type=existing_dir,
-                   help="folder of a COCO file's images (default: the JSON file's folder)")
+                   help="folder of a COCO file's images: where --from coco finds them, what --to coco names "
+                        "them relative to (default: the JSON file's folder)")
 
 
 def _add_convert(verbs: argparse._SubParsersAction) -> None:
@@ -105,6 +107,9 @@ def _add_convert(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("--to", dest="target_format", choices=WRITE_FORMATS, required=True,
                    help="lines (a file, classes.txt beside it), yolo (a folder with data.yaml), coco (a JSON file)")
     p.add_argument("--out", required=True, help="file (lines, coco) or folder (yolo) to write")
+    p.add_argument("--decode-images", action=argparse.BooleanOptionalAction, default=True,
+                   help="decode every photo whole: one cut short after its header is named and left out "
+                        "(--no-decode-images: read headers only, faster on a large set)")
     p.set_defaults(func=_convert)
 
 

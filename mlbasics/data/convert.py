@@ -23,13 +23,15 @@ READ_FORMATS = ("voc", "yolo", "coco", "lines")
 WRITE_FORMATS = ("lines", "yolo", "coco")
 
 
-def read_lines_file(path: str | os.PathLike[str], classes: Sequence[str], *, check_images: bool = True) -> Converted:
+def read_lines_file(path: str | os.PathLike[str], classes: Sequence[str], *, check_images: bool = True,
+                    decode_images: bool = False) -> Converted:
     """Annotation lines as samples; bad lines are problems. ``check_images`` reads each image's header
-    (missing, unreadable, boxes outside it are problems too)."""
+    (missing, unreadable, boxes outside it are problems too), ``decode_images`` decodes it whole (a file
+    truncated after its header is a problem too)."""
     from mlbasics.core.batch import require_usable
     from mlbasics.data.annotation_lines import validate_lines
 
-    report = validate_lines(path, len(classes), check_images=check_images)
+    report = validate_lines(path, len(classes), check_images=check_images, decode_images=decode_images)
     problems = [DataFileError(p.path, p.reason, line=p.line) for p in report.problems]
     require_usable(len(report.samples), problems, where=path, what="annotation line")
     return Converted(report.samples, list(classes), problems)
@@ -62,13 +64,15 @@ def read_voc(voc_root: str | os.PathLike[str], split: str, classes: Sequence[str
 
 def read_annotations(source: str | os.PathLike[str], source_format: str, *, split: str = "train",
                      classes: Sequence[str] | None = None,
-                     images_dir: str | os.PathLike[str] | None = None, check_images: bool = True) -> Converted:
+                     images_dir: str | os.PathLike[str] | None = None, check_images: bool = True,
+                     decode_images: bool = False) -> Converted:
     """Read ``source`` in ``source_format`` (one of :data:`READ_FORMATS`).
 
     ``classes`` is needed for ``voc`` and ``lines`` (YOLO and COCO name their classes); ``split``
     picks the split of a VOC or YOLO dataset; ``images_dir`` is where a COCO file's images are.
     ``check_images=False`` leaves the images of annotation lines unopened (the dataset report opens
-    them itself); the other formats need each image's size.
+    them itself); the other formats need each image's size. ``decode_images`` decodes every image
+    whole, so a photo cut short after its header is named and skipped (as ``mlbasics yolo check`` does).
     """
     from mlbasics.data.coco import read_coco
     from mlbasics.data.yolo_txt import read_yolo
@@ -77,14 +81,28 @@ def read_annotations(source: str | os.PathLike[str], source_format: str, *, spli
         raise InputError(f"source_format must be one of {READ_FORMATS}, got {source_format!r}")
     if source_format in ("voc", "lines") and not classes:
         raise InputError(f"classes: reading {source_format} needs the class names (a classes file)")
+    if source_format == "lines":
+        assert classes is not None
+        return read_lines_file(source, classes, check_images=check_images, decode_images=decode_images)
     if source_format == "yolo":
-        return read_yolo(source, split)
-    if source_format == "coco":
-        return read_coco(source, images_dir)
-    assert classes is not None
-    if source_format == "voc":
-        return read_voc(source, split, classes)
-    return read_lines_file(source, classes, check_images=check_images)
+        converted = read_yolo(source, split)
+    elif source_format == "coco":
+        converted = read_coco(source, images_dir)
+    else:
+        assert classes is not None
+        converted = read_voc(source, split, classes)
+    return only_decodable(converted) if decode_images else converted
+
+
+def only_decodable(converted: Converted) -> Converted:
+    """``converted`` without the samples whose image cannot be decoded whole (each named in its problems)."""
+    from mlbasics.core.batch import each_usable, require_usable
+    from mlbasics.io.images import open_image
+
+    problems = list(converted.problems)
+    samples = [s for s, _ in each_usable(converted.samples, lambda s: open_image(s.image).close(), problems)]
+    require_usable(len(samples), problems, where=converted.samples[0].image if converted.samples else "", what="image")
+    return Converted(samples, converted.classes, problems)
 
 
 def write_lines_file(samples: Sequence[Sample], classes: Sequence[str], path: str | os.PathLike[str], *,

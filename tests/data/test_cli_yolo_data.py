@@ -145,3 +145,23 @@ def test_report_takes_a_detector_config(photos, tmp_path, capsys):
                           photos / "classes.txt", "--config", tmp_path / "final.config.json", "--input-size", "64",
                           "--out", tmp_path / "r"], capsys)
     assert code == 2 and "--config gives the anchors and the input size" in err
+
+
+@pytest.mark.parametrize("source_format", ["yolo", "coco", "lines"])
+def test_convert_names_a_truncated_photo_and_goes_on(photos, tmp_path, capsys, source_format):
+    from mlbasics.data.convert import read_lines_file, write_annotations
+
+    lines = read_lines_file(photos / "train.txt", CLASSES)
+    source = {"yolo": lambda: write_annotations(lines, "yolo", tmp_path / "yolo"),
+              "coco": lambda: write_annotations(lines, "coco", photos / "instances.json"),
+              "lines": lambda: photos / "train.txt"}[source_format]()
+    broken = {"yolo": tmp_path / "yolo" / "images" / "train" / "a.jpg"}.get(source_format, photos / "images" / "a.jpg")
+    cut(broken, 600)
+    args = ["yolo", "convert", source, "--from", source_format, "--classes", photos / "classes.txt", "--to", "coco",
+            "--out", tmp_path / "out.json"]
+    code, out, err = run(args, capsys)
+    assert code == 0 and out.startswith("2 image(s)") and "(1 skipped)" in out
+    assert len(err.splitlines()) == 1 and "a.jpg: cannot decode image (image file is truncated" in err
+    assert err.startswith(f"skipped {photos / 'train.txt'}:1: " if source_format == "lines" else f"skipped {broken}: ")
+    code, out, err = run([*args, "--no-decode-images"], capsys)  # headers only: the photo is kept
+    assert (code, err) == (0, "") and out.startswith("3 image(s)")
