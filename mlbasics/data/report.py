@@ -93,6 +93,7 @@ class DatasetReport:
     rotated: list[RotatedPhoto]
     truncated: list[str]
     skipped: list[str]
+    look_alike_bits: int = LOOK_ALIKE_BITS
     input_size: int | None = None
     strides: list[int] = field(default_factory=list)
     anchors: list[list[float]] | None = None
@@ -114,7 +115,7 @@ class DatasetReport:
                  f"{len(self.no_boxes)} with no box"]
         facts = (("same bytes (copies)", len(self.same_bytes), "group(s)"),
                  ("same pixels, other bytes", len(self.same_pixels), "group(s)"),
-                 (f"look alike (difference hash within {LOOK_ALIKE_BITS} bits)", len(self.look_alike), "pair(s)"),
+                 (f"look alike (difference hash within {self.look_alike_bits} bits)", len(self.look_alike), "pair(s)"),
                  ("the same photo in training and validation", len(self.train_val_overlap), "pair(s)"),
                  ("EXIF-rotated", len(self.rotated), "photo(s)"),
                  ("truncated (decoded as far as it goes)", len(self.truncated), "photo(s)"),
@@ -235,7 +236,7 @@ def dataset_report(train: Converted, val: Converted | None = None, *, anchors: n
         rotated=[RotatedPhoto(str(s.image), f.orientation, _boxes_fit(s.boxes, f.size, f.orientation))
                  for s, f in zip(usable, usable_facts) if f.orientation != 1],
         truncated=[f"{f.image}: {f.damage}" for f in (*facts.values(), *val_facts.values()) if f.damage],
-        skipped=skipped, input_size=input_size, strides=list(strides), box_sizes=sizes)
+        skipped=skipped, look_alike_bits=look_alike_bits, input_size=input_size, strides=list(strides), box_sizes=sizes)
     if anchors is not None and len(sizes):
         report.anchors = np.asarray(anchors, dtype=float).round(2).tolist()
         report.mean_anchor_iou = round(float(wh_iou(sizes, np.asarray(anchors)).max(axis=1).mean()), 4)
