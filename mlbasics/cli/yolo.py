@@ -18,6 +18,7 @@ from mlbasics.cli._args import (
     positive_float,
     positive_int,
 )
+from mlbasics.cli.yolo_data import add_verbs as _add_data_verbs
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.vision.cnn import train_backbone_classifier
 from mlbasics.vision.yolo.anchors import kmeans_anchors
@@ -297,4 +298,4 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``mlbasics yolo <verb>``."""
     add_track(subparsers, "yolo", "YOLOv3 detection: data, anchors, training, detection, mAP",
               (_add_make_data, _add_voc_lines, _add_check, _add_anchors, _add_backbone, _add_train, _add_detect,
-               _add_evaluate))
+               _add_evaluate, _add_data_verbs))

@@ -5,6 +5,12 @@ EXIF orientation is applied (photos from phones are often stored sideways), very
 large images are refused before they are decoded (decompression bombs), and a path
 that is not a regular file (a FIFO would block forever) is refused before it is opened.
 
+Truncated files (a JPEG cut short by an interrupted copy is common in real photo sets) have one
+policy, here: ``truncated="skip"`` (the default) refuses them with a ``DataFileError`` naming the
+file, so a batch loop reports and skips them; ``truncated="warn"`` decodes what is there (Pillow
+fills the missing rows with grey) and says so in a :class:`TruncatedImageWarning` naming the file.
+:func:`open_image_partial` returns that reason instead of warning, for reports that list it.
+
 How each colour mode becomes 8-bit RGB (Pillow's own ``convert("RGB")`` clips anything
 above 255, so a 16-bit image would come out almost white):
 
@@ -29,13 +35,14 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from mlbasics.core.errors import DataFileError
 from mlbasics.io.paths import require_regular_file
@@ -52,6 +59,17 @@ MAX_PIXELS = 256_000_000
 
 ImageSource = str | os.PathLike[str] | BinaryIO
 
+#: What :func:`open_image` does with a file cut short: ``"skip"`` raises, ``"warn"`` decodes what is there.
+TruncatedPolicy = Literal["skip", "warn"]
+TRUNCATED_POLICIES = ("skip", "warn")
+
+#: Pillow's switch for decoding truncated files is one module-wide flag; this lock keeps it per call.
+_TRUNCATED_LOCK = threading.Lock()
+
+
+class TruncatedImageWarning(UserWarning):
+    """An image file was cut short; what was there was decoded (the rest is grey)."""
+
 
 def _name_of(source: ImageSource) -> str:
     if isinstance(source, (str, os.PathLike)):
@@ -59,20 +77,57 @@ def _name_of(source: ImageSource) -> str:
     return str(getattr(source, "name", "<stream>"))
 
 
-def open_image(source: ImageSource, *, max_pixels: int | None = None) -> Image.Image:
+def open_image(source: ImageSource, *, max_pixels: int | None = None,
+               truncated: TruncatedPolicy = "skip") -> Image.Image:
     """Open ``source`` (a path or binary file object) as a decoded RGB PIL image.
 
     Raises ``DataFileError`` naming the file when it is missing, a folder, FIFO, socket or
-    device (checked before opening: reading a FIFO would block), not an image, truncated, or
+    device (checked before opening: reading a FIFO would block), not an image, truncated (unless
+    ``truncated="warn"``: then what is there is decoded, with a :class:`TruncatedImageWarning`), or
     larger than ``max_pixels`` (default :data:`MAX_PIXELS`). Colour modes are converted as the
     module docstring says.
     """
+    if truncated not in TRUNCATED_POLICIES:
+        raise ValueError(f"truncated must be one of {TRUNCATED_POLICIES}, got {truncated!r}")
+    if truncated == "skip":
+        return _decode(source, max_pixels, partial=False)
+    image, damage = open_image_partial(source, max_pixels=max_pixels)
+    if damage:
+        warnings.warn(f"{_name_of(source)}: {damage}; decoded what is there", TruncatedImageWarning, stacklevel=2)
+    return image
+
+
+def open_image_partial(source: ImageSource, *, max_pixels: int | None = None) -> tuple[Image.Image, str | None]:
+    """``(image, damage)``: the decoded RGB image as :func:`open_image` gives it, except that a file cut
+    short is decoded as far as it goes; ``damage`` then says what Pillow found (``"image file is
+    truncated (20 bytes not processed)"``), else it is None. Every other problem raises as in :func:`open_image`.
+    """
+    try:
+        return _decode(source, max_pixels, partial=False), None
+    except DataFileError as exc:
+        if "truncated" not in exc.reason.lower():
+            raise
+        damage = exc.reason.removeprefix("cannot decode image (").removesuffix(")")
+    if not isinstance(source, (str, os.PathLike)):
+        source.seek(0)
+    return _decode(source, max_pixels, partial=True), damage
+
+
+def _decode(source: ImageSource, max_pixels: int | None, *, partial: bool) -> Image.Image:
     name = _name_of(source)
     if isinstance(source, (str, os.PathLike)):
         require_regular_file(source, missing="no such image file")
     with _named_pillow_errors(name, "cannot decode image"), Image.open(source) as image:
         _check_pixels(image, name, max_pixels)
-        image.load()
+        if partial:
+            with _TRUNCATED_LOCK:
+                ImageFile.LOAD_TRUNCATED_IMAGES = True
+                try:
+                    image.load()
+                finally:
+                    ImageFile.LOAD_TRUNCATED_IMAGES = False
+        else:
+            image.load()
         return to_rgb(ImageOps.exif_transpose(image), name)
 
 
@@ -114,7 +169,21 @@ def image_size(path: str | os.PathLike[str], *, max_pixels: int | None = None,
         _check_pixels(image, name, max_pixels)
         width, height = image.size
         orientation = image.getexif().get(0x0112, 1)
-    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+    return (height, width) if orientation in SIDEWAYS_ORIENTATIONS else (width, height)
+
+
+#: EXIF orientations that swap width and height (the photo is stored on its side).
+SIDEWAYS_ORIENTATIONS = (5, 6, 7, 8)
+
+
+def exif_orientation(path: str | os.PathLike[str]) -> int:
+    """The EXIF orientation tag (``1`` = stored upright, ``6`` = rotate 90° clockwise to view, ...) read
+    from the header; ``1`` when there is none. Errors as :func:`image_size`."""
+    name = str(path)
+    require_regular_file(path, missing="no such image file")
+    with _named_pillow_errors(name, "cannot read the image header"), Image.open(path) as image:
+        value = image.getexif().get(0x0112, 1)
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
 def to_rgb(image: Image.Image, name: str = "<image>") -> Image.Image:
@@ -184,9 +253,10 @@ def _cmyk_to_rgb(image: Image.Image, name: str) -> Image.Image:
     return converted
 
 
-def load_image(source: ImageSource, *, max_pixels: int | None = None) -> np.ndarray:
+def load_image(source: ImageSource, *, max_pixels: int | None = None,
+               truncated: TruncatedPolicy = "skip") -> np.ndarray:
     """Load an image as an array of shape ``(height, width, 3)``, dtype ``uint8``, RGB (see :func:`open_image`)."""
-    return np.asarray(open_image(source, max_pixels=max_pixels))
+    return np.asarray(open_image(source, max_pixels=max_pixels, truncated=truncated))
 
 
 def load_image_bytes(data: bytes, name: str = "<bytes>", *, max_pixels: int | None = None) -> np.ndarray:
