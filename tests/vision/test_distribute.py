@@ -29,10 +29,11 @@ from mlbasics.vision.yolo.distribute import (
 #: is the order of float32 sums: one process sums the gradient over the 8 images of a batch at once, two
 #: workers sum 4 each and then add the two (the same for batch norm's statistics). That changes the last
 #: bits of each step (~1e-7 relative), and Adam, dividing by the root of small second moments, lets those
-#: bits grow a little step after step; 6 steps grew them to ~1e-5..1e-4 here. A real mismatch (each worker
-#: training on its own half with its own batch statistics, or on the whole batch) moves the loss by
-#: percents.
-TOLERANCE = 1e-3
+#: bits grow step after step: 6 steps grew them to 3.9e-4 here. With per-worker batch norm statistics
+#: instead of synchronized ones the difference was 2.7e-2. 3e-3 sits between the two (about 8x from each).
+#: (Adam is nearly blind to a constant factor on the gradient, so this test cannot see whether the loss is
+#: divided by the number of replicas; the trainer's docstring says why it is.)
+TOLERANCE = 3e-3
 
 
 def _tf_config(addresses, kind, index):
@@ -139,10 +140,11 @@ def test_two_workers_match_one_process(tiny_set, tmp_path):
 
     job = tmp_path / "chief" / "job"
     config = json.loads((job / "config.json").read_text())
-    assert config["distribution"] == {"strategy": "CollectiveAllReduceStrategy", "workers": 2, "replicas": 2,
+    assert config["distribution"] == {"strategy": "MultiWorkerMirroredStrategy", "workers": 2, "replicas": 2,
                                       "global_batch_size": 8, "per_replica_batch_size": 4,
                                       "input_sharding": "DATA"}
-    assert json.loads((tmp_path / "single" / "job" / "config.json").read_text())["distribution"]["replicas"] == 1
+    alone = json.loads((tmp_path / "single" / "job" / "config.json").read_text())["distribution"]
+    assert alone["replicas"] == 1 and alone["strategy"].startswith("none")
     for name in ("trained_final.weights.h5", "trained_final.config.json", "checkpoints/last.weights.h5"):
         assert (job / name).is_file(), name
     # the worker was given the same --job-dir and wrote nothing there, nor left its scratch copy behind

@@ -125,9 +125,13 @@ def per_replica_batch(batch_size: int, replicas: int) -> int:
 def describe(strategy: Any, batch_size: int, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """What a job's ``config.json`` records about its distribution: strategy, workers, replicas, the
     global and per-replica batch, and the input sharding."""
+    import tensorflow as tf
+
     task = cluster_task(environ)
     replicas = int(strategy.num_replicas_in_sync)
-    return {"strategy": type(strategy).__name__, "workers": task.workers if task is not None else 1,
+    name = next((kind.__name__ for kind in (tf.distribute.MultiWorkerMirroredStrategy, tf.distribute.MirroredStrategy)
+                 if isinstance(strategy, kind)), "none (one process, one replica)")
+    return {"strategy": name, "workers": task.workers if task is not None else 1,
             "replicas": replicas, "global_batch_size": batch_size,
             "per_replica_batch_size": per_replica_batch(batch_size, replicas), "input_sharding": SHARDING}
 
