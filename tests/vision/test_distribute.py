@@ -155,3 +155,65 @@ def test_two_workers_match_one_process(tiny_set, tmp_path):
     worst = max(abs(a - b) / abs(a) for a, b in zip(one, two))
     print(f"per-epoch loss, 1 process: {one}\n2 workers: {two}\nlargest relative difference {worst:.2e}")
     assert worst < TOLERANCE
+
+
+#: Run in a fresh process: two logical CPU devices must be set up before TensorFlow starts.
+_SKIP_UNDER_MIRRORED = """
+import numpy as np
+import tensorflow as tf
+
+tf.config.set_logical_device_configuration(tf.config.list_physical_devices("CPU")[0],
+                                           [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras
+
+from mlbasics.vision.yolo.distribute import synchronize_batch_norm
+from mlbasics.vision.yolo.model import build_detector
+from mlbasics.vision.yolo.spec import YoloSpec
+from mlbasics.vision.yolo.targets import assign_targets
+from mlbasics.vision.yolo.trainer import YoloTrainer
+
+keras.utils.set_random_seed(0)
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+anchors = np.array([[4, 4], [8, 8], [12, 12], [20, 20], [32, 32], [50, 50]], np.float32)
+spec = YoloSpec(anchors, ("shape",), input_size=32, width=0.125)
+with strategy.scope():
+    trainer = YoloTrainer(build_detector(spec), spec)
+    synchronize_batch_norm(trainer.detector)
+    trainer(np.zeros((1, 32, 32, 3), np.float32))
+    trainer.compile(optimizer=keras.optimizers.Adam(1e-2), jit_compile=False)
+images = np.random.default_rng(0).random((2, 32, 32, 3)).astype(np.float32)
+boxes = np.zeros((2, 4, 5), np.float32)
+boxes[:, 0] = [4, 6, 20, 18, 0]
+
+def step(batch):
+    data = tf.data.Dataset.from_tensors((batch, (*assign_targets(boxes, spec), boxes)))
+    return trainer.fit(data, shuffle=False, verbose=0).history["loss"][0]
+
+def state():
+    return ([v.numpy().copy() for v in trainer.detector.weights],
+            [v.numpy().copy() for v in trainer.optimizer.variables], int(trainer.optimizer.iterations.numpy()))
+
+assert strategy.num_replicas_in_sync == 2
+assert np.isfinite(step(images))
+weights, moments, iterations = state()
+broken = images.copy()
+broken[1, 3, 3, 1] = np.nan  # in the second replica's half only
+assert np.isnan(step(broken)), "the broken batch's loss is still logged"
+after_weights, after_moments, after_iterations = state()
+assert after_iterations == iterations == 1, (after_iterations, iterations)
+assert all(np.array_equal(a, b) for a, b in zip(weights, after_weights)), "weights or statistics changed"
+assert all(np.array_equal(a, b) for a, b in zip(moments, after_moments)), "Adam's moments changed"
+step(images)
+assert int(trainer.optimizer.iterations.numpy()) == 2
+assert not all(np.array_equal(a, v.numpy()) for a, v in zip(weights, trainer.detector.weights))
+print("skipped on both replicas")
+"""
+
+
+def test_a_non_finite_step_is_skipped_on_every_replica():
+    """Two replicas (MirroredStrategy over two logical CPUs, the merge_call path MultiWorkerMirroredStrategy
+    takes too); a NaN in one replica's half: no replica updates anything, and the next good step trains."""
+    env = {**os.environ, "PYTHONPATH": str(Path(mlbasics.__file__).parents[1])}
+    done = subprocess.run([sys.executable, "-c", _SKIP_UNDER_MIRRORED], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and "skipped on both replicas" in done.stdout, done.stdout + done.stderr

@@ -129,7 +129,9 @@ def describe(strategy: Any, batch_size: int, environ: Mapping[str, str] | None =
 
     task = cluster_task(environ)
     replicas = int(strategy.num_replicas_in_sync)
-    name = next((kind.__name__ for kind in (tf.distribute.MultiWorkerMirroredStrategy, tf.distribute.MirroredStrategy)
+    # by the names users know (TensorFlow's class for MultiWorkerMirroredStrategy is CollectiveAllReduceStrategy)
+    name = next((name for name, kind in (("MultiWorkerMirroredStrategy", tf.distribute.MultiWorkerMirroredStrategy),
+                                         ("MirroredStrategy", tf.distribute.MirroredStrategy))
                  if isinstance(strategy, kind)), "none (one process, one replica)")
     return {"strategy": name, "workers": task.workers if task is not None else 1,
             "replicas": replicas, "global_batch_size": batch_size,

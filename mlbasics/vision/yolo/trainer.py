@@ -94,21 +94,9 @@ class YoloTrainer(keras.Model):
         if replicas is not None and replicas.num_replicas_in_sync > 1:  # one decision for all replicas
             broken = replicas.all_reduce(tf.distribute.ReduceOp.SUM, 1.0 - tf.cast(finite, tf.float32))
             finite = broken < 0.5  # no replica had a non-finite loss or gradient: the same on every replica
-
-        def step() -> Any:
-            self.optimizer.apply(gradients, variables)
-            return tf.constant(True)
-
-        def skip() -> Any:
-            # one broken batch must not poison the moving statistics that inference uses
-            for variable, value in zip(statistics, before):
-                variable.assign(value)
-            return tf.constant(False)
-
-        if replicas is not None and replicas.num_replicas_in_sync > 1:
-            replicas.merge_call(_cond_across_replicas, args=(finite, step, skip))
+            replicas.merge_call(self._update_all_replicas, args=(finite, gradients, variables, statistics, before))
         else:
-            tf.cond(finite, step, skip)
+            tf.cond(finite, lambda: self._update(gradients, variables), lambda: self._restore(statistics, before))
         return self._record(parts, loss)
 
     def test_step(self, data: Any) -> dict[str, Any]:
@@ -116,11 +104,29 @@ class YoloTrainer(keras.Model):
         parts = self._parts(images, labels, training=False)
         return self._record(parts, tf.add_n(list(parts.values())))
 
+    def _update(self, gradients: list[Any], variables: list[Any]) -> Any:
+        self.optimizer.apply(gradients, variables)
+        return tf.constant(True)
 
-def _cond_across_replicas(strategy: Any, finite: Any, step: Any, skip: Any) -> None:
-    """``tf.cond(finite, step, skip)`` for all replicas at once, from the cross-replica context (a
-    ``merge_call``): the optimizer's update all-reduces the gradients, and TensorFlow cannot run that
-    inside a ``tf.cond`` in a replica's step. ``finite`` is the same on every replica (all-reduced)."""
-    decision = strategy.experimental_local_results(finite)[0]
-    tf.cond(decision, lambda: strategy.extended.call_for_each_replica(step),
-            lambda: strategy.extended.call_for_each_replica(skip))
+    def _restore(self, statistics: list[Any], before: list[Any]) -> Any:
+        # one broken batch must not poison the moving statistics that inference uses
+        for variable, value in zip(statistics, before):
+            variable.assign(value)
+        return tf.constant(False)
+
+    def _update_all_replicas(self, strategy: Any, finite: Any, gradients: list[Any], variables: list[Any],
+                             statistics: list[Any], before: list[Any]) -> None:
+        """Update or restore on every replica at once, from the cross-replica context (a ``merge_call``):
+        the optimizer's update all-reduces the gradients, and TensorFlow cannot run that inside a
+        ``tf.cond`` in a replica's step. ``finite`` is the same on every replica (all-reduced)."""
+        decision = strategy.experimental_local_results(finite)[0]
+
+        def update() -> Any:
+            strategy.extended.call_for_each_replica(self._update, args=(gradients, variables))
+            return tf.constant(True)
+
+        def restore() -> Any:
+            strategy.extended.call_for_each_replica(self._restore, args=(statistics, before))
+            return tf.constant(False)
+
+        tf.cond(decision, update, restore)
