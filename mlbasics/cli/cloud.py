@@ -120,7 +120,8 @@ def _add_spec(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("--machine-type", default="n1-standard-4", help="Compute Engine machine type")
     p.add_argument("--accelerator-type", default="NVIDIA_TESLA_T4", help="'' for none")
     p.add_argument("--accelerator-count", type=non_negative_int, default=1, help="accelerators per replica")
-    p.add_argument("--replica-count", type=positive_int, default=1, help="machines")
+    p.add_argument("--replica-count", type=positive_int, default=1,
+                   help="machines: 1 chief + REPLICA_COUNT-1 workers, trained under MultiWorkerMirroredStrategy")
     p.add_argument("--region", default="us-central1", help="Vertex AI region")
     p.add_argument("--trainer-args", nargs=argparse.REMAINDER, default=[],
                    help="last option: everything after it is passed to the module")

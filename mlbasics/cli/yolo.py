@@ -254,7 +254,7 @@ def _add_train(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("--width", type=positive_float, default=default_of(TrainConfig, "width"),
                    help="fraction of the published filter counts")
     p.add_argument("--batch-size", type=positive_int, default=default_of(TrainConfig, "batch_size"),
-                   help="images per step")
+                   help="images per step over all replicas (the global batch; each of N replicas takes 1/N)")
     # 0, not TrainConfig's default: a frozen stage needs --backbone, which is optional here
     p.add_argument("--epochs-frozen", type=non_negative_int, default=0, help="stage-1 epochs (needs --backbone)")
     p.add_argument("--epochs", type=positive_int, default=default_of(TrainConfig, "epochs"),

@@ -46,7 +46,13 @@ TESTED_WITH = {"python": "3.11", "tensorflow": "2.21", "keras": "3.15"}
 
 @dataclass(frozen=True)
 class JobSpec:
-    """What a custom training job runs and on which machine (one worker pool)."""
+    """What a custom training job runs and on which machines.
+
+    ``replica_count`` machines of ``machine_type`` run the same module and arguments: one is the chief
+    (worker pool 0, which Vertex AI allows one replica), the others form worker pool 1. With more than
+    one, Vertex sets ``TF_CONFIG`` for a ``chief`` and ``replica_count - 1`` ``worker`` tasks and the
+    trainer trains under ``MultiWorkerMirroredStrategy`` (:mod:`mlbasics.vision.yolo.distribute`).
+    """
 
     display_name: str
     package_uris: tuple[str, ...]
@@ -67,7 +73,7 @@ class JobSpec:
             raise InputError(f"display_name must be 1 to 128 characters, got {self.display_name!r}")
         _check_machine(self.machine_type, self.accelerator_type, self.accelerator_count)
         if isinstance(self.replica_count, bool) or not isinstance(self.replica_count, int) or self.replica_count < 1:
-            raise InputError(f"replica_count must be an integer >= 1 (machines in the pool), "
+            raise InputError(f"replica_count must be an integer >= 1 (machines: the chief and the workers), "
                              f"got {self.replica_count!r}")
         if not self.package_uris:
             raise InputError("package_uris is empty: upload the trainer's sdist or wheel to gs:// and list it")
@@ -98,14 +104,14 @@ class JobSpec:
         if self.accelerator_type:
             machine.accelerator_type = getattr(v1.AcceleratorType, self.accelerator_type)  # validated above
             machine.accelerator_count = self.accelerator_count
-        pool = v1.WorkerPoolSpec(
-            machine_spec=machine,
-            replica_count=self.replica_count,
-            python_package_spec=v1.PythonPackageSpec(
-                executor_image_uri=self.executor_image_uri, package_uris=list(self.package_uris),
-                python_module=self.python_module, args=list(self.args)),
-        )
-        spec = v1.CustomJobSpec(worker_pool_specs=[pool],
+        package = v1.PythonPackageSpec(executor_image_uri=self.executor_image_uri,
+                                       package_uris=list(self.package_uris), python_module=self.python_module,
+                                       args=list(self.args))
+        # pool 0 holds the chief alone (Vertex requires one replica there); pool 1 the other workers,
+        # the same machine, image and arguments: TF_CONFIG tells each process its part
+        pools = [v1.WorkerPoolSpec(machine_spec=machine, replica_count=count, python_package_spec=package)
+                 for count in (1, self.replica_count - 1) if count]
+        spec = v1.CustomJobSpec(worker_pool_specs=pools,
                                 base_output_directory=v1.GcsDestination(output_uri_prefix=self.base_output_dir))
         return v1.CustomJob(display_name=self.display_name, job_spec=spec, labels=self.labels)
 

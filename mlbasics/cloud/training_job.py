@@ -16,7 +16,8 @@ wraps the trainer in four steps:
 3. **Train** with the local trainer, unchanged.
 4. **Sync out**, after every epoch and once more at the end: each local output that changed is
    uploaded to its place (an object appears whole or not at all), and the remote copy of each output
-   the trainer deleted is deleted.
+   the trainer deleted is deleted. In a multi-worker job (``TF_CONFIG``) only the chief syncs out;
+   every task restores and trains in a local folder of its own.
 
 Where the outputs go (:class:`JobLayout`):
 
@@ -256,10 +257,15 @@ def train_job(config: TrainConfig, *, environ: Mapping[str, str] | None = None, 
               callbacks: Sequence = (), verbose: int = 1) -> JobRun:
     """Train with ``config`` whose paths may be ``gs://`` (see the module docstring); return the run.
     ``callbacks`` are passed to the trainer's ``fit``."""
+    from mlbasics.vision.yolo.distribute import cluster_task
     from mlbasics.vision.yolo.train import train
 
     layout = JobLayout.of(config, environ)
-    work = work_dir or work_dir_for(layout.job_dir)
+    task = cluster_task(environ)
+    chief = task is None or task.is_chief
+    # one local folder per task: several tasks of one job may share a machine (lesson 11's local run)
+    work = work_dir or work_dir_for(layout.job_dir if chief or task is None
+                                    else f"{layout.job_dir}#{task.task_type}{task.task_index}")
     shutil.rmtree(work, ignore_errors=True)  # the bucket is the truth: a left-over local copy is not
     inputs = work / "inputs"
     problems: list[str] = []
@@ -284,8 +290,9 @@ def train_job(config: TrainConfig, *, environ: Mapping[str, str] | None = None, 
         print(f"resuming: {len(restored)} file(s) of an earlier run restored from {layout.job_dir}", flush=True)
 
     def push_after_epoch(history: dict[str, list[float]]) -> None:
-        sync.push()
+        if chief:  # the other workers' outputs are scratch copies (see mlbasics.vision.yolo.distribute)
+            sync.push()
 
     result = train(local, on_epoch=push_after_epoch, callbacks=callbacks, verbose=verbose)
-    sync.push()
+    push_after_epoch(result.history)
     return JobRun(result, layout, problems)

@@ -2,6 +2,7 @@
 bucket, the tiny-YOLOv3 job run locally the way Vertex runs it, weights and logs appearing in the bucket."""
 
 import csv
+import dataclasses
 import io
 import json
 
@@ -62,3 +63,15 @@ def test_job_environment_matches_vertex_names(good_spec):
     tf_config = json.loads(env["TF_CONFIG"])
     assert tf_config["task"] == {"type": "chief", "index": 0}
     assert json.loads(env["CLUSTER_SPEC"])["task"]["type"] == "workerpool0"
+
+
+def test_job_spec_asks_vertex_for_a_chief_and_workers(good_spec):
+    pools = dataclasses.replace(good_spec, replica_count=3).to_custom_job().job_spec.worker_pool_specs
+    assert [pool.replica_count for pool in pools] == [1, 2]
+    assert pools[0].python_package_spec == pools[1].python_package_spec
+    assert pools[0].machine_spec == pools[1].machine_spec
+    addresses = ["127.0.0.1:5", "127.0.0.1:6", "127.0.0.1:7"]
+    env = job_environment(good_spec, "1", 2, addresses)
+    assert json.loads(env["TF_CONFIG"])["task"] == {"type": "worker", "index": 1}
+    assert json.loads(env["TF_CONFIG"])["cluster"] == {"chief": addresses[:1], "worker": addresses[1:]}
+    assert json.loads(env["CLUSTER_SPEC"])["task"] == {"type": "workerpool1", "index": 1}

@@ -19,7 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -184,7 +184,27 @@ def _stage(trainer, dataset, val, config: TrainConfig, stage: int, first_epoch: 
 def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], None] | None = None,
           callbacks: Sequence = (), verbose: int = 1) -> TrainResult:
     """Run (or resume) both stages; see the module docstring. ``on_epoch(history)`` is called after
-    every epoch with the history so far, as :func:`read_history` returns it (for live plots)."""
+    every epoch with the history so far, as :func:`read_history` returns it (for live plots).
+
+    Under the ``tf.distribute`` strategy :func:`~mlbasics.vision.yolo.distribute.choose_strategy` picks
+    (several workers in ``TF_CONFIG``, or several GPUs); ``batch_size`` is the global batch. Only the
+    chief writes the job directory and weights; another worker writes to a scratch copy it deletes.
+    """
+    from mlbasics.vision.yolo import distribute
+
+    strategy = distribute.choose_strategy()  # first: a multi-worker strategy must exist before any op runs
+    paths = {"job_dir": config.job_dir, "weights_stage": config.weights_stage, "weights_final": config.weights_final}
+    with distribute.worker_scratch(paths) as where, strategy.scope():
+        here = replace(config, job_dir=where["job_dir"], weights_stage=where["weights_stage"],
+                       weights_final=where["weights_final"])
+        return _train(here, asdict(config), distribute.describe(strategy, config.batch_size),
+                      on_epoch=on_epoch, callbacks=callbacks, verbose=verbose)
+
+
+def _train(config: TrainConfig, record: dict, distribution: dict, *,
+           on_epoch: Callable[[dict[str, list[float]]], None] | None, callbacks: Sequence, verbose: int) -> TrainResult:
+    """:func:`train` in this process's folders (``config``), under the strategy's scope; ``record``: the
+    arguments as given (the job's ``config.json``), ``distribution``: how the work is split."""
     import keras
 
     from mlbasics.core.seed import seed_everything
@@ -193,17 +213,18 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
     from mlbasics.vision.cnn import copy_backbone, load_classifier, save_keras
     from mlbasics.vision.yolo.callbacks import MapEvaluation, TrainingClock
     from mlbasics.vision.yolo.data import make_dataset
+    from mlbasics.vision.yolo.distribute import sharded, synchronize_batch_norm
     from mlbasics.vision.yolo.model import build_detector
     from mlbasics.vision.yolo.trainer import YoloTrainer
 
     start = time.perf_counter()
     job = Path(config.job_dir)
     job.mkdir(parents=True, exist_ok=True)
-    record = asdict(config)
-    if (job / "config.json").is_file() and json.loads((job / "config.json").read_text()) != record:
+    if (job / "config.json").is_file() and {key: value for key, value in json.loads(
+            (job / "config.json").read_text()).items() if key != "distribution"} != record:
         raise InputError(f"{job / 'config.json'}: this job directory was started with other arguments; "
                          "use a new job directory (or delete this one) to train with these")
-    write_json(job / "config.json", record)
+    write_json(job / "config.json", {**record, "distribution": distribution})
     weights_stage, weights_final = config.paths()
     spec = config.spec()
     result = TrainResult(weights_stage, weights_final)
@@ -217,9 +238,11 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
         detector = build_detector(spec)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
+    if distribution["replicas"] > 1:
+        synchronize_batch_norm(detector)  # batch statistics over the global batch, as in one process
     train_set, val_set, result.skipped_lines = load_training_data(config, spec)
-    dataset = make_dataset(train_set, spec, config.batch_size, jitter=config.jitter, seed=config.seed)
-    val = (make_dataset(val_set, spec, config.batch_size, augment=False, shuffle=False)
+    dataset = sharded(make_dataset(train_set, spec, config.batch_size, jitter=config.jitter, seed=config.seed))
+    val = (sharded(make_dataset(val_set, spec, config.batch_size, augment=False, shuffle=False))
            if val_set is not None else None)
     trainer = YoloTrainer(detector, spec, config.ignore_threshold)
     trainer(np.zeros((1, spec.input_size, spec.input_size, 3), np.float32))  # build before restoring

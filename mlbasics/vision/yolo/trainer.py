@@ -7,6 +7,13 @@ allow that, so the loss lives in ``train_step``/``test_step`` here and ``fit`` w
 A step whose loss or gradients are not finite (a broken sample, an overflow) is skipped whole:
 the weights, batch norm's moving statistics, the optimizer's moments and its step counter stay as
 they were. Its loss is still logged, so the epoch's mean loss shows NaN and the skip is visible.
+
+Under a ``tf.distribute`` strategy with several replicas (:mod:`mlbasics.vision.yolo.distribute`)
+each replica computes the loss as the mean over *its* part of the global batch; the gradient is
+taken of that loss divided by the number of replicas, so the optimizer's sum over replicas is the
+gradient of the mean over the global batch, as one process would compute it. Whether a step is
+finite is decided over all replicas together (one all-reduce): every replica takes the same branch,
+so the collective inside the optimizer's update runs on all of them or on none.
 """
 
 from __future__ import annotations
@@ -47,7 +54,11 @@ class YoloTrainer(keras.Model):
         self.trackers["loss"].update_state(loss)
         for name in PARTS:
             self.trackers[name].update_state(parts[name])
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        results = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras 3.15 averages a step's logs over workers along axis 0, which a scalar lacks
+            results = {name: tf.reshape(value, (1,)) for name, value in results.items()}
+        return results
 
     def _moving_statistics(self) -> list[Any]:
         """The variables a training forward pass assigns: moving mean and variance of the batch norm
@@ -56,6 +67,15 @@ class YoloTrainer(keras.Model):
                 if isinstance(layer, keras.layers.BatchNormalization) and layer.trainable
                 for variable in (layer.moving_mean, layer.moving_variance)]
 
+    def _maybe_symbolic_build(self, iterator: Any = None, data_batch: Any = None) -> None:
+        """Build what ``fit`` needs before its first step. Keras 3 (3.15) does it by averaging the first
+        batch over the replicas, which fails under ``MultiWorkerMirroredStrategy`` ("Attempt to convert a
+        value (PerReplica...) to a Tensor", keras-team/keras#20585). This wrapper's layers are built before
+        ``fit`` (``train`` calls it once), so only the optimizer is left: built here, outside any step."""
+        if getattr(self, "optimizer", None) is not None and not self.optimizer.built:
+            with self.distribute_strategy.scope():
+                self.optimizer.build(self.detector.trainable_variables)
+
     def train_step(self, data: Any) -> dict[str, Any]:
         images, labels = data
         variables = self.detector.trainable_variables
@@ -63,27 +83,50 @@ class YoloTrainer(keras.Model):
             self.optimizer.build(variables)
         statistics = self._moving_statistics()
         before = [tf.identity(variable) for variable in statistics]  # read before the forward pass assigns them
+        replicas = tf.distribute.get_replica_context()
         with tf.GradientTape() as tape:
             parts = self._parts(images, labels, training=True)
             loss = tf.add_n(list(parts.values()))
-        gradients = tape.gradient(loss, variables)
+            share = loss if replicas is None else loss / replicas.num_replicas_in_sync  # mean over the global batch
+        gradients = tape.gradient(share, variables)
         finite = tf.reduce_all([tf.math.is_finite(loss)]
                                + [tf.reduce_all(tf.math.is_finite(g)) for g in gradients if g is not None])
-
-        def step() -> Any:
-            self.optimizer.apply(gradients, variables)
-            return tf.constant(True)
-
-        def skip() -> Any:
-            # one broken batch must not poison the moving statistics that inference uses
-            for variable, value in zip(statistics, before):
-                variable.assign(value)
-            return tf.constant(False)
-
-        tf.cond(finite, step, skip)
+        if replicas is not None and replicas.num_replicas_in_sync > 1:  # one decision for all replicas
+            broken = replicas.all_reduce(tf.distribute.ReduceOp.SUM, 1.0 - tf.cast(finite, tf.float32))
+            finite = broken < 0.5  # no replica had a non-finite loss or gradient: the same on every replica
+            replicas.merge_call(self._update_all_replicas, args=(finite, gradients, variables, statistics, before))
+        else:
+            tf.cond(finite, lambda: self._update(gradients, variables), lambda: self._restore(statistics, before))
         return self._record(parts, loss)
 
     def test_step(self, data: Any) -> dict[str, Any]:
         images, labels = data
         parts = self._parts(images, labels, training=False)
         return self._record(parts, tf.add_n(list(parts.values())))
+
+    def _update(self, gradients: list[Any], variables: list[Any]) -> Any:
+        self.optimizer.apply(gradients, variables)
+        return tf.constant(True)
+
+    def _restore(self, statistics: list[Any], before: list[Any]) -> Any:
+        # one broken batch must not poison the moving statistics that inference uses
+        for variable, value in zip(statistics, before):
+            variable.assign(value)
+        return tf.constant(False)
+
+    def _update_all_replicas(self, strategy: Any, finite: Any, gradients: list[Any], variables: list[Any],
+                             statistics: list[Any], before: list[Any]) -> None:
+        """Update or restore on every replica at once, from the cross-replica context (a ``merge_call``):
+        the optimizer's update all-reduces the gradients, and TensorFlow cannot run that inside a
+        ``tf.cond`` in a replica's step. ``finite`` is the same on every replica (all-reduced)."""
+        decision = strategy.experimental_local_results(finite)[0]
+
+        def update() -> Any:
+            strategy.extended.call_for_each_replica(self._update, args=(gradients, variables))
+            return tf.constant(True)
+
+        def restore() -> Any:
+            strategy.extended.call_for_each_replica(self._restore, args=(statistics, before))
+            return tf.constant(False)
+
+        tf.cond(decision, update, restore)
