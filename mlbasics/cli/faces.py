@@ -7,7 +7,8 @@ import dataclasses
 import json
 import sys
 
-from mlbasics.cli._args import existing_dir, existing_file, positive_float
+from mlbasics.cli._args import existing_dir, existing_file, positive_float, positive_int
+from mlbasics.pipelines.faces.detection import DEFAULT_MIN_FACE_SIZE, DETECTORS, LOWEST_MIN_FACE_SIZE
 from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD
 
 
@@ -19,8 +20,10 @@ def _print(report: object) -> None:
 def _cache(args: argparse.Namespace):
     from mlbasics.data import cache_dir
     from mlbasics.pipelines.faces.analysis import AnalysisCache
+    from mlbasics.pipelines.faces.detection import DetectionPolicy
 
-    return AnalysisCache(args.cache or cache_dir() / "face-analysis")
+    policy = DetectionPolicy(min_face_size=args.min_face_size, detector=args.detector)
+    return AnalysisCache(args.cache or cache_dir() / "face-analysis", policy)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -65,6 +68,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def _add_cache_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache", default=None, help="face-analysis cache folder (default: in the data cache)")
+    parser.add_argument("--min-face-size", type=positive_int, default=DEFAULT_MIN_FACE_SIZE, metavar="PIXELS",
+                        help=f"smallest face to find, side of its box in pixels (>= {LOWEST_MIN_FACE_SIZE}; "
+                             f"default {DEFAULT_MIN_FACE_SIZE}): smaller finds more, larger is faster")
+    parser.add_argument("--detector", choices=DETECTORS, default="hog",
+                        help="dlib's HOG detector (default) or its CNN detector (slower on a CPU)")
 
 
 def _add_threshold_option(parser: argparse.ArgumentParser) -> None:
