@@ -93,3 +93,15 @@ def test_ignored_boxes_are_dont_care(tmp_path):
                          item.ignored)
     assert (counts.true_positives, counts.false_positives, counts.missed) == (1, 2, 0)  # a duplicate is false
     assert match_faces(np.zeros((0, 4)), item.boxes, item.ignored).missed == 1
+
+
+def test_the_workspace_run_passes_the_policy_to_its_stages(tmp_path, capsys):
+    from mlbasics.pipelines.faces.workspace import dvc_yaml, run
+
+    text = dvc_yaml(policy=DetectionPolicy(80, "cnn"))
+    assert text.count("--min-face-size 80 --detector cnn") == 2  # train and identify
+    (tmp_path / "train").mkdir()
+    with pytest.raises(InputError, match="at least 20 px"):
+        run(tmp_path, min_face_size=10, use_dvc=False)
+    assert main(["faces", "run", str(tmp_path), "--min-face-size", "10", "--no-dvc"]) == 2
+    assert "min_face_size must be at least 20 px" in capsys.readouterr().err
