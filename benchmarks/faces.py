@@ -1,27 +1,133 @@
-"""Face finder: identify images/s on the mirror's photos, and a cold train → identify → tag run.
+"""Face finder: detection recall/precision per policy, a fresh ``identify`` process on the two largest
+photos, identify images/s on the mirror's photos, and a cold train → identify → tag run.
 
-Cold start: a fresh workspace and an empty analysis cache, timed from the command to the last
-tagged image, with DVC if installed. Identify: the Beam identify stage alone on all photos
-of the data set (analysis not cached). Run: ``python -m benchmarks faces``.
+Detection: every policy on dlib's hand-labelled PASCAL VOC face boxes (``voc_faces/{training,testing}.xml``,
+43 faces in 9 photos; ``ignore`` boxes are don't-care), matched at IoU >= 0.5 (see
+``mlbasics.pipelines.faces.evaluation``); time is the detector alone, per image. Fresh process:
+``mlbasics faces identify`` on ``bald_guys.jpg`` (1986 × 1545, 24 faces) and ``dogs.jpg`` (900 × 916),
+empty analysis cache, wall and CPU time from process start to exit, policies alternated in one run, with
+the load average (CPU time is what a quiet machine's wall time would be); then where the CPU time
+goes. Cold start: a fresh workspace and an empty analysis cache, timed from the command to the last
+tagged image, with DVC if installed. Identify: the Beam identify stage alone on all photos of the data
+set (analysis not cached).
+
+Run: ``python -m benchmarks faces`` (``--only detection`` or ``--only fresh`` for one part).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from mlbasics.data import fetch_dataset
+from mlbasics.data.dlib_xml import read_dlib_boxes
 from mlbasics.pipelines.faces.analysis import AnalysisCache
+from mlbasics.pipelines.faces.detection import DetectionPolicy
+from mlbasics.pipelines.faces.evaluation import face_sizes, score_policy
 from mlbasics.pipelines.faces.identify import identify
 from mlbasics.pipelines.faces.records import list_photos
 from mlbasics.pipelines.faces.workspace import Workspace, dvc_available, run
 
+POLICIES = (DetectionPolicy(40), DetectionPolicy(48), DetectionPolicy(80), DetectionPolicy(40, "cnn"),
+            DetectionPolicy(80, "cnn"))
+LARGE = ("bald_guys.jpg", "dogs.jpg")
 
-def main(argv: list[str] | None = None) -> dict[str, float]:
-    faces = fetch_dataset("faces") / "faces"
+
+def detection_table(faces: Path) -> dict[str, object]:
+    """Recall, precision and detector time per image of every policy on the VOC face boxes."""
+    labelled = [item for xml in ("training.xml", "testing.xml") for item in read_dlib_boxes(faces / "voc_faces" / xml)]
+    sizes = face_sizes(labelled)
+    edges = [0, 40, 50, 60, 80, 100, 200]
+    counts = np.histogram(sizes, bins=edges)[0]
+    rows = [score_policy(policy, labelled).row() for policy in POLICIES]
+    ignored = sum(len(item.ignored) for item in labelled)
+    return {"images": len(labelled), "faces": int(sizes.size), "ignored_boxes": ignored,
+            "face_side_px": {"min": float(sizes.min()), "median": float(np.median(sizes)), "max": float(sizes.max()),
+                             "histogram": {f"{a}-{b}": int(c) for a, b, c in zip(edges, edges[1:], counts)}},
+            "policies": rows}
+
+
+def _mlbasics(*args: str) -> list[str]:
+    return [sys.executable, "-c", "import sys; from mlbasics.cli import main; sys.exit(main())", *args]
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def fresh_identify(faces: Path, repeats: int = 3) -> dict[str, object]:
+    """Seconds of a fresh ``mlbasics faces identify`` process on the two large photos, per policy."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "images").mkdir()
+        for name in LARGE:
+            shutil.copy(faces / "voc_faces" / name, root / "images" / name)
+        for name in sorted(p.name for p in (faces / "johns").iterdir())[:2]:
+            shutil.copytree(faces / "johns" / name, root / "train" / name, ignore=lambda d, files: sorted(files)[3:])
+        subprocess.run(_mlbasics("faces", "train", str(root / "train"), "--out", str(root / "state.json"),
+                                 "--cache", str(root / "train-cache")), check=True, capture_output=True)
+        times: dict[str, list[float]] = {}
+        cpus: dict[str, list[float]] = {}
+        loads: list[float] = []
+        for repeat in range(repeats):
+            for size in (80, 40):  # 80: what the old policy did on images over 1000 px; 40: the default
+                out, cache = root / f"out-{size}-{repeat}", root / f"cache-{size}-{repeat}"
+                loads.append(_load())
+                cpu, start = _children_cpu(), time.perf_counter()
+                subprocess.run(_mlbasics("faces", "identify", str(root / "images"), str(root / "state.json"),
+                                         "--out", str(out), "--cache", str(cache), "--min-face-size", str(size)),
+                               check=True, capture_output=True)
+                times.setdefault(f"min_face_size={size}", []).append(round(time.perf_counter() - start, 2))
+                cpus.setdefault(f"min_face_size={size}", []).append(round(_children_cpu() - cpu, 2))
+        found = {name: len(json.loads((out / f"{name}.json").read_text())["faces"]) for name in LARGE}
+    return {"wall_s": times, "cpu_s": cpus, "median_wall_s": {k: float(np.median(v)) for k, v in times.items()},
+            "median_cpu_s": {k: float(np.median(v)) for k, v in cpus.items()},
+            "faces_found_min40": found, "load_average_1min": loads, "where_the_time_goes": _breakdown(faces)}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _breakdown(faces: Path) -> dict[str, float]:
+    """One fresh process: CPU seconds of import, model loading, detection and descriptors of the two photos."""
+    code = f"""
+import json, time
+t0 = time.process_time()
+import mlbasics.pipelines.faces.identify
+t1 = time.process_time()
+import dlib, numpy as np
+from mlbasics.io.images import load_image
+from mlbasics.pipelines.faces.models import FaceModels
+models = FaceModels()
+t2 = time.process_time()
+images = [load_image(p) for p in {[str(faces / "voc_faces" / n) for n in LARGE]!r}]
+t3 = time.process_time()
+boxes = [models.boxes(image) for image in images]
+t4 = time.process_time()
+for image in images:
+    models.faces(image)
+t5 = time.process_time()
+print(json.dumps({{"import_beam_and_pipeline": t1 - t0, "load_models": t2 - t1, "read_images": t3 - t2,
+                   "detect": t4 - t3, "landmarks_and_descriptors": (t5 - t4) - (t4 - t3)}}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return {k: round(v, 2) for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items()}
+
+
+def pipeline_figures(faces: Path) -> dict[str, object]:
+    """A cold train → identify → tag run and identify's images/s on all photos (as before)."""
     people = sorted(p.name for p in (faces / "johns").iterdir())
     with tempfile.TemporaryDirectory() as tmp:
         space = Workspace(Path(tmp) / "ws")
@@ -37,8 +143,17 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         start = time.perf_counter()
         report = identify(space.images, space.state, Path(tmp) / "again", AnalysisCache(Path(tmp) / "empty-cache"))
         seconds = time.perf_counter() - start
-    figures = {"images": count, "identify_images_per_s": round(report.processed / seconds, 2),
-               "cold_train_identify_tag_s": round(cold, 1), "with_dvc": dvc_available()}
+    return {"images": count, "identify_images_per_s": round(report.processed / seconds, 2),
+            "cold_train_identify_tag_s": round(cold, 1), "with_dvc": dvc_available()}
+
+
+def main(argv: list[str] | None = None) -> dict[str, object]:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks faces")
+    parser.add_argument("--only", choices=("detection", "fresh", "pipeline"), default=None)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    faces = fetch_dataset("faces") / "faces"
+    parts = {"detection": detection_table, "fresh": fresh_identify, "pipeline": pipeline_figures}
+    figures = {name: part(faces) for name, part in parts.items() if args.only in (None, name)}
     print(json.dumps(figures, indent=2))
     return figures
 

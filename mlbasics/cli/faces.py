@@ -7,7 +7,8 @@ import dataclasses
 import json
 import sys
 
-from mlbasics.cli._args import existing_dir, existing_file, positive_float
+from mlbasics.cli._args import existing_dir, existing_file, positive_float, positive_int
+from mlbasics.pipelines.faces.detection import DEFAULT_MIN_FACE_SIZE, DETECTORS, LOWEST_MIN_FACE_SIZE
 from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD
 
 
@@ -19,8 +20,10 @@ def _print(report: object) -> None:
 def _cache(args: argparse.Namespace):
     from mlbasics.data import cache_dir
     from mlbasics.pipelines.faces.analysis import AnalysisCache
+    from mlbasics.pipelines.faces.detection import DetectionPolicy
 
-    return AnalysisCache(args.cache or cache_dir() / "face-analysis")
+    policy = DetectionPolicy(min_face_size=args.min_face_size, detector=args.detector)
+    return AnalysisCache(args.cache or cache_dir() / "face-analysis", policy)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -58,13 +61,23 @@ def _tag(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from mlbasics.pipelines.faces.workspace import run
 
-    result = run(args.workspace, threshold=args.threshold, use_dvc=False if args.no_dvc else None)
+    result = run(args.workspace, threshold=args.threshold, min_face_size=args.min_face_size, detector=args.detector,
+                 use_dvc=False if args.no_dvc else None)
     print(result) if isinstance(result, str) else _print(result)
     return 0
 
 
 def _add_cache_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache", default=None, help="face-analysis cache folder (default: in the data cache)")
+    _add_detection_options(parser)
+
+
+def _add_detection_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--min-face-size", type=positive_int, default=DEFAULT_MIN_FACE_SIZE, metavar="PIXELS",
+                        help=f"smallest face to find, side of its box in pixels (>= {LOWEST_MIN_FACE_SIZE}; "
+                             f"default {DEFAULT_MIN_FACE_SIZE}): smaller finds more, larger is faster")
+    parser.add_argument("--detector", choices=DETECTORS, default="hog",
+                        help="dlib's HOG detector (default) or its CNN detector (slower on a CPU)")
 
 
 def _add_threshold_option(parser: argparse.ArgumentParser) -> None:
@@ -108,6 +121,7 @@ def _add_run(verbs: argparse._SubParsersAction) -> None:
     run = verbs.add_parser("run", help="bring a workspace's outputs up to date (train -> identify -> tag)")
     run.add_argument("workspace", type=existing_dir, help="folder with train/, images/ and optionally labels/")
     _add_threshold_option(run)
+    _add_detection_options(run)
     run.add_argument("--no-dvc", action="store_true", help="run the stages in process even if DVC is installed")
     run.set_defaults(func=_run)
 

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
+from mlbasics.core.errors import InputError
 from mlbasics.data.cache import sha256_of
 from mlbasics.io.files import write_json
 from mlbasics.io.images import load_image
+from mlbasics.pipelines.faces.detection import DetectionPolicy
 from mlbasics.pipelines.faces.models import Face, FaceModels, models_fingerprint
 
 
@@ -26,13 +28,18 @@ def _fingerprint_tag() -> str:
 
 
 class AnalysisCache:
-    """Faces per image content hash, one small JSON file each, in ``folder``."""
+    """Faces per image content hash and detection policy, one small JSON file each, in ``folder``.
 
-    def __init__(self, folder: str | os.PathLike[str]):
+    ``policy`` (default :class:`DetectionPolicy`: HOG, faces of 40 px and up) says which faces are
+    found; entries of another policy are kept apart.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str], policy: DetectionPolicy | None = None):
         self.folder = Path(folder)
+        self.policy = DetectionPolicy() if policy is None else policy
 
     def _path(self, sha: str) -> Path:
-        return self.folder / sha[:2] / f"{sha}-{_fingerprint_tag()}.json"
+        return self.folder / sha[:2] / f"{sha}-{_fingerprint_tag()}-{self.policy.tag()}.json"
 
     def get(self, sha: str) -> list[Face] | None:
         """The cached faces of the image with content hash ``sha``, or ``None``."""
@@ -52,8 +59,8 @@ def analyse_file(path: str | os.PathLike[str], models: FaceModels | None, cache:
                  ) -> tuple[str, list[Face], bool]:
     """``(sha256, faces, from_cache)`` of the image at ``path``.
 
-    ``models`` may be ``None`` when every image is expected in the cache; it is then an
-    error to meet a new one. Raises ``DataFileError`` for unreadable images.
+    ``models`` may be ``None``: they are then loaded, with the cache's policy, if the image is
+    not in the cache. Raises ``DataFileError`` for unreadable images.
     """
     sha = sha256_of(path)
     cached = cache.get(sha)
@@ -61,7 +68,9 @@ def analyse_file(path: str | os.PathLike[str], models: FaceModels | None, cache:
         return sha, cached, True
     image = load_image(path)
     if models is None:
-        models = FaceModels()
+        models = FaceModels(cache.policy)
+    elif models.policy != cache.policy:
+        raise InputError(f"the models detect with {models.policy} but the cache holds {cache.policy}: use one policy")
     faces = models.faces(image)
     cache.put(sha, faces)
     return sha, faces, False

@@ -27,6 +27,7 @@ from mlbasics.io.paths import display_path
 from mlbasics.pipelines.beam_errors import os_errors_unwrapped
 from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
 from mlbasics.pipelines.faces.analysis import AnalysisCache, analyse_file
+from mlbasics.pipelines.faces.detection import DetectionPolicy
 from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD, facebox_result
 from mlbasics.pipelines.faces.records import (
     identified_path,
@@ -64,9 +65,11 @@ class IdentifyImages(beam.DoFn):
     not already in the analysis cache.
     """
 
-    def __init__(self, images_dir: str, out_dir: str, cache_dir: str, state: FaceState, threshold: float, deps: str):
+    def __init__(self, images_dir: str, out_dir: str, cache_dir: str, state: FaceState, threshold: float, deps: str,
+                 policy: DetectionPolicy | None = None):
         self._images, self._out, self._cache = images_dir, out_dir, cache_dir
         self._state, self._threshold, self._deps = state, threshold, deps
+        self._policy = DetectionPolicy() if policy is None else policy
 
     def setup(self) -> None:
         self._models: FaceModels | None = None
@@ -76,12 +79,12 @@ class IdentifyImages(beam.DoFn):
 
         relative, sha = os.fsdecode(element[0]), element[1]
         path = Path(self._images) / relative
-        cache = AnalysisCache(self._cache)
+        cache = AnalysisCache(self._cache, self._policy)
         try:
             faces = cache.get(sha)
             if faces is None:
                 if self._models is None:
-                    self._models = FaceModels()
+                    self._models = FaceModels(self._policy)
                 _, faces, _ = analyse_file(path, self._models, cache)
             result, error = facebox_result(faces, self._state, self._threshold), ""
         except DataFileError as exc:
@@ -109,6 +112,9 @@ def identify(images_dir: str | os.PathLike[str], state_path: str | os.PathLike[s
              ) -> IdentifyReport:
     """Bring ``out_dir`` up to date with the images of ``images_dir`` and the state file.
 
+    Faces are found with ``cache.policy`` (the smallest face to find, the detector); a change of
+    policy, like a change of state or threshold, redoes every image.
+
     ``out_dir`` may not be, contain or lie inside ``images_dir`` (``InputError``); stale
     temporaries of a killed run in it are removed first.
     """
@@ -116,7 +122,7 @@ def identify(images_dir: str | os.PathLike[str], state_path: str | os.PathLike[s
 
     check_output_location(out_dir, [images_dir])
     state = load_state(state_path)
-    deps = f"state={state_checksum(state)};threshold={threshold}"
+    deps = f"state={state_checksum(state)};threshold={threshold};detection={cache.policy.tag()}"
     out = Path(out_dir)
     remove_stale_temporaries(out)
     remove_stale_temporaries(cache.folder)
@@ -136,7 +142,7 @@ def identify(images_dir: str | os.PathLike[str], state_path: str | os.PathLike[s
         _ = (pipeline
              | "Images" >> beam.Create(todo)
              | "Identify" >> beam.ParDo(IdentifyImages(str(images_dir), str(out), str(cache.folder), state,
-                                                       threshold, deps))
+                                                       threshold, deps, cache.policy))
              | "All" >> beam.combiners.ToList()
              | "Finish" >> beam.Map(_finish, str(out), kept, skipped))
     report = json.loads((out / REPORT).read_text(encoding="utf-8"))

@@ -1,9 +1,9 @@
 """dlib's face models, with the model files that the ``face_recognition_models`` package ships.
 
 The models are real, pretrained networks that come from PyPI, so everything runs offline:
-a HOG face detector, a 5-point landmark predictor (to align faces) and a ResNet that turns
-an aligned face into a 128-D descriptor. Two descriptors of the same person lie closer
-than about 0.6 (Euclidean distance).
+a face detector (HOG, or a CNN; ``detection`` says which and at what scale), a 5-point landmark
+predictor (to align faces) and a ResNet that turns an aligned face into a 128-D descriptor.
+Two descriptors of the same person lie closer than about 0.6 (Euclidean distance).
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from mlbasics.core.errors import InputError
+from mlbasics.pipelines.faces.detection import DetectionPolicy, scale_boxes, scaled_size
 
 LANDMARKS_FILE = "shape_predictor_5_face_landmarks.dat"
 DESCRIPTOR_FILE = "dlib_face_recognition_resnet_model_v1.dat"
+CNN_DETECTOR_FILE = "mmod_human_face_detector.dat"
 
 
 @dataclass(frozen=True)
@@ -59,32 +61,53 @@ def models_fingerprint() -> dict[str, str]:
     return fingerprint
 
 
-def default_upsample(image: np.ndarray) -> int:
-    """Upsampling steps for the detector: 1 for images up to 1000 px (finds faces of ~40 px), else 0."""
-    return 1 if max(image.shape[:2]) <= 1000 else 0
-
-
 class FaceModels:
-    """The three dlib models, loaded once (about 2 s); :meth:`faces` analyses one image."""
+    """dlib's detector (HOG or CNN, as ``policy`` says), landmark and descriptor models, loaded once
+    (about 0.5 s); :meth:`faces` analyses one image."""
 
-    def __init__(self) -> None:
+    def __init__(self, policy: DetectionPolicy | None = None) -> None:
         import dlib
 
+        self.policy = DetectionPolicy() if policy is None else policy
         folder = model_folder()
-        self._detector = dlib.get_frontal_face_detector()
+        if self.policy.detector == "cnn":
+            self._cnn = dlib.cnn_face_detection_model_v1(str(folder / CNN_DETECTOR_FILE))
+        else:
+            self._hog = dlib.get_frontal_face_detector()
         self._landmarks = dlib.shape_predictor(str(folder / LANDMARKS_FILE))
         self._descriptor = dlib.face_recognition_model_v1(str(folder / DESCRIPTOR_FILE))
 
-    def faces(self, image: np.ndarray, upsample: int | None = None) -> list[Face]:
-        """Every face of an ``(height, width, 3)`` uint8 RGB image, left to right."""
-        image = np.ascontiguousarray(image)
-        steps = default_upsample(image) if upsample is None else upsample
-        found = []
+    def boxes(self, image: np.ndarray) -> np.ndarray:
+        """Face boxes of an ``(height, width, 3)`` uint8 RGB image, int ``(n, 4)`` = ``left, top, right,
+        bottom`` (exclusive), found in the image scaled by the policy's :attr:`~DetectionPolicy.scale`
+        (HOG looks at its grey version)."""
+        from PIL import Image
+
         height, width = image.shape[:2]
-        for box in self._detector(image, steps):
-            shape = self._landmarks(image, box)
+        scale = self.policy.scale
+        picture = Image.fromarray(image)
+        if self.policy.detector == "hog":  # HOG on grey: ~20% less time, the same boxes on the VOC faces
+            picture = picture.convert("L")
+        if scale != 1:
+            picture = picture.resize(scaled_size(height, width, scale)[::-1], Image.Resampling.BILINEAR)
+        scaled = np.asarray(picture)
+        if self.policy.detector == "cnn":
+            found = [d.rect for d in self._cnn(scaled, 0)]
+        else:
+            found = list(self._hog(scaled, 0))
+        raw = [[r.left(), r.top(), r.right() + 1, r.bottom() + 1] for r in found]
+        return scale_boxes(np.array(raw, dtype=np.float64), scale, height, width)
+
+    def faces(self, image: np.ndarray) -> list[Face]:
+        """Every face of an ``(height, width, 3)`` uint8 RGB image, left to right."""
+        import dlib
+
+        image = np.ascontiguousarray(image)
+        found = []
+        for left, top, right, bottom in self.boxes(image):
+            if right <= left or bottom <= top:
+                continue  # a box wholly outside the image
+            shape = self._landmarks(image, dlib.rectangle(int(left), int(top), int(right) - 1, int(bottom) - 1))
             descriptor = np.asarray(self._descriptor.compute_face_descriptor(image, shape), dtype=np.float64)
-            top, left = max(box.top(), 0), max(box.left(), 0)
-            bottom, right = min(box.bottom(), height - 1), min(box.right(), width - 1)
-            found.append(Face(top, left, right - left + 1, bottom - top + 1, descriptor))
+            found.append(Face(int(top), int(left), int(right - left), int(bottom - top), descriptor))
         return sorted(found, key=lambda f: (f.left, f.top))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlbasics.core.errors import InputError
+from mlbasics.pipelines.faces.detection import DEFAULT_MIN_FACE_SIZE, DetectionPolicy
 from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD
 
 
@@ -63,17 +64,21 @@ class Workspace:
         return self.root / ".face-cache"
 
 
-def dvc_yaml(threshold: float = DEFAULT_THRESHOLD) -> str:
-    """The three stages, with paths relative to the workspace."""
+def dvc_yaml(threshold: float = DEFAULT_THRESHOLD, policy: DetectionPolicy | None = None) -> str:
+    """The three stages, with paths relative to the workspace; train and identify detect with ``policy``."""
+    policy = DetectionPolicy() if policy is None else policy
+    detect = f"--min-face-size {policy.min_face_size} --detector {policy.detector}"
+    identify = ("mlbasics faces identify images out/state.json --out out/identified --cache .face-cache "
+                f"--threshold {threshold} {detect}")
     return f"""\
 # Made by `mlbasics faces run`: the face-finder stages. `dvc repro` re-runs what changed.
 stages:
   train:
-    cmd: mlbasics faces train train --out out/state.json --cache .face-cache
+    cmd: mlbasics faces train train --out out/state.json --cache .face-cache {detect}
     deps: [train]
     outs: [out/state.json]
   identify:
-    cmd: mlbasics faces identify images out/state.json --out out/identified --cache .face-cache --threshold {threshold}
+    cmd: {identify}
     deps: [images, out/state.json]
     outs:
       - out/identified:
@@ -87,7 +92,8 @@ stages:
 """
 
 
-def prepare(root: str | os.PathLike[str], threshold: float = DEFAULT_THRESHOLD) -> Workspace:
+def prepare(root: str | os.PathLike[str], threshold: float = DEFAULT_THRESHOLD,
+            policy: DetectionPolicy | None = None) -> Workspace:
     """Check the inputs exist, create ``images``/``labels`` if missing, write ``dvc.yaml``."""
     space = Workspace(Path(root))
     if not space.train.is_dir():
@@ -95,7 +101,7 @@ def prepare(root: str | os.PathLike[str], threshold: float = DEFAULT_THRESHOLD) 
     for folder in (space.images, space.labels):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / ".keep").touch()  # DVC refuses a dependency that does not exist
-    text = dvc_yaml(threshold)
+    text = dvc_yaml(threshold, policy)
     target = space.root / "dvc.yaml"
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
         from mlbasics.io.files import atomic_write
@@ -125,7 +131,8 @@ def run_with_dvc(space: Workspace) -> str:
     return done.stdout
 
 
-def run_in_process(space: Workspace, threshold: float = DEFAULT_THRESHOLD) -> dict[str, object]:
+def run_in_process(space: Workspace, threshold: float = DEFAULT_THRESHOLD,
+                   policy: DetectionPolicy | None = None) -> dict[str, object]:
     """The three stages in this process, each skipping images already done; returns their reports."""
     from mlbasics.pipelines.faces.analysis import AnalysisCache
     from mlbasics.pipelines.faces.identify import identify
@@ -133,7 +140,7 @@ def run_in_process(space: Workspace, threshold: float = DEFAULT_THRESHOLD) -> di
     from mlbasics.pipelines.faces.tag import tag
     from mlbasics.pipelines.faces.train import train
 
-    cache = AnalysisCache(space.cache)
+    cache = AnalysisCache(space.cache, policy)
     trained = train(space.train, space.state, cache)
     identified = identify(space.images, space.state, space.identified, cache, threshold=threshold)
     tagged = tag(space.images, space.identified, space.tagged, labels_dir=space.labels,
@@ -141,11 +148,16 @@ def run_in_process(space: Workspace, threshold: float = DEFAULT_THRESHOLD) -> di
     return {"train": trained, "identify": identified, "tag": tagged}
 
 
-def run(root: str | os.PathLike[str], *, threshold: float = DEFAULT_THRESHOLD, use_dvc: bool | None = None) -> object:
-    """Bring every output of the workspace up to date: DVC when installed (or ``use_dvc``), else in process."""
-    space = prepare(root, threshold)
+def run(root: str | os.PathLike[str], *, threshold: float = DEFAULT_THRESHOLD,
+        min_face_size: int = DEFAULT_MIN_FACE_SIZE, detector: str = "hog", use_dvc: bool | None = None) -> object:
+    """Bring every output of the workspace up to date: DVC when installed (or ``use_dvc``), else in process.
+
+    Faces of at least ``min_face_size`` pixels are found with dlib's ``detector`` (see ``detection``).
+    """
+    policy = DetectionPolicy(min_face_size, detector)
+    space = prepare(root, threshold, policy)
     if use_dvc is None:
         use_dvc = dvc_available()
     if use_dvc:
         return run_with_dvc(space)
-    return run_in_process(space, threshold)
+    return run_in_process(space, threshold, policy)
