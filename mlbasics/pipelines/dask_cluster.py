@@ -70,7 +70,7 @@ def _environment() -> dict[str, str]:
 
 
 def _spawn(arguments: list[str], log: Path) -> subprocess.Popen:
-    with open(log, "ab") as handle:  # the child keeps its own copy of the descriptor
+    with open(log, "wb") as handle:  # the child keeps its own copy of the descriptor
         return subprocess.Popen([dask_command(), *arguments], stdout=handle, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=_environment(), start_new_session=True)
 

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from mlbasics.core.errors import DataFileError, MlbasicsError
+from mlbasics.core.errors import DataFileError
 from mlbasics.core.validation import check_positive_int
 from mlbasics.io.files import remove_stale_temporaries
 from mlbasics.io.outputs import check_output_location
@@ -60,6 +60,7 @@ from mlbasics.pipelines.embeddings_io import (
 )
 from mlbasics.pipelines.embeddings_map import embedding_map_png
 from mlbasics.pipelines.keras_handler import KerasModelHandler
+from mlbasics.pipelines.runners import IncompleteRunError
 
 with known_beam_noise_dropped():
     import apache_beam as beam
@@ -72,10 +73,6 @@ SAMPLE_SIZE = 1000
 SAMPLE_SEED = 0
 SHARDS_FOLDER = "shards"
 RUN_FILE = "run.json"
-
-
-class IncompleteRunError(MlbasicsError):
-    """A run lost images: listed inputs != embedded images + dead letters, or an index row has no file."""
 
 
 @dataclass(frozen=True)
@@ -288,7 +285,7 @@ def embed_images(pipeline: beam.Pipeline, source: str, out_dir: str, handler: Ke
                | "ListImages" >> beam.ParDo(ListShard(source, shards, batch_size)))
     listed = batches | "CountListed" >> beam.Map(lambda b: (b[0], (LISTED, len(b[1]))))
     loaded = batches | "Load" >> beam.FlatMap(load_batch, size)
-    keyed = KeyedModelHandler(handler)  # Beam's KeyedModelHandler does not pass should_skip_batching on
+    keyed: Any = KeyedModelHandler(handler)  # Beam's KeyedModelHandler does not pass should_skip_batching on
     stored = (loaded
               | "Loaded" >> beam.FlatMap(to_inference)
               | "Embed" >> RunInference(keyed.with_no_batching() if handler.should_skip_batching() else keyed)
@@ -356,7 +353,7 @@ def run_embedding_pipeline(
     import time
 
     from mlbasics.pipelines.keras_handler import load_embedder, model_image_size
-    from mlbasics.pipelines.runners import pipeline_options
+    from mlbasics.pipelines.runners import pipeline_options, run_to_completion
 
     check_positive_int("batch_size", batch_size)
     check_positive_int("shards", shards)
@@ -373,8 +370,7 @@ def run_embedding_pipeline(
         run_id = uuid.uuid4().hex
         embed_images(pipeline, source, out, handler, size, batch_size, shards, run_id)
         with errors_unwrapped():
-            result = pipeline.run()
-            result.wait_until_finish()
+            run_to_completion(pipeline)
     try:
         run = json.loads(read_bytes(f"{out}/{SHARDS_FOLDER}/{RUN_FILE}"))
         summary_file = json.loads(read_bytes(f"{out}/summary.json"))

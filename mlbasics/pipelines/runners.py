@@ -11,7 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mlbasics.core.errors import MlbasicsError
 from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
+
+
+class IncompleteRunError(MlbasicsError):
+    """A runner lost work: inputs listed or sent != results + dead letters, or an index row has no file.
+
+    Raised by the pipelines' own checks, on every runner (an experimental runner such as Beam's
+    DaskRunner can drop elements and still report the run as done).
+    """
+
 
 #: Short runner names -> the path Beam accepts.
 RUNNERS = {"DaskRunner": "apache_beam.runners.dask.dask_runner.DaskRunner"}
@@ -51,3 +61,15 @@ def pipeline_options(beam_args: Sequence[str]):
         from apache_beam.options.pipeline_options import PipelineOptions
 
     return PipelineOptions(beam_argv(beam_args), save_main_session=False)
+
+
+def run_to_completion(pipeline) -> None:
+    """Run ``pipeline`` and wait for it; a DaskRunner's client is closed afterwards (left open, it keeps
+    trying to reach the scheduler and logs errors once the cluster is stopped)."""
+    result = pipeline.run()
+    try:
+        result.wait_until_finish()
+    finally:
+        client = getattr(result, "client", None)
+        if client is not None:
+            client.close()
