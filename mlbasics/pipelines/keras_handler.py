@@ -35,8 +35,9 @@ BACKBONES = {
 
 
 def load_embedder(model: str | os.PathLike[str], *, weights: str | None = None, image_size: int = 224) -> Any:
-    """Load ``model``: a ``.keras`` file (through :func:`~mlbasics.io.keras_models.load_keras_model`,
-    safe mode: no code from the file runs) or a backbone name from :data:`BACKBONES` (``weights``
+    """Load ``model``: a ``.keras`` file, local or remote (``gs://``: copied by :func:`local_copy` first),
+    through :func:`~mlbasics.io.keras_models.load_keras_model` (safe mode: no code from the file runs),
+    or a backbone name from :data:`BACKBONES` (``weights``
     ``None`` or ``"imagenet"``, which downloads the weights) wrapped with its ``preprocess_input``
     for ``(batch, image_size, image_size, 3)`` raw pixels."""
     import keras
@@ -51,7 +52,30 @@ def load_embedder(model: str | os.PathLike[str], *, weights: str | None = None, 
         return keras.Model(inputs, backbone(preprocess(inputs)), name=f"{name}_embedder")
     if not name.endswith(".keras"):
         raise InputError(f"model must be a .keras file or one of {sorted(BACKBONES)}, got {name!r}")
-    return load_keras_model(name)
+    return load_keras_model(local_copy(name) if "://" in name else name)
+
+
+def local_copy(url: str) -> str:
+    """A local copy of a remote model file (``gs://...``, read through Beam's file systems, so a Dataflow
+    worker reads it with the job's credentials) at ``<tmp>/mlbasics-models/<sha1 of the URL>.keras``,
+    written atomically each time the model is loaded (once per process: the handler caches the model).
+    The copy is then loaded like a local file (safe mode)."""
+    import hashlib
+    import tempfile
+
+    from apache_beam.io.filesystems import FileSystems
+
+    from mlbasics.io.files import atomic_write
+
+    target = os.path.join(tempfile.gettempdir(), "mlbasics-models",
+                          hashlib.sha1(url.encode()).hexdigest() + ".keras")
+    try:
+        with FileSystems.open(url) as source, atomic_write(target) as handle:
+            while chunk := source.read(1 << 20):
+                handle.write(chunk)
+    except OSError as exc:
+        raise InputError(f"cannot read the model {url} ({exc})") from None
+    return target
 
 
 def model_image_size(model) -> tuple[int, int]:
