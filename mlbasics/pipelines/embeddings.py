@@ -1,22 +1,34 @@
-"""The image-embedding pipeline: list → batch → load → embed → store, plus a 2-D map.
+"""The image-embedding pipeline: shards → list → load → embed → store, merged per shard, then once.
 
 ::
 
-    batches of images ─ Load ─┬─ RunInference(KerasModelHandler) ─ Store .npy ─┬─ index.csv
-                              │                                                └─ PCA → embedding_map.png
-                              └─ dead letters (path, reason) ─ dead_letter.csv
+    shard numbers ─ ListImages ─┬─ CountListed ──────────────────────────────────────────────────┐
+                                └─ Load ─┬─ RunInference(KerasModelHandler, no Beam batching) ─ Store ─┤ Flatten
+                                         └─ dead letters (path, reason) ───────────────────────────────┘
+      ─ GroupByKey(shard) ─ FinishShard (sorted shard files, completeness check)
+      ─ GroupByKey(all) ─ Finish (merged index.csv and dead_letter.csv, map from a sample, summary.json)
 
-Images travel in batches from the start: the image list enters Beam as batches of
-``batch_size`` paths (which Beam's ``Create`` spreads over workers), ``Load`` turns each
-into one ``(n, h, w, 3)`` stack, the model embeds the stack in one call and
-``Store`` writes its ``n`` files. Beam's cost per element is then paid once per batch, not
-once per image — at thousands of small images that is what keeps the pipeline close to a
-plain batched loop.
+No step holds every image: the launcher never lists them (each of ``shards`` workers lists the
+source and keeps the images whose path hashes to its shard), the index is written per shard and
+merged by streaming, and the 2-D map is fitted on and drawn from a fixed-size sample (the
+``SAMPLE_SIZE`` images with the smallest seeded path hash). Images travel in batches of
+``batch_size`` from the start: ``Load`` turns each into one ``(n, h, w, 3)`` stack, the model
+embeds the stack in one call and ``Store`` writes its ``n`` files.
+
+The shape is correct on every runner, Beam's experimental DaskRunner included (which drops
+``finish_bundle`` output, runs only the last branch of a graph, mixes tagged outputs and has no
+metrics): no ``finish_bundle`` output, one output per step with a kind in front, one final step,
+counts carried as data. Each shard checks that the images it listed were embedded or became dead
+letters and that every index row has its file, and the launcher checks that the final step of
+this run wrote its outputs: a run that loses images raises
+:class:`~mlbasics.pipelines.runners.IncompleteRunError` on any runner.
 
 Outputs in ``out_dir``: ``embeddings/<key>.npy`` (one ``(dim,)`` float32 array per image),
 ``index.csv`` (path, label, embedding file), ``dead_letter.csv`` (path, reason),
-``embedding_map.png`` and ``summary.json`` (counts). Every file is written atomically and
-a re-run with the same inputs leaves every byte as it was.
+``embedding_map.png``, ``summary.json`` (counts), ``shards/`` (each shard's sorted index and dead
+letters, and ``run.json``: the run's id and the processes that embedded). Every file is written
+atomically; every file but ``shards/run.json`` is the same byte for byte on every runner, and a
+re-run with the same inputs leaves it as it was.
 
 Safety: the output folder may not be, contain or lie inside a source folder; temporaries that a
 killed run left in it are removed when the next run starts; a path that is not UTF-8 is written
