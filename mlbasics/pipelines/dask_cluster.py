@@ -35,6 +35,9 @@ from mlbasics.core.validation import check_positive_int
 from mlbasics.io.files import write_json
 
 CLUSTER_FILE = "cluster.json"
+#: Processes this Python process started, by pid: stopped and reaped through their ``Popen`` (a kernel or a
+#: test that starts and stops its own cluster), the others through their pid files.
+_STARTED: dict[int, subprocess.Popen] = {}
 SCHEDULER_FILE = "scheduler.json"
 
 
@@ -131,6 +134,7 @@ def start_cluster(state_dir: str | os.PathLike[str], workers: int = 2, *, timeou
                                       "--nthreads", "1", "--no-nanny", "--name", name,
                                       "--dashboard-address", "127.0.0.1:0", "--local-directory", str(folder)],
                                      state / f"{name}.log")
+        _STARTED.update({p.pid: p for p in processes.values()})
         info = ClusterInfo(details["address"], f"http://127.0.0.1:{details['services']['dashboard']}/status",
                            str(state), {name: p.pid for name, p in processes.items()})
         write_json(state / CLUSTER_FILE, asdict(info))
@@ -213,19 +217,31 @@ def stop_cluster(state_dir: str | os.PathLike[str], *, grace: float = 5.0) -> li
     state = Path(state_dir)
     info = read_cluster(state)
     order = [*info.worker_pids(), info.pids["scheduler"]] if "scheduler" in info.pids else info.worker_pids()
-    ours = [pid for pid in order if _is_ours(pid, state)]
+    ours = [pid for pid in order if _running(pid, state)]
     for pid in ours:
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while any(_is_ours(pid, state) for pid in ours) and time.monotonic() < deadline:
+    while any(_running(pid, state) for pid in ours) and time.monotonic() < deadline:
         time.sleep(0.1)
     for pid in ours:
-        if _is_ours(pid, state):
+        if _running(pid, state):
             os.kill(pid, signal.SIGKILL)
-    while any(_is_ours(pid, state) for pid in ours):
+    deadline = time.monotonic() + 10.0  # SIGKILL cannot be refused; this only bounds a slow /proc
+    while any(_running(pid, state) for pid in ours) and time.monotonic() < deadline:
         time.sleep(0.05)
+    for pid in ours:
+        _STARTED.pop(pid, None)
     (state / CLUSTER_FILE).unlink(missing_ok=True)
     return ours
+
+
+def _running(pid: int, state: Path) -> bool:
+    """Whether a cluster process is still running: through its ``Popen`` if this process started it
+    (which also reaps it), else through ``/proc`` (:func:`_is_ours`)."""
+    process = _STARTED.get(pid)
+    if process is not None:
+        return process.poll() is None
+    return _is_ours(pid, state)
 
 
 class LocalDaskCluster:
