@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import os
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,7 +97,7 @@ def face_models() -> FaceModels:
 
 
 def _finish(element: tuple[None, Iterable[tuple]], out_dir: str, kept: dict[str, dict[str, str]],
-            skipped: dict[str, str], expected: int) -> int:
+            skipped: dict[str, str], expected: int, run_id: str = "") -> int:
     """Merge this run's records with the kept ones; write records, the run report (which also lists
     ``skipped``, the entries that are not regular files) and ``.run.json`` (the processes that
     identified). Raises ``IncompleteRunError`` when fewer results than images sent arrived."""
@@ -112,7 +113,7 @@ def _finish(element: tuple[None, Iterable[tuple]], out_dir: str, kept: dict[str,
             failed[display_path(relative)] = error
     write_records(out_dir, records)
     write_json(Path(out_dir) / REPORT, {"processed": len(results), "failed": dict(sorted(failed.items()))})
-    write_json(Path(out_dir) / RUN_FILE, {"pids": sorted({r[3] for r in results})})
+    write_json(Path(out_dir) / RUN_FILE, {"run": run_id, "pids": sorted({r[3] for r in results})})
     return len(results)
 
 
@@ -143,6 +144,7 @@ def identify(images_dir: str | os.PathLike[str], state_path: str | os.PathLike[s
         write_records(out, {r: v for r, v in records.items() if r not in gone})
         remove_outputs(out, [identified_path(out, r) for r in gone])
     out.mkdir(parents=True, exist_ok=True)
+    run_id = uuid.uuid4().hex
     with known_beam_noise_dropped(), errors_unwrapped():
         pipeline = beam.Pipeline(options=pipeline_options(beam_args))
         # One chain, no combiner, no finish_bundle output: correct on Beam's DaskRunner too.
@@ -151,10 +153,16 @@ def identify(images_dir: str | os.PathLike[str], state_path: str | os.PathLike[s
              | "Identify" >> beam.ParDo(IdentifyImages(str(images_dir), str(out), str(cache.folder), state,
                                                        threshold, deps))
              | "All" >> beam.GroupByKey()
-             | "Finish" >> beam.Map(_finish, str(out), kept, skipped, len(todo)))
+             | "Finish" >> beam.Map(_finish, str(out), kept, skipped, len(todo), run_id))
         if todo:
             run_to_completion(pipeline)
         else:  # nothing reaches the final step of an empty pipeline: write its (empty) report here
-            _finish((None, []), str(out), kept, skipped, 0)
+            _finish((None, []), str(out), kept, skipped, 0, run_id)
+    try:
+        written = json.loads((out / RUN_FILE).read_text(encoding="utf-8")).get("run")
+    except (OSError, ValueError, AttributeError):
+        written = None
+    if written != run_id:
+        raise IncompleteRunError(f"{out}: the pipeline's final step did not run ({RUN_FILE} does not name this run)")
     report = json.loads((out / REPORT).read_text(encoding="utf-8"))
     return IdentifyReport(report["processed"], len(kept), len(gone), report["failed"])
