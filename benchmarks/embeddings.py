@@ -10,7 +10,19 @@ The images are 64x64 shape crops; the model is lesson 05's backbone classifier w
 
 Pipeline start-up (building the graph, starting the runner, loading the model) is measured
 on a one-image run and reported apart, as is the loop's model loading; the steady-state
-figures take both out. Run: ``python -m benchmarks embeddings [--images 2000]``.
+figures take both out.
+
+In the same run:
+
+* the DaskRunner on a local cluster of 2 worker processes (``mlbasics cluster start``) against
+  the DirectRunner on the same images, after a one-image warm-up run that makes each worker
+  import TensorFlow and load the model (reported apart);
+* the launcher's own peak memory (``ru_maxrss`` of a fresh process that runs
+  ``run_embedding_pipeline``) at ``--images`` and 10× as many tiny 16-pixel images, on the
+  DaskRunner (the launcher is only the client: the images are listed, loaded and embedded by the
+  workers) and on the DirectRunner (where the launcher does all the work itself).
+
+Run: ``python -m benchmarks embeddings [--images 2000]``.
 """
 
 from __future__ import annotations
@@ -18,6 +30,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,10 +41,28 @@ import numpy as np
 
 import mlbasics.pipelines  # noqa: F401  (first: it quiets Beam's known warnings, see pipelines/beam_noise.py)
 from mlbasics.data.synthetic import write_object_crops
-from mlbasics.pipelines.embeddings import run_embedding_pipeline, write_index, write_map
-from mlbasics.pipelines.embeddings_io import list_images, read_and_resize, store_batch, store_embedding
+from mlbasics.pipelines import keras_handler
+from mlbasics.pipelines.dask_cluster import LocalDaskCluster
+from mlbasics.pipelines.embeddings import (
+    INDEX_HEADER,
+    SAMPLE_SIZE,
+    _csv_lines,
+    run_embedding_pipeline,
+    sample_key,
+    write_map,
+)
+from mlbasics.pipelines.embeddings_io import (
+    list_images,
+    read_and_resize,
+    store_batch,
+    store_embedding,
+    write_text_lines,
+)
 from mlbasics.pipelines.keras_handler import load_embedder, model_image_size
 from mlbasics.workbook import lessons
+
+#: Images way (i) embeds: it runs at ~10 images/s, so its rate is measured on this many.
+PER_IMAGE_IMAGES = 500
 
 
 class PredictOneByOne(beam.DoFn):
@@ -58,26 +90,54 @@ def per_image(items, model_path: str, out_dir: str) -> float:
     return time.perf_counter() - start
 
 
-def plain_loop(items, model_path: str, out_dir: str, batch_size: int = 64) -> tuple[float, float]:
-    """Seconds for way (iii): ``(model loading, the work)``."""
+def plain_loop(folder, model_path: str, out_dir: str, batch_size: int = 64) -> tuple[float, float]:
+    """Seconds for way (iii): ``(model loading, the work)``; the work starts with listing the images, as
+    the pipeline's does."""
     start = time.perf_counter()
     model = load_embedder(model_path)
     size = model_image_size(model)
     loaded = time.perf_counter()
-    rows = []
+    items = list_images(folder)
+    rows, sample = [], []
     for first in range(0, len(items), batch_size):
         batch = items[first:first + batch_size]
         pixels = np.stack([read_and_resize(item.path, size) for item in batch]).astype(np.float32)
         embeddings = np.asarray(model.predict_on_batch(pixels))
-        rows += store_batch(out_dir, batch, embeddings)
-    write_index(rows, out_dir)
-    write_map(rows, out_dir)
+        stored = store_batch(out_dir, batch, embeddings)
+        rows += [r[:3] for r in stored]
+        sample = sorted(sample + [(sample_key(r[0]), r[0], r[1], r[3]) for r in stored])[:SAMPLE_SIZE]
+    write_text_lines(f"{out_dir}/index.csv", _csv_lines(INDEX_HEADER, sorted(rows)))
+    write_map(sample, out_dir)
     return loaded - start, time.perf_counter() - loaded
+
+
+def timed_pipeline(source, out_dir, model: str, beam_args=()) -> float:
+    """Seconds of one pipeline run in this process, the model loaded afresh (as a new worker would)."""
+    keras_handler._cached_embedder.cache_clear()
+    return run_embedding_pipeline(source, out_dir, model, beam_args=beam_args).seconds
+
+
+LAUNCHER = """
+import resource, sys
+import mlbasics.pipelines
+from mlbasics.pipelines.embeddings import run_embedding_pipeline
+summary = run_embedding_pipeline(sys.argv[1], sys.argv[2], sys.argv[3], beam_args=sys.argv[4:])
+print(summary.embedded, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def launcher_peak_mib(source, out_dir, model: str, beam_args=()) -> tuple[int, float]:
+    """``(images embedded, peak resident memory in MiB)`` of a fresh launcher process running the pipeline."""
+    done = subprocess.run([sys.executable, "-c", LAUNCHER, str(source), str(out_dir), model, *beam_args],
+                          capture_output=True, text=True, check=True)
+    embedded, kib = done.stdout.split()[-2:]
+    return int(embedded), int(kib) / 1024
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks embeddings")
     parser.add_argument("--images", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2, help="Dask worker processes")
     args = parser.parse_args(argv)
     model = str(lessons.embedder())  # lesson 05's backbone classifier without its head
     load_embedder(model)  # import TensorFlow and warm Keras up before any clock starts
@@ -88,27 +148,59 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         one = Path(tmp) / "one.txt"
         one.write_text(items[0].path + "\n")
         os.sync()  # each way starts with a clean disk cache: none pays to flush what another wrote
-        startup = run_embedding_pipeline(one, Path(tmp) / "out-startup", model).seconds
+        startup = timed_pipeline(one, Path(tmp) / "out-startup", model)
         os.sync()
-        batched = run_embedding_pipeline(folder, Path(tmp) / "out-batched", model).seconds
+        batched = timed_pipeline(folder, Path(tmp) / "out-batched", model)
         os.sync()
-        model_load, ceiling = plain_loop(items, model, str(Path(tmp) / "out-loop"))
+        model_load, ceiling = plain_loop(folder, model, str(Path(tmp) / "out-loop"))
         os.sync()
-        slow = per_image(items, model, str(Path(tmp) / "out-per-image"))
+        slow_items = items[:PER_IMAGE_IMAGES]  # ~10 images/s: a rate, measured on fewer images
+        slow = per_image(slow_items, model, str(Path(tmp) / "out-per-image"))
+        tiny = {count: Path(tmp) / f"tiny-{count}" for count in (args.images, 10 * args.images)}
+        for count, target in tiny.items():
+            write_object_crops(target, count, size=16, seed=11)
+        with LocalDaskCluster(Path(tmp) / "cluster", args.workers, grace=2.0) as cluster:
+            dask_args = ["--runner", "DaskRunner", "--dask_client_address", cluster.address]
+            os.sync()
+            dask_startup = timed_pipeline(one, Path(tmp) / "out-dask-startup", model, dask_args)
+            os.sync()
+            dask_warm_one = timed_pipeline(one, Path(tmp) / "out-dask-one", model, dask_args)
+            os.sync()
+            dask = timed_pipeline(folder, Path(tmp) / "out-dask", model, dask_args)
+            memory = {}
+            for count, target in tiny.items():
+                for runner, beam_args in (("dask", dask_args), ("direct", [])):
+                    os.sync()
+                    embedded, mib = launcher_peak_mib(target, Path(tmp) / f"out-mem-{runner}-{count}", model,
+                                                      beam_args)
+                    assert embedded == count, (embedded, count)
+                    memory[(runner, count)] = mib
     n = len(items)
     steady = max(batched - startup, 1e-9)
     figures = {
         "images": n,
         "startup_s": round(startup, 2),
         "ceiling_model_load_s": round(model_load, 2),
-        "per_image_ips": round(n / slow, 1),
+        "per_image_images": len(slow_items),
+        "per_image_ips": round(len(slow_items) / slow, 1),
         "batched_ips": round(n / batched, 1),
         "batched_ips_without_startup": round(n / steady, 1),
         "ceiling_ips": round(n / ceiling, 1),
-        "batched_over_per_image": round(slow / batched, 1),
+        "batched_over_per_image": round((n / batched) / (len(slow_items) / slow), 1),
         "batched_over_ceiling_with_startup": round((ceiling + model_load) / batched, 2),
         "batched_over_ceiling_steady": round(ceiling / steady, 2),
+        "dask_workers": args.workers,
+        "dask_first_run_one_image_s": round(dask_startup, 2),
+        "dask_warm_run_one_image_s": round(dask_warm_one, 2),
+        "dask_ips": round(n / dask, 1),
+        "dask_over_direct_wall": round(dask / batched, 2),
+        "dask_over_direct_steady": round(max(dask - dask_warm_one, 1e-9) / steady, 2),
     }
+    small, large = args.images, 10 * args.images
+    for runner in ("dask", "direct"):
+        figures[f"launcher_peak_mib_{runner}_{small}"] = round(memory[(runner, small)], 1)
+        figures[f"launcher_peak_mib_{runner}_{large}"] = round(memory[(runner, large)], 1)
+        figures[f"launcher_peak_growth_{runner}"] = round(memory[(runner, large)] / memory[(runner, small)] - 1, 3)
     print(json.dumps(figures, indent=2))
     return figures
 

@@ -28,6 +28,7 @@ TRACKS = (
     "mlbasics.cli.serve",
     "mlbasics.cli.embed",
     "mlbasics.cli.faces",
+    "mlbasics.cli.cluster",
     "mlbasics.cli.yolo",
 )
 

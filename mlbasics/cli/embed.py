@@ -22,6 +22,8 @@ def beam_args_from(args: argparse.Namespace) -> list[str]:
         value = getattr(args, name, None)
         if value is not None:
             argv += [f"--{name}", str(value)]
+    if getattr(args, "dask_address", None):
+        argv += ["--dask_client_address", args.dask_address]
     for option in args.beam_option:
         key, sep, value = option.partition("=")
         if not sep or not key:
@@ -31,7 +33,9 @@ def beam_args_from(args: argparse.Namespace) -> list[str]:
 
 
 def check_runner_installed(runner: str | None) -> None:
-    """Fail early, with the fix, when the Dataflow runner's extra is missing."""
+    """Fail early, with the fix, when the Dataflow or Dask runner's extra is missing."""
+    if runner is not None and runner.endswith("DaskRunner") and importlib.util.find_spec("distributed") is None:
+        raise InputError("--runner DaskRunner needs apache-beam[dask]: pip install -e '.[dask]'")
     if runner == "DataflowRunner" and importlib.util.find_spec("google.cloud.storage") is None:
         raise InputError("--runner DataflowRunner needs apache-beam[gcp]; install it in its own environment: "
                          "pip install -e '.[pipelines]' 'apache-beam[gcp]' (see docs/pipelines.md)")
@@ -42,7 +46,8 @@ def _embed(args: argparse.Namespace) -> int:
 
     check_runner_installed(args.runner)
     summary = run_embedding_pipeline(args.source, args.out, args.model, weights=args.weights,
-                                     beam_args=beam_args_from(args), **given(args, "image_size", "batch_size"))
+                                     beam_args=beam_args_from(args),
+                                     **given(args, "image_size", "batch_size", "shards"))
     print(json.dumps({**summary.to_dict(), "seconds": round(summary.seconds, 1)}, indent=2))
     return 1 if summary.embedded == 0 else 0
 
@@ -56,6 +61,15 @@ def _embedding_model(args: argparse.Namespace) -> int:
     save_keras(model, args.out)
     print(f"saved {args.out}: {model.input_shape} pixels 0..255 -> {model.output_shape} embeddings")
     return 0
+
+
+def add_runner_options(parser: argparse.ArgumentParser) -> None:
+    """``--runner`` and ``--dask-address`` (shared by ``embed`` and ``faces identify``)."""
+    parser.add_argument("--runner", default=None,
+                        help="Beam runner: DirectRunner (default), DaskRunner (with --dask-address), DataflowRunner, "
+                             "FlinkRunner, SparkRunner or a dotted path")
+    parser.add_argument("--dask-address", default=None, metavar="tcp://HOST:PORT",
+                        help="the Dask scheduler for --runner DaskRunner (`mlbasics cluster start` prints it)")
 
 
 def keras_file_or_name(text: str) -> str:
@@ -87,9 +101,14 @@ def _add_embed(subparsers: argparse._SubParsersAction) -> None:
                        help="input size of a backbone by name (default: the pipeline's image_size)")
     embed.add_argument("--batch-size", type=positive_int, default=None,
                        help="largest inference batch (default: the pipeline's batch_size)")
+    embed.add_argument("--shards", type=positive_int, default=None,
+                       help="parts the workers split the image list into (default: the pipeline's shards)")
     for name in BEAM_OPTIONS:
-        embed.add_argument(f"--{name}", default=None, help=argparse.SUPPRESS if name.startswith("direct") else
-                           f"Beam option --{name}")
+        if name == "runner":
+            add_runner_options(embed)
+        else:
+            embed.add_argument(f"--{name}", default=None, help=argparse.SUPPRESS if name.startswith("direct") else
+                               f"Beam option --{name}")
     embed.add_argument("--beam-option", action="append", default=[], metavar="NAME=VALUE",
                        help="any other Beam pipeline option, repeatable")
     embed.set_defaults(func=_embed)

@@ -8,6 +8,7 @@ import json
 import sys
 
 from mlbasics.cli._args import existing_dir, existing_file, positive_float, positive_int
+from mlbasics.cli.embed import add_runner_options
 from mlbasics.pipelines.faces.detection import DEFAULT_MIN_FACE_SIZE, DETECTORS, LOWEST_MIN_FACE_SIZE
 from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD
 
@@ -37,9 +38,10 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _identify(args: argparse.Namespace) -> int:
-    from mlbasics.cli.embed import beam_args_from
+    from mlbasics.cli.embed import beam_args_from, check_runner_installed
     from mlbasics.pipelines.faces.identify import identify
 
+    check_runner_installed(args.runner)
     report = identify(args.images_dir, args.state, args.out, _cache(args), threshold=args.threshold,
                       beam_args=beam_args_from(args))
     _print(report)
@@ -100,7 +102,7 @@ def _add_identify(verbs: argparse._SubParsersAction) -> None:
     identify.add_argument("state", help="state file written by `mlbasics faces train`")
     identify.add_argument("--out", required=True, help="folder for the facebox JSON files")
     _add_threshold_option(identify)
-    identify.add_argument("--runner", default=None, help="Beam runner (default DirectRunner)")
+    add_runner_options(identify)
     identify.add_argument("--beam-option", action="append", default=[], metavar="NAME=VALUE")
     _add_cache_option(identify)
     identify.set_defaults(func=_identify)

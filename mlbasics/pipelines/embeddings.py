@@ -1,22 +1,34 @@
-"""The image-embedding pipeline: list → batch → load → embed → store, plus a 2-D map.
+"""The image-embedding pipeline: shards → list → load → embed → store, merged per shard, then once.
 
 ::
 
-    batches of images ─ Load ─┬─ RunInference(KerasModelHandler) ─ Store .npy ─┬─ index.csv
-                              │                                                └─ PCA → embedding_map.png
-                              └─ dead letters (path, reason) ─ dead_letter.csv
+    shard numbers ─ ListImages ─┬─ CountListed ──────────────────────────────────────────────────┐
+                                └─ Load ─┬─ RunInference(KerasModelHandler, no Beam batching) ─ Store ─┤ Flatten
+                                         └─ dead letters (path, reason) ───────────────────────────────┘
+      ─ GroupByKey(shard) ─ FinishShard (sorted shard files, completeness check)
+      ─ GroupByKey(all) ─ Finish (merged index.csv and dead_letter.csv, map from a sample, summary.json)
 
-Images travel in batches from the start: the image list enters Beam as batches of
-``batch_size`` paths (which Beam's ``Create`` spreads over workers), ``Load`` turns each
-into one ``(n, h, w, 3)`` stack, the model embeds the stack in one call and
-``Store`` writes its ``n`` files. Beam's cost per element is then paid once per batch, not
-once per image — at thousands of small images that is what keeps the pipeline close to a
-plain batched loop.
+No step holds every image: the launcher never lists them (each of ``shards`` workers lists the
+source and keeps the images whose path hashes to its shard), the index is written per shard and
+merged by streaming, and the 2-D map is fitted on and drawn from a fixed-size sample (the
+``SAMPLE_SIZE`` images with the smallest seeded path hash). Images travel in batches of
+``batch_size`` from the start: ``Load`` turns each into one ``(n, h, w, 3)`` stack, the model
+embeds the stack in one call and ``Store`` writes its ``n`` files.
+
+The shape is correct on every runner, Beam's experimental DaskRunner included (which drops
+``finish_bundle`` output, runs only the last branch of a graph, mixes tagged outputs and has no
+metrics): no ``finish_bundle`` output, one output per step with a kind in front, one final step,
+counts carried as data. Each shard checks that the images it listed were embedded or became dead
+letters and that every index row has its file, and the launcher checks that the final step of
+this run wrote its outputs: a run that loses images raises
+:class:`~mlbasics.pipelines.runners.IncompleteRunError` on any runner.
 
 Outputs in ``out_dir``: ``embeddings/<key>.npy`` (one ``(dim,)`` float32 array per image),
 ``index.csv`` (path, label, embedding file), ``dead_letter.csv`` (path, reason),
-``embedding_map.png`` and ``summary.json`` (counts). Every file is written atomically and
-a re-run with the same inputs leaves every byte as it was.
+``embedding_map.png``, ``summary.json`` (counts), ``shards/`` (each shard's sorted index and dead
+letters, and ``run.json``: the run's id and the processes that embedded). Every file is written
+atomically; every file but ``shards/run.json`` is the same byte for byte on every runner, and a
+re-run with the same inputs leaves it as it was.
 
 Safety: the output folder may not be, contain or lie inside a source folder; temporaries that a
 killed run left in it are removed when the next run starts; a path that is not UTF-8 is written
@@ -27,9 +39,13 @@ stops the run with one ``OSError`` naming the file, earlier outputs intact.
 from __future__ import annotations
 
 import csv
+import hashlib
+import heapq
 import io
+import itertools
 import json
 import os
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,20 +57,34 @@ from mlbasics.core.validation import check_positive_int
 from mlbasics.io.files import remove_stale_temporaries
 from mlbasics.io.outputs import check_output_location
 from mlbasics.io.paths import display_path
-from mlbasics.pipelines.beam_errors import os_errors_unwrapped
+from mlbasics.pipelines.beam_errors import errors_unwrapped
 from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
-from mlbasics.pipelines.embeddings_io import ImageItem, Row, list_images, read_and_resize, store_batch, write_bytes
+from mlbasics.pipelines.embeddings_io import (
+    ImageItem,
+    file_exists,
+    list_images,
+    read_and_resize,
+    read_bytes,
+    read_text_lines,
+    store_batch,
+    write_bytes,
+    write_text_lines,
+)
 from mlbasics.pipelines.embeddings_map import embedding_map_png
 from mlbasics.pipelines.keras_handler import KerasModelHandler
+from mlbasics.pipelines.runners import IncompleteRunError
 
 with known_beam_noise_dropped():
     import apache_beam as beam
-    from apache_beam.metrics import Metrics
     from apache_beam.ml.inference.base import KeyedModelHandler, PredictionResult, RunInference
-    from apache_beam.options.pipeline_options import PipelineOptions
 
-DEAD = "dead"
-NAMESPACE = "mlbasics.embed"
+#: Output kinds that travel to the per-shard step, keyed by shard.
+LISTED, ROWS, DEAD = "listed", "rows", "dead"
+#: Images the 2-D map is fitted on and drawn from: a fixed-size sample, chosen by a seeded hash of the path.
+SAMPLE_SIZE = 1000
+SAMPLE_SEED = 0
+SHARDS_FOLDER = "shards"
+RUN_FILE = "run.json"
 
 
 @dataclass(frozen=True)
@@ -70,95 +100,229 @@ class EmbedSummary:
         return {"embedded": self.embedded, "failed": self.failed, "out_dir": self.out_dir}
 
 
-class LoadBatch(beam.DoFn):
-    """A batch of ``ImageItem`` -> ``(items, (n, h, w, 3) uint8)`` for the images that load;
-    each unreadable one goes to the ``dead`` output as ``(path, reason)``."""
-
-    def __init__(self, size: tuple[int, int]):
-        self._size = size
-        self._failed = Metrics.counter(NAMESPACE, "failed")
-
-    def process(self, batch: Sequence[ImageItem]) -> Iterator:
-        items, pixels = [], []
-        for item in batch:
-            try:
-                pixels.append(read_and_resize(item.path, self._size))
-                items.append(item)
-            except DataFileError as exc:
-                self._failed.inc()
-                yield beam.pvalue.TaggedOutput(DEAD, (display_path(item.path), display_path(exc.reason)))
-        if items:
-            yield tuple(items), np.stack(pixels)
+def _digest(text: str) -> str:
+    return hashlib.sha1(os.fsencode(text)).hexdigest()
 
 
-class StoreBatch(beam.DoFn):
-    """``(items, PredictionResult of (n, dim))`` -> the batch's index rows (one list per batch)."""
-
-    def __init__(self, out_dir: str):
-        self._out_dir = out_dir
-        self._stored = Metrics.counter(NAMESPACE, "embedded")
-
-    def process(self, element: tuple[tuple[ImageItem, ...], PredictionResult]) -> Iterator[list[Row]]:
-        items, result = element
-        rows = store_batch(self._out_dir, items, np.asarray(result.inference, dtype=np.float32))
-        self._stored.inc(len(rows))
-        yield rows
+def shard_of(path: str, shards: int) -> int:
+    """The shard (0..shards-1) an image belongs to: a stable hash of its path, the same on every machine."""
+    return int(_digest(path)[:8], 16) % shards
 
 
-def _csv_bytes(header: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> bytes:
-    """CSV, rows sorted; text cells through :func:`display_path` (so a name that is not UTF-8 fits)."""
+def sample_key(path: str) -> str:
+    """The sampling order: the ``SAMPLE_SIZE`` images with the smallest keys are the map's sample."""
+    return _digest(f"{SAMPLE_SEED}:{path}")
+
+
+class ListShard(beam.DoFn):
+    """Shard number -> ``(shard, batch of ImageItem)`` for its images, ``batch_size`` at a time, in path order.
+
+    Every worker lists the source itself (folder, glob or list file) and keeps the images whose
+    :func:`shard_of` is its shard: the launcher never holds the list. A shard with no images
+    yields one empty batch, so that every shard reaches the per-shard step and is checked.
+    """
+
+    def __init__(self, source: str, shards: int, batch_size: int):
+        self._source, self._shards, self._batch_size = source, shards, batch_size
+
+    def process(self, shard: int) -> Iterator[tuple[int, tuple[ImageItem, ...]]]:
+        mine = [item for item in list_images(self._source) if shard_of(item.path, self._shards) == shard]
+        if not mine:
+            yield shard, ()
+        for i in range(0, len(mine), self._batch_size):
+            yield shard, tuple(mine[i:i + self._batch_size])
+
+
+def load_batch(element: tuple[int, tuple[ImageItem, ...]], size: tuple[int, int]) -> Iterator[tuple]:
+    """``(shard, items)`` -> ``(ROWS, shard, items, (n, h, w, 3) uint8)`` for the images that load, and
+    ``(DEAD, shard, path, reason)`` for each that does not. One output with a kind in front, not
+    tagged outputs: Beam's DaskRunner mixes tagged outputs up."""
+    shard, batch = element
+    items, pixels = [], []
+    for item in batch:
+        try:
+            pixels.append(read_and_resize(item.path, size))
+            items.append(item)
+        except DataFileError as exc:
+            yield DEAD, shard, display_path(item.path), display_path(exc.reason)
+    if items:
+        yield ROWS, shard, tuple(items), np.stack(pixels)
+
+
+def to_inference(element: tuple) -> Iterator[list[tuple[tuple[int, tuple[ImageItem, ...]], np.ndarray]]]:
+    """A loaded batch as RunInference's input without Beam's batching: a list of one keyed stack."""
+    if element[0] == ROWS:
+        yield [((element[1], element[2]), element[3])]
+
+
+def to_dead_letter(element: tuple) -> Iterator[tuple[int, tuple[str, tuple[str, str]]]]:
+    if element[0] == DEAD:
+        yield element[1], (DEAD, (element[2], element[3]))
+
+
+def store(element: tuple[tuple[int, tuple[ImageItem, ...]], PredictionResult], out_dir: str
+          ) -> Iterator[tuple[int, tuple[str, tuple]]]:
+    """``((shard, items), PredictionResult of (n, dim))`` -> writes the ``n`` files; yields the shard's
+    rows ``(path, label, file)``, the batch's map-sample candidates and this process's id."""
+    (shard, items), result = element
+    rows = store_batch(out_dir, items, np.asarray(result.inference, dtype=np.float32))
+    candidates = sorted((sample_key(r[0]), r[0], r[1], r[3]) for r in rows)[:SAMPLE_SIZE]
+    yield shard, (ROWS, ([r[:3] for r in rows], candidates, os.getpid()))
+
+
+def _shard_file(out_dir: str, kind: str, shard: int, shards: int) -> str:
+    return f"{out_dir}/{SHARDS_FOLDER}/{kind}-{shard:05d}-of-{shards:05d}.csv"
+
+
+def _csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """CSV lines; text cells through :func:`display_path` (so a name that is not UTF-8 fits)."""
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(tuple(display_path(c) if isinstance(c, str) else c for c in row) for row in sorted(rows))
-    return text.getvalue().encode("utf-8")
+    for row in rows:
+        writer.writerow(tuple(display_path(c) if isinstance(c, str) else c for c in row))
+        if text.tell() > 1 << 16:
+            yield text.getvalue()
+            text.seek(0)
+            text.truncate()
+    yield text.getvalue()
 
 
-def _flatten(batches: Iterable[list[Row]]) -> list[Row]:
-    return [row for batch in batches for row in batch]
+INDEX_HEADER = ("path", "label", "embedding")
+DEAD_HEADER = ("path", "reason")
 
 
-def write_index(rows: list[Row], out_dir: str) -> None:
-    """``index.csv``: one line per embedded image, sorted by path."""
-    write_bytes(f"{out_dir}/index.csv", _csv_bytes(("path", "label", "embedding"), (r[:3] for r in rows)))
+def finish_shard(element: tuple[int, Iterable[tuple[str, Any]]], out_dir: str, shards: int
+                 ) -> tuple[None, dict[str, Any]]:
+    """One shard's parts -> its sorted index and dead-letter files, checked complete; returns its counts,
+    its map-sample candidates and the processes that embedded it, keyed for the final step."""
+    shard, parts = element
+    listed, rows, dead, candidates, pids = 0, [], [], [], set()
+    for kind, value in parts:
+        if kind == LISTED:
+            listed += value
+        elif kind == DEAD:
+            dead.append(value)
+        else:
+            rows += value[0]
+            candidates += value[1]
+            pids.add(value[2])
+    rows.sort()
+    dead.sort()
+    check_shard_complete(shard, listed, rows, dead, out_dir)
+    write_text_lines(_shard_file(out_dir, "index", shard, shards), _csv_lines(INDEX_HEADER, rows))
+    write_text_lines(_shard_file(out_dir, "dead", shard, shards), _csv_lines(DEAD_HEADER, dead))
+    return None, {"shard": shard, "listed": listed, "embedded": len(rows), "failed": len(dead),
+                  "sample": sorted(candidates, key=lambda c: c[0])[:SAMPLE_SIZE], "pids": sorted(pids)}
 
 
-def write_map(rows: list[Row], out_dir: str) -> None:
-    """``embedding_map.png``: the PCA scatter plot, points in path order (skipped below 2 images)."""
-    if len(rows) < 2:
+def check_shard_complete(shard: int, listed: int, rows: Sequence[Sequence[str]], dead: Sequence[Any],
+                         out_dir: str) -> None:
+    """Raise :class:`IncompleteRunError` unless listed == embedded + dead letters and every row's file exists."""
+    if listed != len(rows) + len(dead):
+        raise IncompleteRunError(f"shard {shard}: {listed} images listed but {len(rows)} embedded + {len(dead)} "
+                                 f"dead letters arrived: the runner lost {listed - len(rows) - len(dead)}")
+    missing = [r[2] for r in rows if not file_exists(f"{out_dir}/embeddings/{r[2]}")]
+    if missing:
+        raise IncompleteRunError(f"shard {shard}: {len(missing)} index rows have no embedding file, "
+                                 f"e.g. {missing[0]}")
+
+
+def _merged(out_dir: str, kind: str, shards: int) -> Iterator[list[str]]:
+    """The rows of every shard's ``kind`` file, merged in sorted order (each file is sorted; memory: one row
+    per shard)."""
+    readers = []
+    for shard in range(shards):
+        reader = csv.reader(read_text_lines(_shard_file(out_dir, kind, shard, shards)))
+        next(reader)
+        readers.append(reader)
+    return heapq.merge(*readers)
+
+
+def finish_run(element: tuple[None, Iterable[dict[str, Any]]], out_dir: str, shards: int, run_id: str = ""
+               ) -> dict[str, Any]:
+    """Every shard's summary -> ``index.csv`` and ``dead_letter.csv`` (a streamed merge of the sorted shard
+    files), the map from the sample, ``summary.json``; raises :class:`IncompleteRunError` if a shard is
+    missing. ``shards/run.json`` names the run and the processes that embedded its images (it is the
+    one output that differs between runs and runners). Returns the small summary, the only thing
+    that travels back to the launcher."""
+    summaries = sorted(element[1], key=lambda s: s["shard"])
+    if [s["shard"] for s in summaries] != list(range(shards)):
+        raise IncompleteRunError(f"{len(summaries)} of {shards} shards arrived at the final step")
+    write_text_lines(f"{out_dir}/index.csv", _csv_lines(INDEX_HEADER, _merged(out_dir, "index", shards)))
+    write_text_lines(f"{out_dir}/dead_letter.csv", _csv_lines(DEAD_HEADER, _merged(out_dir, "dead", shards)))
+    sample = sorted((c for s in summaries for c in s["sample"]), key=lambda c: c[0])[:SAMPLE_SIZE]
+    write_map(sample, out_dir)
+    counts = {k: sum(s[k] for s in summaries) for k in ("listed", "embedded", "failed")}
+    pids = sorted({p for s in summaries for p in s["pids"]})
+    _remove_other_shard_files(out_dir, shards)
+    summary = {**counts, "out_dir": out_dir}
+    write_bytes(f"{out_dir}/summary.json", (json.dumps({k: summary[k] for k in ("embedded", "failed", "out_dir")},
+                                                       indent=2, sort_keys=True) + "\n").encode())
+    write_bytes(f"{out_dir}/{SHARDS_FOLDER}/{RUN_FILE}", (json.dumps({"run": run_id, "pids": pids}) + "\n").encode())
+    return summary
+
+
+def _remove_other_shard_files(out_dir: str, shards: int) -> None:
+    """Shard files of an earlier run with another shard count (local folders only)."""
+    folder = os.path.join(out_dir, SHARDS_FOLDER)
+    if _is_remote_path(out_dir) or not os.path.isdir(folder):
         return
-    rows = sorted(rows, key=lambda r: r[0])
-    write_bytes(f"{out_dir}/embedding_map.png", embedding_map_png(np.stack([r[3] for r in rows]), [r[1] for r in rows]))
+    for name in os.listdir(folder):
+        if name.endswith(".csv") and not name.endswith(f"-of-{shards:05d}.csv"):
+            os.remove(os.path.join(folder, name))
 
 
-def write_dead_letters(rows: list[tuple[str, str]], out_dir: str) -> None:
-    """``dead_letter.csv``: every image that could not be embedded and why (written even when empty)."""
-    write_bytes(f"{out_dir}/dead_letter.csv", _csv_bytes(("path", "reason"), rows))
+def write_map(sample: Sequence[tuple[str, str, str, np.ndarray]], out_dir: str) -> None:
+    """``embedding_map.png``: PCA fitted on the sample ``(key, path, label, embedding)`` and drawn from it,
+    points in path order (skipped below 2 images)."""
+    if len(sample) < 2:
+        return
+    rows = sorted(sample, key=lambda r: r[1])
+    write_bytes(f"{out_dir}/embedding_map.png", embedding_map_png(np.stack([r[3] for r in rows]), [r[2] for r in rows]))
 
 
-def embed_images(pipeline: beam.Pipeline, items: Sequence[ImageItem], out_dir: str,
-                 handler: KerasModelHandler, size: tuple[int, int], batch_size: int) -> None:
-    """Add the embedding pipeline's transforms to ``pipeline`` (the caller runs it)."""
-    batches = [tuple(items[i:i + batch_size]) for i in range(0, len(items), batch_size)]
-    loaded = (pipeline
-              | "ListImages" >> beam.Create(batches)
-              | "Load" >> beam.ParDo(LoadBatch(size)).with_outputs(DEAD, main="ok"))
-    rows = (loaded.ok
-            | "Embed" >> RunInference(KeyedModelHandler(handler))
-            | "Store" >> beam.ParDo(StoreBatch(out_dir))
-            | "AllBatches" >> beam.combiners.ToList()
-            | "AllRows" >> beam.Map(_flatten))
-    _ = rows | "WriteIndex" >> beam.Map(write_index, out_dir)
-    _ = rows | "PCAMap" >> beam.Map(write_map, out_dir)
-    _ = (loaded[DEAD]
-         | "AllDead" >> beam.combiners.ToList()
-         | "WriteDeadLetters" >> beam.Map(write_dead_letters, out_dir))
+def embed_images(pipeline: beam.Pipeline, source: str, out_dir: str, handler: KerasModelHandler,
+                 size: tuple[int, int], batch_size: int, shards: int, run_id: str = "") -> beam.PCollection:
+    """Add the embedding pipeline's transforms to ``pipeline`` (the caller runs it); returns the final
+    one-element PCollection (the run's summary).
+
+    Shaped for every runner, Beam's DaskRunner included: no ``finish_bundle`` output (no
+    ``BatchElements``, no RunInference batching, no ``WriteToText``), no tagged outputs, no
+    stateful DoFns, and one chain that ends in one step (the DaskRunner computes only the last
+    branch), the parallel branches joined by a ``Flatten``.
+    """
+    batches = (pipeline
+               | "Shards" >> beam.Create(list(range(shards)))
+               | "ListImages" >> beam.ParDo(ListShard(source, shards, batch_size)))
+    listed = batches | "CountListed" >> beam.Map(lambda b: (b[0], (LISTED, len(b[1]))))
+    loaded = batches | "Load" >> beam.FlatMap(load_batch, size)
+    keyed: Any = KeyedModelHandler(handler)  # Beam's KeyedModelHandler does not pass should_skip_batching on
+    stored = (loaded
+              | "Loaded" >> beam.FlatMap(to_inference)
+              | "Embed" >> RunInference(keyed.with_no_batching() if handler.should_skip_batching() else keyed)
+              | "Store" >> beam.FlatMap(store, out_dir))
+    dead = loaded | "DeadLetters" >> beam.FlatMap(to_dead_letter)
+    return ((listed, stored, dead)
+            | "Join" >> beam.Flatten()
+            | "ByShard" >> beam.GroupByKey()
+            | "FinishShard" >> beam.Map(finish_shard, out_dir, shards)
+            | "AllShards" >> beam.GroupByKey()
+            | "Finish" >> beam.Map(finish_run, out_dir, shards, run_id))
 
 
-def _counter(result: beam.runners.runner.PipelineResult, name: str) -> int:
-    query = beam.metrics.MetricsFilter().with_namespace(NAMESPACE).with_name(name)
-    counters = result.metrics().query(query)["counters"]
-    return int(sum(c.committed if c.committed is not None else c.attempted for c in counters))
+def check_outputs_complete(out_dir: str, embedded: int, failed: int) -> None:
+    """The launcher's own check, after any runner: ``index.csv`` has ``embedded`` rows whose files exist
+    and ``dead_letter.csv`` ``failed`` rows (read line by line: memory stays flat)."""
+    rows = 0
+    for row in itertools.islice(csv.reader(read_text_lines(f"{out_dir}/index.csv")), 1, None):
+        rows += 1
+        if not file_exists(f"{out_dir}/embeddings/{row[2]}"):
+            raise IncompleteRunError(f"{out_dir}/index.csv: {row[0]} has no embedding file {row[2]}")
+    dead = sum(1 for _ in read_text_lines(f"{out_dir}/dead_letter.csv")) - 1
+    if (rows, dead) != (embedded, failed):
+        raise IncompleteRunError(f"{out_dir}: index.csv has {rows} rows and dead_letter.csv {dead}, "
+                                 f"the run reported {embedded} and {failed}")
 
 
 def _source_folder(source: str) -> str | None:
@@ -185,35 +349,48 @@ def run_embedding_pipeline(
     weights: str | None = None,
     image_size: int = 224,
     batch_size: int = 64,
+    shards: int = 8,
     beam_args: Sequence[str] = (),
 ) -> EmbedSummary:
     """Embed every image of ``source`` (folder, glob, or .txt/.csv list) with ``model`` into ``out_dir``.
 
     ``model`` is a ``.keras`` file or a backbone name (see ``keras_handler.BACKBONES``, whose
     input is ``image_size`` square). ``beam_args`` are Beam pipeline options such as
-    ``["--runner", "DataflowRunner", "--project", ...]``; the default is the DirectRunner.
-    Bad images are listed in ``dead_letter.csv`` and counted, never fatal.
+    ``["--runner", "DaskRunner", "--dask_client_address", "tcp://127.0.0.1:8786"]``
+    (:func:`~mlbasics.pipelines.runners.pipeline_options`); the default is the DirectRunner.
+    The images are listed by the workers, ``shards`` parts of the list, never in this process.
+    Bad images are listed in ``dead_letter.csv`` and counted, never fatal. A runner that loses
+    images makes the run fail with :class:`IncompleteRunError`.
     """
     import time
 
     from mlbasics.pipelines.keras_handler import load_embedder, model_image_size
+    from mlbasics.pipelines.runners import pipeline_options, run_to_completion
 
     check_positive_int("batch_size", batch_size)
+    check_positive_int("shards", shards)
     start = time.perf_counter()
-    out = os.fspath(out_dir)
-    check_output_location(out, [_source_folder(os.fspath(source))])
+    out = os.fspath(out_dir).rstrip("/") or "/"
+    source = os.fspath(source)
+    check_output_location(out, [_source_folder(source)])
     if not _is_remote_path(out):
         remove_stale_temporaries(out)
     with known_beam_noise_dropped():
-        items = list_images(source)
         size = model_image_size(load_embedder(model, weights=weights, image_size=image_size))
         handler = KerasModelHandler(os.fspath(model), weights=weights, image_size=image_size)
-        pipeline = beam.Pipeline(options=PipelineOptions(list(beam_args), save_main_session=False))
-        embed_images(pipeline, items, out, handler, size, batch_size)
-        with os_errors_unwrapped():
-            result = pipeline.run()
-            result.wait_until_finish()
-    embedded, failed = _counter(result, "embedded"), _counter(result, "failed")
-    summary = EmbedSummary(embedded, failed, out, time.perf_counter() - start)
-    write_bytes(f"{out}/summary.json", (json.dumps(summary.to_dict(), indent=2, sort_keys=True) + "\n").encode())
-    return summary
+        pipeline = beam.Pipeline(options=pipeline_options(beam_args))
+        run_id = uuid.uuid4().hex
+        embed_images(pipeline, source, out, handler, size, batch_size, shards, run_id)
+        with errors_unwrapped():
+            run_to_completion(pipeline)
+    try:
+        run = json.loads(read_bytes(f"{out}/{SHARDS_FOLDER}/{RUN_FILE}"))
+        summary_file = json.loads(read_bytes(f"{out}/summary.json"))
+    except (OSError, ValueError):
+        run, summary_file = {}, {}
+    if run.get("run") != run_id:
+        raise IncompleteRunError(f"{out}: the pipeline's final step did not run ({SHARDS_FOLDER}/{RUN_FILE} "
+                                 "does not name this run)")
+    embedded, failed = int(summary_file["embedded"]), int(summary_file["failed"])
+    check_outputs_complete(out, embedded, failed)
+    return EmbedSummary(embedded, failed, out, time.perf_counter() - start)

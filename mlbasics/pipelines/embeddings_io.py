@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -217,3 +217,49 @@ def store_batch(out_dir: str, items: Sequence[ImageItem], embeddings: np.ndarray
         targets = list(pool.map(store_embedding, [out_dir] * len(items), [item.key for item in items], embeddings))
     return [(display_path(item.path), item.label, os.path.basename(target), embedding)
             for item, target, embedding in zip(items, targets, embeddings)]
+
+
+def file_exists(path: str) -> bool:
+    """Whether ``path`` (local or remote) is an existing file."""
+    if _is_remote(path):
+        from apache_beam.io.filesystems import FileSystems
+
+        return bool(FileSystems.exists(path))
+    return os.path.isfile(path)
+
+
+def read_bytes(path: str) -> bytes:
+    """The bytes of a local or remote file (``OSError`` when it cannot be read)."""
+    if _is_remote(path):
+        from apache_beam.io.filesystems import FileSystems
+
+        with FileSystems.open(path) as handle:
+            return handle.read()
+    return Path(path).read_bytes()
+
+
+def read_text_lines(path: str) -> Iterator[str]:
+    """The lines of a local or remote UTF-8 text file, one at a time (for ``csv.reader``)."""
+    if _is_remote(path):
+        from apache_beam.io.filesystems import FileSystems
+
+        with FileSystems.open(path) as handle:
+            yield from io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        return
+    with open(path, encoding="utf-8", newline="") as handle:
+        yield from handle
+
+
+def write_text_lines(path: str, chunks: Iterable[str]) -> None:
+    """Write the text ``chunks`` (UTF-8) to a local path atomically, or to a remote one through Beam's
+    file systems, without holding the whole text."""
+    if _is_remote(path):
+        from apache_beam.io.filesystems import FileSystems
+
+        with FileSystems.create(path) as handle:
+            for chunk in chunks:
+                handle.write(chunk.encode("utf-8"))
+        return
+    with atomic_write(path) as handle:
+        for chunk in chunks:
+            handle.write(chunk.encode("utf-8"))

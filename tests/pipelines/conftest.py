@@ -104,3 +104,19 @@ def trained(faces_root, shared_cache, tmp_path_factory):
     (root / "train" / "broken1.jpg").write_bytes(b"\xff\xd8 not really")
     report = train(root / "train", root / "state.json", shared_cache)
     return root, report
+
+
+@pytest.fixture(scope="session")
+def dask_cluster(tmp_path_factory):
+    """A Dask scheduler and 2 workers started by `mlbasics cluster start`: separate processes, not a LocalCluster
+    (whose workers would inherit this process's sys.path). Stopped with `mlbasics cluster stop` at the end, the
+    TensorFlow-loaded workers killed after 2 s instead of waiting ~15 s for them to exit."""
+    from mlbasics.cli import main
+    from mlbasics.pipelines.dask_cluster import read_cluster
+
+    state = tmp_path_factory.mktemp("dask-cluster")
+    assert main(["cluster", "start", "--workers", "2", "--state-dir", str(state)]) == 0
+    try:
+        yield read_cluster(state)
+    finally:
+        main(["cluster", "stop", "--state-dir", str(state), "--grace", "2"])

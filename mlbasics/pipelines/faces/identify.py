@@ -13,8 +13,10 @@ keeps them exactly (JSON ``\udcff`` escapes) so that re-runs recognise them.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +26,7 @@ from mlbasics.data.cache import sha256_of
 from mlbasics.io.files import remove_stale_temporaries, write_json
 from mlbasics.io.outputs import check_output_location
 from mlbasics.io.paths import display_path
-from mlbasics.pipelines.beam_errors import os_errors_unwrapped
+from mlbasics.pipelines.beam_errors import errors_unwrapped
 from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
 from mlbasics.pipelines.faces.analysis import AnalysisCache, analyse_file
 from mlbasics.pipelines.faces.detection import DetectionPolicy
@@ -37,15 +39,17 @@ from mlbasics.pipelines.faces.records import (
     write_records,
 )
 from mlbasics.pipelines.faces.state import FaceState, load_state, state_checksum
+from mlbasics.pipelines.runners import IncompleteRunError, pipeline_options, run_to_completion
 
 if TYPE_CHECKING:  # dlib is imported only when a photo is not in the cache
     from mlbasics.pipelines.faces.models import FaceModels
 
 with known_beam_noise_dropped():
     import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions
 
 REPORT = "report.json"
+RUN_FILE = ".run.json"
+
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,9 @@ class IdentifyReport:
 class IdentifyImages(beam.DoFn):
     """``(relative path as bytes, sha256)`` -> writes its JSON, yields ``(relative bytes, record, error or "")``.
 
-    dlib's models load once per DoFn instance (per worker thread), and only if an image is
-    not already in the analysis cache.
+    dlib's models load once per process (:func:`face_models`; Beam's DaskRunner sets a DoFn up
+    for every partition), and only if an image is not already in the analysis cache. The
+    process id travels with each result: ``.run.json`` lists the processes that did the work.
     """
 
     def __init__(self, images_dir: str, out_dir: str, cache_dir: str, state: FaceState, threshold: float, deps: str,
@@ -71,40 +76,48 @@ class IdentifyImages(beam.DoFn):
         self._state, self._threshold, self._deps = state, threshold, deps
         self._policy = DetectionPolicy() if policy is None else policy
 
-    def setup(self) -> None:
-        self._models: FaceModels | None = None
-
-    def process(self, element: tuple[bytes, str]) -> Iterator[tuple[bytes, dict[str, str], str]]:
-        from mlbasics.pipelines.faces.models import FaceModels
-
+    def process(self, element: tuple[bytes, str]) -> Iterator[tuple[None, tuple[bytes, dict[str, str], str, int]]]:
         relative, sha = os.fsdecode(element[0]), element[1]
         path = Path(self._images) / relative
         cache = AnalysisCache(self._cache, self._policy)
         try:
             faces = cache.get(sha)
             if faces is None:
-                if self._models is None:
-                    self._models = FaceModels(self._policy)
-                _, faces, _ = analyse_file(path, self._models, cache)
+                _, faces, _ = analyse_file(path, face_models(self._policy), cache)
             result, error = facebox_result(faces, self._state, self._threshold), ""
         except DataFileError as exc:
             result, error = {"success": False, "error": display_path(exc.reason)}, display_path(exc.reason)
         write_json(identified_path(self._out, relative), result)
-        yield element[0], {"input": sha, "deps": self._deps}, error
+        yield None, (element[0], {"input": sha, "deps": self._deps}, error, os.getpid())
 
 
-def _finish(results: list, out_dir: str, kept: dict[str, dict[str, str]], skipped: dict[str, str]) -> None:
-    """Merge this run's records with the kept ones; write records and the run report (which also
-    lists ``skipped``, the entries that are not regular files)."""
+@functools.lru_cache(maxsize=2)
+def face_models(policy: DetectionPolicy) -> FaceModels:
+    """dlib's models for ``policy``, loaded once per process."""
+    from mlbasics.pipelines.faces.models import FaceModels
+
+    return FaceModels(policy)
+
+
+def _finish(element: tuple[None, Iterable[tuple]], out_dir: str, kept: dict[str, dict[str, str]],
+            skipped: dict[str, str], expected: int, run_id: str = "") -> int:
+    """Merge this run's records with the kept ones; write records, the run report (which also lists
+    ``skipped``, the entries that are not regular files) and ``.run.json`` (the processes that
+    identified). Raises ``IncompleteRunError`` when fewer results than images sent arrived."""
+    results = sorted(element[1], key=lambda r: r[0])
+    if len(results) != expected:
+        raise IncompleteRunError(f"{expected} images were sent to identify but {len(results)} results arrived")
     records = dict(kept)
     failed = {display_path(r): reason for r, reason in skipped.items()}
-    for raw, record, error in results:
+    for raw, record, error, _ in results:
         relative = os.fsdecode(raw)
         records[relative] = record
         if error:
             failed[display_path(relative)] = error
     write_records(out_dir, records)
     write_json(Path(out_dir) / REPORT, {"processed": len(results), "failed": dict(sorted(failed.items()))})
+    write_json(Path(out_dir) / RUN_FILE, {"run": run_id, "pids": sorted({r[3] for r in results})})
+    return len(results)
 
 
 def identify(images_dir: str | os.PathLike[str], state_path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
@@ -137,13 +150,25 @@ def identify(images_dir: str | os.PathLike[str], state_path: str | os.PathLike[s
         write_records(out, {r: v for r, v in records.items() if r not in gone})
         remove_outputs(out, [identified_path(out, r) for r in gone])
     out.mkdir(parents=True, exist_ok=True)
-    options = PipelineOptions(list(beam_args))
-    with known_beam_noise_dropped(), os_errors_unwrapped(), beam.Pipeline(options=options) as pipeline:
+    run_id = uuid.uuid4().hex
+    with known_beam_noise_dropped(), errors_unwrapped():
+        pipeline = beam.Pipeline(options=pipeline_options(beam_args))
+        # One chain, no combiner, no finish_bundle output: correct on Beam's DaskRunner too.
         _ = (pipeline
              | "Images" >> beam.Create(todo)
              | "Identify" >> beam.ParDo(IdentifyImages(str(images_dir), str(out), str(cache.folder), state,
                                                        threshold, deps, cache.policy))
-             | "All" >> beam.combiners.ToList()
-             | "Finish" >> beam.Map(_finish, str(out), kept, skipped))
+             | "All" >> beam.GroupByKey()
+             | "Finish" >> beam.Map(_finish, str(out), kept, skipped, len(todo), run_id))
+        if todo:
+            run_to_completion(pipeline)
+        else:  # nothing reaches the final step of an empty pipeline: write its (empty) report here
+            _finish((None, []), str(out), kept, skipped, 0, run_id)
+    try:
+        written = json.loads((out / RUN_FILE).read_text(encoding="utf-8")).get("run")
+    except (OSError, ValueError, AttributeError):
+        written = None
+    if written != run_id:
+        raise IncompleteRunError(f"{out}: the pipeline's final step did not run ({RUN_FILE} does not name this run)")
     report = json.loads((out / REPORT).read_text(encoding="utf-8"))
     return IdentifyReport(report["processed"], len(kept), len(gone), report["failed"])

@@ -1,0 +1,60 @@
+"""``mlbasics cluster start|stop``: a local Dask cluster of separate processes for ``--runner DaskRunner``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from mlbasics.cli._args import add_track, positive_float, positive_int
+
+
+def _state_dir(args: argparse.Namespace) -> str:
+    if args.state_dir:
+        return args.state_dir
+    from mlbasics.data import cache_dir
+
+    return str(cache_dir() / "dask-cluster")
+
+
+def _start(args: argparse.Namespace) -> int:
+    from mlbasics.pipelines.dask_cluster import start_cluster
+
+    info = start_cluster(_state_dir(args), args.workers)
+    print(f"scheduler: {info.address}\ndashboard: {info.dashboard}\n"
+          f"run on it: mlbasics embed ... --runner DaskRunner --dask-address {info.address}\n"
+          f"stop it:   mlbasics cluster stop" + (f" --state-dir {args.state_dir}" if args.state_dir else ""))
+    print(json.dumps({"address": info.address, "dashboard": info.dashboard, "pids": info.pids}))
+    return 0
+
+
+def _stop(args: argparse.Namespace) -> int:
+    from mlbasics.pipelines.dask_cluster import stop_cluster
+
+    stopped = stop_cluster(_state_dir(args), grace=args.grace)
+    print(f"stopped {len(stopped)} processes: {' '.join(map(str, stopped))}")
+    return 0
+
+
+def _add_state_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--state-dir", default=None,
+                        help="folder for the pid/address file and the logs (default: dask-cluster in the data cache)")
+
+
+def _add_start(verbs: argparse._SubParsersAction) -> None:
+    start = verbs.add_parser("start", help="start a dask scheduler and N workers on 127.0.0.1 (in the background)")
+    start.add_argument("--workers", type=positive_int, default=2, help="worker processes, one thread each")
+    _add_state_dir(start)
+    start.set_defaults(func=_start)
+
+
+def _add_stop(verbs: argparse._SubParsersAction) -> None:
+    stop = verbs.add_parser("stop", help="stop exactly the processes `mlbasics cluster start` started")
+    stop.add_argument("--grace", type=positive_float, default=5.0,
+                      help="seconds a process gets to exit after SIGTERM before SIGKILL")
+    _add_state_dir(stop)
+    stop.set_defaults(func=_stop)
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``cluster start`` and ``cluster stop``."""
+    add_track(subparsers, "cluster", "a local Dask cluster for --runner DaskRunner", [_add_start, _add_stop])
