@@ -65,10 +65,16 @@ def _warp(source: np.ndarray, boxes: np.ndarray, size: int, zoom: float, centre:
     (mirrored if ``flip``); output ``(size, size, 3)`` uint8 and the moved, clipped boxes ``(m, 5)``."""
     sign = -1.0 if flip else 1.0
     out_x, out_y = size / 2 + shift[0], size / 2 + shift[1]
+    picture, factor = Image.fromarray(source), 1.0
+    if zoom < 0.95:  # shrink with Pillow's antialiasing first: an affine warp alone would alias
+        side = max(1, round(source.shape[0] * zoom))
+        factor = side / source.shape[0]
+        picture = picture.resize((side, side), Image.Resampling.BILINEAR)
+    rest, cx, cy = zoom / factor, centre[0] * factor, centre[1] * factor
     # Pillow wants the inverse map: source = A @ output
-    inverse = (sign / zoom, 0.0, centre[0] - sign * out_x / zoom, 0.0, 1.0 / zoom, centre[1] - out_y / zoom)
-    image = Image.fromarray(source).transform((size, size), Image.Transform.AFFINE, inverse,
-                                              resample=Image.Resampling.BILINEAR, fillcolor=(FILL,) * 3)
+    inverse = (sign / rest, 0.0, cx - sign * out_x / rest, 0.0, 1.0 / rest, cy - out_y / rest)
+    image = picture.transform((size, size), Image.Transform.AFFINE, inverse, resample=Image.Resampling.BILINEAR,
+                              fillcolor=(FILL,) * 3)
     xs = (boxes[:, [0, 2]] - centre[0]) * zoom * sign + out_x
     ys = (boxes[:, [1, 3]] - centre[1]) * zoom + out_y
     moved = np.stack([xs.min(axis=1), ys.min(axis=1), xs.max(axis=1), ys.max(axis=1)], axis=1)

@@ -53,8 +53,8 @@ def averaged_weights(model: keras.Model) -> Iterator[None]:
     """Inside the block, ``model``'s trainable weights are its optimizer's moving average of them
     (``use_ema=True``; what the stage saves at its end); without one nothing changes."""
     optimizer = getattr(model, "optimizer", None)
-    averages = getattr(optimizer, "_model_variables_moving_average", None) if optimizer is not None else None
-    if not getattr(optimizer, "use_ema", False) or not averages:
+    averages = getattr(optimizer, "_model_variables_moving_average", None)
+    if optimizer is None or not getattr(optimizer, "use_ema", False) or not averages:
         yield
         return
     variables = optimizer._trainable_variables

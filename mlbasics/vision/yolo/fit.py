@@ -43,8 +43,10 @@ class FitSettings:
     mosaic: float
     jitter: float
     decode_scale: float
+    translate: float
     ema_momentum: float
     warmup_epochs: int
+    objectness_prior: bool
     seed: int
 
 
@@ -55,8 +57,8 @@ def choose_settings(train_images: int, *, input_size: int | None = None, width: 
     batch = 16
     chosen_epochs = epochs or int(np.clip(math.ceil(TARGET_STEPS * batch / max(train_images, 1)), *EPOCH_RANGE))
     return FitSettings(input_size=input_size or 224, width=width or 0.5, epochs=chosen_epochs, batch_size=batch,
-                       learning_rate=2e-3, mosaic=0.0, jitter=0.5, decode_scale=1.5, ema_momentum=0.99,
-                       warmup_epochs=3, seed=seed)
+                       learning_rate=2e-3, mosaic=0.0, jitter=0.3, translate=0.2, decode_scale=1.5,
+                       ema_momentum=0.99, warmup_epochs=3, objectness_prior=True, seed=seed)
 
 
 @dataclass
@@ -167,12 +169,13 @@ def progress_bar(total: int) -> Any:
 def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, epochs: int | None = None,
         input_size: int | None = None, width: float | None = None, seed: int = 0, val_fraction: float = 0.2,
         split: str | os.PathLike[str] | None = None, classes: Sequence[str] | None = None,
-        progress: bool = True) -> FitReport:
+        progress: bool = True, callbacks: Sequence[Any] = ()) -> FitReport:
     """Convert, split, check, compute anchors, train (or resume), evaluate; write ``out_dir/report.json``.
 
     ``split``: a JSON file ``{"val": [stems]}`` fixing the validation photos (else the folder's
     ``ImageSets``, else a split seeded by ``seed`` with ``val_fraction`` of the photos). ``None``
-    settings are chosen from the data size (:func:`choose_settings`). Broken photos and unusable XML
+    settings are chosen from the data size (:func:`choose_settings`). ``callbacks``: Keras callbacks
+    for the training (e.g. a live plot). Broken photos and unusable XML
     files are named in the report's ``skipped`` and left out; the run goes on.
     """
     from mlbasics.data.voc_folder import read_split, read_voc_folder, split_records
@@ -212,11 +215,12 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
         anchors=str(data_dir / "anchors.txt"), job_dir=str(out / "job"), weights_final=str(weights),
         epochs_frozen=0, input_size=settings.input_size, width=settings.width, batch_size=settings.batch_size,
         epochs=settings.epochs, learning_rate=settings.learning_rate, jitter=settings.jitter, seed=settings.seed,
-        augment="photos", mosaic=settings.mosaic, decode_scale=settings.decode_scale,
-        ema_momentum=settings.ema_momentum, warmup_epochs=settings.warmup_epochs)
+        augment="photos", mosaic=settings.mosaic, translate=settings.translate, decode_scale=settings.decode_scale,
+        ema_momentum=settings.ema_momentum, warmup_epochs=settings.warmup_epochs,
+        objectness_prior=settings.objectness_prior)
     bar = progress_bar(settings.epochs) if progress else None
     try:
-        result = train(config, verbose=0, callbacks=[bar] if bar is not None else [])
+        result = train(config, verbose=0, callbacks=[*callbacks, *([bar] if bar is not None else [])])
     finally:
         if bar is not None:
             bar.close()

@@ -40,9 +40,11 @@ class TrainConfig:
 
     ``map_every`` > 0 measures validation mAP@0.5 every that many epochs (logged as ``val_map``).
     ``augment="photos"`` trains on photos decoded at ``decode_scale`` times the input size, with
-    ``mosaic`` the probability of a four-photo mosaic and ``jitter`` the zoom range.
-    ``ema_momentum`` > 0 keeps an exponential moving average of the weights, which is what is saved
-    at the end of each stage; ``warmup_epochs`` ramp the learning rate up linearly first.
+    ``mosaic`` the probability of a four-photo mosaic, ``jitter`` the zoom range and ``translate`` the
+    shift. ``objectness_prior`` starts the objectness biases at about one object per image
+    (:mod:`~mlbasics.vision.yolo.priors`). ``ema_momentum`` > 0 keeps an exponential moving average
+    of the weights, which is what is saved at the end of each stage; ``warmup_epochs`` ramp the
+    learning rate up linearly first.
     """
 
     annotations: str
@@ -69,9 +71,11 @@ class TrainConfig:
     seed: int = 0
     augment: str = "classic"
     mosaic: float = 0.5
+    translate: float = 0.1
     decode_scale: float = 1.5
     ema_momentum: float = 0.0
     warmup_epochs: int = 0
+    objectness_prior: bool = False
 
     def __post_init__(self) -> None:
         check_model(self.model)
@@ -245,13 +249,18 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
         detector = build_detector(spec)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
+    if config.objectness_prior:
+        from mlbasics.vision.yolo.priors import set_objectness_prior
+
+        set_objectness_prior(detector, spec)
     train_set, val_set, result.skipped_lines = load_training_data(config, spec)
     feeder_callbacks: list = []
     if config.augment == "photos":
         from mlbasics.vision.yolo.augment import PhotoAugmentation, PhotoBatches
 
         feeder = PhotoBatches(train_set, spec, config.batch_size,
-                              PhotoAugmentation(mosaic=config.mosaic, scale=config.jitter), seed=config.seed)
+                              PhotoAugmentation(mosaic=config.mosaic, scale=config.jitter,
+                                                translate=config.translate), seed=config.seed)
         dataset, feeder_callbacks = feeder.dataset(), [feeder.callback()]
     else:
         dataset = make_dataset(train_set, spec, config.batch_size, jitter=config.jitter, seed=config.seed)
