@@ -180,6 +180,24 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fit(args: argparse.Namespace) -> int:
+    from mlbasics.vision.yolo.fit import fit
+
+    report = fit(args.voc_root, args.out, epochs=args.epochs, input_size=args.input_size, width=args.width,
+                 seed=args.seed, val_fraction=args.val_fraction, split=args.split)
+    for problem in report.skipped:
+        _report_skipped([f"{problem['file']}: {problem['reason']}"])
+    for warning in report.warnings:
+        print(f"warning {warning['file']}: {warning['reason']}", file=sys.stderr)
+    print(f"{report.train_images} training / {report.val_images} validation photos ({report.split}); "
+          f"{report.settings.epochs} epochs at {report.settings.input_size} px in {report.train_seconds:.0f} s")
+    for name, ap in report.ap.items():
+        print(f"AP {name}: {ap:.3f}")
+    print(f"mAP@0.5 = {report.map:.3f}")
+    print(f"weights: {report.weights} (config {report.config}); report: {args.out}/report.json")
+    return 0
+
+
 def _add_make_data(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("make-data", help="write the synthetic shapes set in VOC layout plus annotation lines")
     p.add_argument("--out", type=output_dir, required=True, help="folder to write into")
@@ -269,6 +287,25 @@ def _add_train(verbs: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_train)
 
 
+def _add_fit(verbs: argparse._SubParsersAction) -> None:
+    from mlbasics.vision.yolo.fit import fit
+
+    p = verbs.add_parser("fit", help="a Pascal VOC folder of photos -> split, anchors, training, mAP, report.json "
+                                     "(run again to resume)")
+    p.add_argument("voc_root", type=existing_dir,
+                   help="Annotations/+JPEGImages/, LabelImg's annotations/+images/, or XML next to the images")
+    p.add_argument("--out", type=output_dir, required=True, help="folder for data, job, weights and report.json")
+    p.add_argument("--epochs", type=positive_int, help="training epochs (default: chosen from the number of photos)")
+    p.add_argument("--input-size", type=positive_int, help="network input, a multiple of 32 (default 224)")
+    p.add_argument("--width", type=positive_float, help="fraction of the published filter counts (default 0.5)")
+    p.add_argument("--seed", type=non_negative_int, default=default_of(fit, "seed"), help="random seed")
+    p.add_argument("--val-fraction", type=fraction, default=default_of(fit, "val_fraction"),
+                   help="share of photos for validation when the folder has no ImageSets")
+    p.add_argument("--split", type=existing_file,
+                   help='JSON file {"val": [stems]} fixing the validation photos (e.g. datasets/splits/raccoon.json)')
+    p.set_defaults(func=_fit)
+
+
 def _add_detector_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", type=existing_file, required=True, help="a .weights.h5 written by training")
     p.add_argument("--config", type=existing_file, help="its .config.json (default: beside the weights)")
@@ -297,5 +334,5 @@ def _add_evaluate(verbs: argparse._SubParsersAction) -> None:
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``mlbasics yolo <verb>``."""
     add_track(subparsers, "yolo", "YOLOv3 detection: data, anchors, training, detection, mAP",
-              (_add_make_data, _add_voc_lines, _add_check, _add_anchors, _add_backbone, _add_train, _add_detect,
-               _add_evaluate, _add_data_verbs))
+              (_add_make_data, _add_voc_lines, _add_check, _add_anchors, _add_backbone, _add_train, _add_fit,
+               _add_detect, _add_evaluate, _add_data_verbs))

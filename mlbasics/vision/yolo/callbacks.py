@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +48,30 @@ class TrainingClock(keras.callbacks.Callback):
             logs["train_seconds"] = self.total
 
 
+@contextlib.contextmanager
+def averaged_weights(model: keras.Model) -> Iterator[None]:
+    """Inside the block, ``model``'s trainable weights are its optimizer's moving average of them
+    (``use_ema=True``; what the stage saves at its end); without one nothing changes."""
+    optimizer = getattr(model, "optimizer", None)
+    averages = getattr(optimizer, "_model_variables_moving_average", None)
+    if optimizer is None or not getattr(optimizer, "use_ema", False) or not averages:
+        yield
+        return
+    variables = optimizer._trainable_variables
+    saved = [variable.numpy() for variable in variables]
+    for variable, average in zip(variables, averages):
+        variable.assign(average)
+    try:
+        yield
+    finally:
+        for variable, value in zip(variables, saved):
+            variable.assign(value)
+
+
 class MapEvaluation(keras.callbacks.Callback):
     """Every ``every`` epochs (and after the last), measure mAP@0.5 on ``data`` and put it in the epoch's
-    logs as ``val_map`` (NaN on the other epochs, so every row of a CSV log has the column)."""
+    logs as ``val_map`` (NaN on the other epochs, so every row of a CSV log has the column). With an
+    average of the weights (``ema_momentum``), the average is measured, as it is what is saved."""
 
     def __init__(self, data: LoadedSet, spec: YoloSpec, every: int = 1) -> None:
         super().__init__()
@@ -60,6 +83,7 @@ class MapEvaluation(keras.callbacks.Callback):
         last = epoch + 1 == self.params.get("epochs")
         value = float("nan")
         if (epoch + 1) % self.every == 0 or last:
-            value = evaluate_model(self.model.detector, self.data, self.spec).result.map
+            with averaged_weights(self.model):
+                value = evaluate_model(self.model.detector, self.data, self.spec).result.map
         if logs is not None:
             logs["val_map"] = value

@@ -29,12 +29,22 @@ from mlbasics.core.validation import check_positive_float, check_positive_int
 from mlbasics.vision.yolo.data import LoadedSet
 from mlbasics.vision.yolo.spec import YoloSpec, check_input_size, check_model, config_path_for
 
+#: ``classic``: TensorFlow flip/scale/colour jitter of the letterboxed images (the synthetic lessons);
+#: ``photos``: :mod:`mlbasics.vision.yolo.augment` (mosaic, zoom from larger decoded photos, flip, colour).
+AUGMENTS = ("classic", "photos")
+
 
 @dataclass(frozen=True)
 class TrainConfig:
     """The classic arguments. Paths are strings so the config is plain JSON.
 
     ``map_every`` > 0 measures validation mAP@0.5 every that many epochs (logged as ``val_map``).
+    ``augment="photos"`` trains on photos decoded at ``decode_scale`` times the input size, with
+    ``mosaic`` the probability of a four-photo mosaic, ``jitter`` the zoom range and ``translate`` the
+    shift. ``objectness_prior`` starts the objectness biases at about one object per image
+    (:mod:`~mlbasics.vision.yolo.priors`). ``ema_momentum`` > 0 keeps an exponential moving average
+    of the weights, which is what is saved at the end of each stage; ``warmup_epochs`` ramp the
+    learning rate up linearly first.
     """
 
     annotations: str
@@ -59,6 +69,13 @@ class TrainConfig:
     mixed_precision: bool = False
     map_every: int = 0
     seed: int = 0
+    augment: str = "classic"
+    mosaic: float = 0.5
+    translate: float = 0.1
+    decode_scale: float = 1.5
+    ema_momentum: float = 0.0
+    warmup_epochs: int = 0
+    objectness_prior: bool = False
 
     def __post_init__(self) -> None:
         check_model(self.model)
@@ -70,6 +87,13 @@ class TrainConfig:
             raise InputError("annotations must name an annotation-lines file to train on, got an empty string")
         if self.epochs_frozen < 0 or self.epochs_frozen > self.epochs:
             raise InputError(f"epochs_frozen must be in 0..epochs ({self.epochs}), got {self.epochs_frozen}")
+        if self.augment not in AUGMENTS:
+            raise InputError(f"augment must be one of {AUGMENTS}, got {self.augment!r}")
+        if not 0.0 <= self.ema_momentum < 1.0:
+            raise InputError(f"ema_momentum must be in [0, 1) (0: no average of the weights), got {self.ema_momentum}")
+        if self.decode_scale < 1.0:
+            raise InputError(f"decode_scale must be at least 1 (photos decoded at the input size or larger), "
+                             f"got {self.decode_scale}")
         if self.epochs_frozen and not self.backbone:
             raise InputError("stage 1 freezes the backbone, which is only useful if it was trained: give a backbone "
                              "(a classifier saved by lesson 05) or set epochs_frozen=0")
@@ -78,6 +102,12 @@ class TrainConfig:
         """The detector these arguments train: anchors and class names read from their files."""
         return YoloSpec.from_files(self.anchors, self.classes, input_size=self.input_size, width=self.width,
                                    model=self.model)
+
+    def decode_size(self) -> int:
+        """The side photos are letterboxed to in memory for training (a multiple of 32)."""
+        if self.augment != "photos":
+            return self.input_size
+        return max(self.input_size, int(round(self.input_size * self.decode_scale / 32)) * 32)
 
     def paths(self) -> tuple[Path, Path]:
         """``(weights_stage, weights_final)``, defaulting to the job directory."""
@@ -110,7 +140,7 @@ def load_training_data(config: TrainConfig, spec: YoloSpec) -> tuple[LoadedSet, 
 
     skipped: list[str] = []
     sets: list[LoadedSet | None] = []
-    for path in (config.annotations, config.val_annotations):
+    for path, size in ((config.annotations, config.decode_size()), (config.val_annotations, spec.input_size)):
         if not path:
             sets.append(None)
             continue
@@ -118,7 +148,7 @@ def load_training_data(config: TrainConfig, spec: YoloSpec) -> tuple[LoadedSet, 
         if len(report.problems) > len(report.samples):
             raise DataFileError(path, f"more lines skipped ({len(report.problems)}) than usable "
                                 f"({len(report.samples)}): wrong classes file? first problem: {report.problems[0]}")
-        loaded = load_samples(report.samples, spec.input_size)
+        loaded = load_samples(report.samples, size)
         skipped += [str(p) for p in report.problems] + [str(p) for p in loaded.skipped]
         sets.append(loaded)
     train_set = sets[0]
@@ -167,7 +197,9 @@ def _stage(trainer, dataset, val, config: TrainConfig, stage: int, first_epoch: 
     from mlbasics.vision.yolo.callbacks import DetectorCheckpoint
 
     job = Path(config.job_dir)
-    trainer.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate(first_epoch)), jit_compile=False)
+    optimizer = keras.optimizers.Adam(learning_rate=learning_rate(first_epoch), use_ema=config.ema_momentum > 0,
+                                      ema_momentum=config.ema_momentum or 0.99)
+    trainer.compile(optimizer=optimizer, jit_compile=False)
     callbacks = [
         keras.callbacks.BackupAndRestore(str(job / f"backup_stage_{stage}")),
         keras.callbacks.LearningRateScheduler(learning_rate),
@@ -240,14 +272,27 @@ def _train(config: TrainConfig, record: dict, distribution: dict, *,
         keras.mixed_precision.set_global_policy(previous_policy)
     if distribution["replicas"] > 1:
         synchronize_batch_norm(detector)  # batch statistics over the global batch, as in one process
+    if config.objectness_prior:
+        from mlbasics.vision.yolo.priors import set_objectness_prior
+
+        set_objectness_prior(detector, spec)
     train_set, val_set, result.skipped_lines = load_training_data(config, spec)
-    dataset = sharded(make_dataset(train_set, spec, config.batch_size, jitter=config.jitter, seed=config.seed))
+    feeder_callbacks: list = []
+    if config.augment == "photos":
+        from mlbasics.vision.yolo.augment import PhotoAugmentation, PhotoBatches
+
+        feeder = PhotoBatches(train_set, spec, config.batch_size,
+                              PhotoAugmentation(mosaic=config.mosaic, scale=config.jitter,
+                                                translate=config.translate), seed=config.seed)
+        dataset, feeder_callbacks = sharded(feeder.dataset()), [feeder.callback()]
+    else:
+        dataset = sharded(make_dataset(train_set, spec, config.batch_size, jitter=config.jitter, seed=config.seed))
     val = (sharded(make_dataset(val_set, spec, config.batch_size, augment=False, shuffle=False))
            if val_set is not None else None)
     trainer = YoloTrainer(detector, spec, config.ignore_threshold)
     trainer(np.zeros((1, spec.input_size, spec.input_size, 3), np.float32))  # build before restoring
     seconds_so_far = read_history(job).get("train_seconds", [0.0])[-1:] or [0.0]
-    extra = [TrainingClock(seconds_so_far[0]), *callbacks]
+    extra = [TrainingClock(seconds_so_far[0]), *feeder_callbacks, *callbacks]
     if config.map_every and val_set is not None:
         extra.insert(1, MapEvaluation(val_set, spec, config.map_every))
     after = [] if on_epoch is None else [
@@ -270,7 +315,10 @@ def _train(config: TrainConfig, record: dict, distribution: dict, *,
     steps = max(config.epochs - config.epochs_frozen, 1)
 
     def cosine(epoch: int) -> float:
-        progress = min(max(epoch - config.epochs_frozen, 0) / steps, 1.0)
+        into = epoch - config.epochs_frozen
+        if into < config.warmup_epochs:
+            return config.learning_rate * (into + 1) / (config.warmup_epochs + 1)
+        progress = min(max(into, 0) / steps, 1.0)
         low = config.final_learning_rate_fraction
         return config.learning_rate * (low + (1 - low) * 0.5 * (1 + math.cos(math.pi * progress)))
 

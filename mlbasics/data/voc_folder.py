@@ -1,0 +1,195 @@
+"""A Pascal VOC folder the way people have one, read into samples and a fixed train/validation split.
+
+Three layouts are found on their own:
+
+* **VOC**: ``Annotations/*.xml`` + ``JPEGImages/`` (+ ``ImageSets/Main/{train,val}.txt``, then that split);
+* **LabelImg**: ``annotations/*.xml`` + ``images/`` (e.g. the raccoon set);
+* **flat**: the XML files next to the images, in one folder.
+
+Each XML is read with :func:`mlbasics.data.voc.read_voc_xml`; its image is the file the XML's
+``<filename>`` names, else the one with the XML's stem (``.jpg``, ``.png``, ...), looked for in the
+image folder and beside the XML. An XML that cannot be read or whose image is missing is named with
+the reason in ``skipped`` and left out; the rest go on.
+
+Without ``ImageSets``, the split is **seeded and stable**: an image goes to validation when the hash
+of ``seed`` and its stem falls below ``val_fraction``, so adding photos later never moves the old ones
+from one side to the other (:func:`seeded_split`). A split written down once (a JSON list of
+validation stems, :func:`read_split`) overrides both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from mlbasics.core.errors import DataFileError, InputError
+
+#: Image file extensions tried for an XML's stem, in this order.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+#: The layouts :func:`find_layout` knows: annotation folder, image folders (first match wins).
+LAYOUTS = {
+    "voc": ("Annotations", ("JPEGImages", "images", "Images")),
+    "labelimg": ("annotations", ("images", "Images", "JPEGImages")),
+    "flat": (".", (".",)),
+}
+
+
+@dataclass(frozen=True)
+class VocRecord:
+    """One usable photo: its stem, XML, image and boxes ``(n, 5)`` = ``x_min, y_min, x_max, y_max, class_id``."""
+
+    stem: str
+    xml: Path
+    image: Path
+    boxes: np.ndarray
+
+
+@dataclass
+class VocFolder:
+    """A read VOC folder: its ``layout``, class names, usable records (sorted by stem), the split
+    found in ``ImageSets/Main`` (or None) and every XML skipped, each error naming the file."""
+
+    root: Path
+    layout: str
+    classes: list[str]
+    records: list[VocRecord]
+    image_sets: dict[str, list[str]] | None = None
+    skipped: list[DataFileError] = field(default_factory=list)
+
+
+def find_layout(root: str | os.PathLike[str]) -> tuple[str, Path, list[Path]]:
+    """``(layout name, annotation folder, image folders)`` of ``root``; an error when it holds no XML."""
+    base = Path(root)
+    if not base.is_dir():
+        raise DataFileError(base, "no such folder (a Pascal VOC folder was expected)")
+    for name, (xml_folder, image_folders) in LAYOUTS.items():
+        folder = base / xml_folder
+        if folder.is_dir() and any(folder.glob("*.xml")):
+            # on a case-insensitive disk Annotations and annotations are one folder: the name says which
+            return name, folder, [base / i for i in image_folders if (base / i).is_dir()]
+    raise DataFileError(base, "no VOC annotations found: expected Annotations/*.xml + JPEGImages/ (VOC), "
+                              "annotations/*.xml + images/ (LabelImg), or *.xml next to the images")
+
+
+def _find_image(xml: Path, filename: str, folders: Sequence[Path]) -> Path:
+    """The image of ``xml``: ``filename`` (its base name only, never a path out of the folder) or
+    the XML's stem with a known image suffix, in ``folders`` then beside the XML."""
+    places = [*folders, xml.parent]
+    names = [Path(filename).name] if filename and Path(filename).name not in ("", ".", "..") else []
+    names += [xml.stem + suffix for suffix in IMAGE_SUFFIXES] + [xml.stem + s.upper() for s in IMAGE_SUFFIXES]
+    for folder in places:
+        for name in names:
+            if (folder / name).is_file():
+                return folder / name
+    looked = ", ".join(sorted({str(p) for p in places}))
+    raise DataFileError(xml, f"no image for it: neither <filename> {filename!r} nor {xml.stem}.jpg/.png/... "
+                             f"in {looked}")
+
+
+def class_names_of(xml_files: Sequence[Path], skipped: list[DataFileError]) -> list[str]:
+    """Every object name in the readable XML files, sorted (so the class ids do not depend on file order)."""
+    from mlbasics.core.batch import each_usable
+    from mlbasics.data.voc import parse_xml
+
+    names: set[str] = set()
+    for _, root in each_usable(xml_files, parse_xml, skipped):
+        names.update((obj.findtext("name") or "").strip() for obj in root.iter("object"))
+    names.discard("")
+    return sorted(names)
+
+
+def _image_sets(root: Path) -> dict[str, list[str]] | None:
+    from mlbasics.io.text import read_text
+
+    main = root / "ImageSets" / "Main"
+    sets = {split: read_text(main / f"{split}.txt").split() for split in ("train", "val")
+            if (main / f"{split}.txt").is_file()}
+    return sets if "train" in sets and "val" in sets else None
+
+
+def read_voc_folder(root: str | os.PathLike[str], classes: Sequence[str] | None = None) -> VocFolder:
+    """Read every XML of the VOC folder ``root`` (any layout of the module docstring).
+
+    ``classes``: the class names in id order; by default every name found, sorted. An XML naming
+    another class, unreadable, or without its image is skipped and named. An error when none is usable.
+    """
+    from mlbasics.core.batch import each_usable, require_usable
+    from mlbasics.data.voc import read_voc_xml
+
+    layout, annotations, folders = find_layout(root)
+    xml_files = sorted(annotations.glob("*.xml"))
+    skipped: list[DataFileError] = []
+    names = list(classes) if classes is not None else class_names_of(xml_files, [])
+    if not names:
+        raise DataFileError(annotations, "no <object><name> in any XML file: nothing to detect")
+
+    def record(xml: Path) -> VocRecord:
+        annotation = read_voc_xml(xml, names)
+        return VocRecord(xml.stem, xml, _find_image(xml, annotation.filename, folders), annotation.boxes)
+
+    records = [found for _, found in each_usable(xml_files, record, skipped)]
+    require_usable(len(records), skipped, where=annotations, what="annotated image")
+    return VocFolder(Path(root), layout, names, records, _image_sets(Path(root)), skipped)
+
+
+def split_key(stem: str, seed: int = 0) -> float:
+    """A number in ``[0, 1)`` fixed by ``seed`` and ``stem`` alone (sha256), the same on every machine."""
+    digest = hashlib.sha256(f"{seed}:{stem}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def seeded_split(stems: Sequence[str], val_fraction: float = 0.2, seed: int = 0) -> tuple[list[str], list[str]]:
+    """``(train stems, validation stems)``, both sorted: validation holds each stem whose
+    :func:`split_key` is below ``val_fraction`` (at least one when there are two or more stems)."""
+    if not 0.0 < val_fraction < 1.0:
+        raise InputError(f"val_fraction must be between 0 and 1, got {val_fraction}")
+    ordered = sorted(set(stems))
+    val = [s for s in ordered if split_key(s, seed) < val_fraction]
+    if not val and len(ordered) > 1:  # a handful of photos: still measure on one
+        val = [min(ordered, key=lambda s: split_key(s, seed))]
+    return [s for s in ordered if s not in set(val)], val
+
+
+def fixed_count_split(stems: Sequence[str], val_count: int, seed: int = 0) -> list[str]:
+    """The ``val_count`` stems with the smallest :func:`split_key`, sorted (how a published
+    split such as raccoon's 160/40 is fixed once and written down)."""
+    return sorted(sorted(set(stems), key=lambda s: split_key(s, seed))[:val_count])
+
+
+def read_split(path: str | os.PathLike[str]) -> list[str]:
+    """The validation stems of a split file: JSON ``{"val": [stem, ...], ...}``."""
+    from mlbasics.io.text import read_text
+
+    try:
+        data = json.loads(read_text(path, missing="no such split file"))
+    except json.JSONDecodeError as exc:
+        raise DataFileError(path, f"not valid JSON ({exc.msg})", line=exc.lineno) from None
+    val = data.get("val") if isinstance(data, dict) else None
+    if not isinstance(val, list) or not all(isinstance(s, str) for s in val):
+        raise DataFileError(path, "\"val\" must be a list of image stems")
+    return val
+
+
+def split_records(folder: VocFolder, *, val_fraction: float = 0.2, seed: int = 0,
+                  val_stems: Sequence[str] | None = None) -> tuple[list[VocRecord], list[VocRecord], str]:
+    """``(train, validation, how)``: by ``val_stems`` when given, else the folder's ``ImageSets``,
+    else :func:`seeded_split`; ``how`` says which, in words."""
+    stems = [r.stem for r in folder.records]
+    if val_stems is not None:
+        val, how = set(val_stems), "the given list of validation photos"
+        train = set(stems) - val
+    elif folder.image_sets is not None:
+        train, val = set(folder.image_sets["train"]), set(folder.image_sets["val"])
+        how = "ImageSets/Main/train.txt and val.txt"
+    else:
+        train_list, val_list = seeded_split(stems, val_fraction, seed)
+        train, val = set(train_list), set(val_list)
+        how = f"seeded split: sha256 of seed {seed} and the file stem below {val_fraction}"
+    return ([r for r in folder.records if r.stem in train and r.stem not in val],
+            [r for r in folder.records if r.stem in val], how)

@@ -1,0 +1,248 @@
+"""One call from a Pascal VOC folder of photos to a measured detector: ``mlbasics yolo fit``.
+
+:func:`fit` reads the folder (any layout :mod:`mlbasics.data.voc_folder` knows), splits it (its
+``ImageSets``, a given split file, or a seeded split), decodes every photo once (a broken one is
+named and left out), writes annotation lines and a classes file, computes anchors on the training
+boxes, picks settings for the data size (:func:`choose_settings`), trains with the photo recipe
+(:mod:`mlbasics.vision.yolo.augment`), measures mAP@0.5 on the validation photos and writes
+``OUT_DIR/report.json``. The weights and their ``.config.json`` are what ``detect``, ``evaluate``
+and ``export`` take. Running it again with the same arguments resumes the training where it stopped.
+
+``OUT_DIR`` holds ``data/`` (train.txt, val.txt, classes.txt, anchors.txt), ``job/`` (the training
+job: history, checkpoints), ``detector.weights.h5`` + ``detector.config.json`` and ``report.json``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlbasics.core.errors import DataFileError, InputError
+
+#: Optimizer steps (batches of 16) the recipe trains for; epochs follow from the number of photos.
+TARGET_STEPS = 1200
+#: Bounds on the epochs chosen from the data size.
+EPOCH_RANGE = (10, 300)
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """What :func:`fit` trains with; each ``None`` in :func:`fit`'s arguments is chosen here."""
+
+    input_size: int
+    width: float
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    mosaic: float
+    jitter: float
+    decode_scale: float
+    translate: float
+    ema_momentum: float
+    warmup_epochs: int
+    objectness_prior: bool
+    seed: int
+
+
+def choose_settings(train_images: int, *, input_size: int | None = None, width: float | None = None,
+                    epochs: int | None = None, seed: int = 0) -> FitSettings:
+    """Settings for ``train_images`` photos on a small CPU: tiny YOLOv3 at half width and 224 pixels,
+    and enough epochs for about :data:`TARGET_STEPS` steps (fewer photos, more epochs; 120 for raccoon's 160)."""
+    batch = 16
+    chosen_epochs = epochs or int(np.clip(math.ceil(TARGET_STEPS * batch / max(train_images, 1)), *EPOCH_RANGE))
+    return FitSettings(input_size=input_size or 224, width=width or 0.5, epochs=chosen_epochs, batch_size=batch,
+                       learning_rate=2e-3, mosaic=0.0, jitter=0.5, translate=0.1, decode_scale=1.5,
+                       ema_momentum=0.99, warmup_epochs=3, objectness_prior=False, seed=seed)
+
+
+@dataclass
+class FitReport:
+    """What ``report.json`` holds (see :meth:`as_json`)."""
+
+    map: float
+    ap: dict[str, float]
+    train_images: int
+    val_images: int
+    settings: FitSettings
+    train_seconds: float
+    split: str
+    weights: str
+    config: str
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["map"] = round(self.map, 4)
+        data["ap"] = {name: round(value, 4) for name, value in self.ap.items()}
+        data["train_seconds"] = round(self.train_seconds, 1)
+        return data
+
+
+def _problem(error: DataFileError) -> dict[str, str]:
+    where = f"{error.path}:{error.line}" if error.line is not None else error.path
+    return {"file": where, "reason": error.reason}
+
+
+def _usable_images(records: Sequence[Any], skipped: list[DataFileError]) -> list[tuple[Any, tuple[int, int]]]:
+    """``(record, (width, height))`` of each record whose photo decodes whole; the others are skipped."""
+    from mlbasics.core.batch import each_usable
+    from mlbasics.io.images import load_image
+
+    def size(record: Any) -> tuple[int, int]:
+        image = load_image(record.image)  # whole: a JPEG cut short is found here, not in training
+        return image.shape[1], image.shape[0]
+
+    return list(each_usable(records, size, skipped))
+
+
+def _line_path(image: Path, links: Path, warnings: list[dict[str, str]]) -> str:
+    """The image path for an annotation line (space-separated): a path with white space gets a link."""
+    path = image.resolve()
+    if not any(c.isspace() for c in str(path)):
+        return str(path)
+    links.mkdir(parents=True, exist_ok=True)
+    link = links / f"{abs(hash(str(path))) % 10**8}_{''.join('_' if c.isspace() else c for c in path.name)}"
+    if not link.exists():
+        link.symlink_to(path)
+    warnings.append({"file": str(image), "reason": f"white space in the path: used through the link {link}"})
+    return str(link)
+
+
+def write_split_lines(records: Sequence[tuple[Any, tuple[int, int]]], path: Path, links: Path,
+                      warnings: list[dict[str, str]]) -> None:
+    """Annotation lines (absolute image paths) of ``records``, written atomically."""
+    from mlbasics.data.annotation_lines import format_line, write_lines
+
+    write_lines(path, [format_line(_line_path(record.image, links, warnings), record.boxes)
+                       for record, _ in records])
+
+
+def compute_anchors(records: Sequence[tuple[Any, tuple[int, int]]], input_size: int, path: Path,
+                    seed: int = 0, k: int = 6) -> float:
+    """k-means anchors of the training boxes as the letterboxed network sees them; returns the mean IoU."""
+    from mlbasics.vision.yolo.anchors import box_sizes, kmeans_anchors, mean_iou, write_anchors
+
+    sizes = [box_sizes(record.boxes) * (input_size / max(size)) for record, size in records if len(record.boxes)]
+    if not sizes:
+        raise InputError("no boxes in the training photos: nothing to learn anchors from")
+    wh = np.concatenate(sizes)
+    anchors = kmeans_anchors(wh, min(k, len(wh)) if len(wh) < k else k, seed=seed)
+    if len(anchors) < k:  # fewer boxes than anchors (a tiny set): repeat the largest
+        anchors = np.concatenate([anchors, np.repeat(anchors[-1:], k - len(anchors), axis=0)])
+    write_anchors(path, anchors)
+    return mean_iou(wh, anchors)
+
+
+def progress_bar(total: int) -> Any:
+    """A Keras callback showing epochs done and time left as one tqdm bar (a widget in notebooks)."""
+    import keras
+    from tqdm.auto import tqdm
+
+    class _Bar(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bar: Any = None
+
+        def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+            if self.bar is None:
+                self.bar = tqdm(total=total, unit="epoch", desc="training", dynamic_ncols=True)
+
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            self.bar.n = epoch + 1
+            self.bar.set_postfix(loss=f"{(logs or {}).get('loss', float('nan')):.2f}", refresh=False)
+            self.bar.refresh()
+
+        def close(self) -> None:
+            if self.bar is not None:
+                self.bar.close()
+
+    return _Bar()
+
+
+def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, epochs: int | None = None,
+        input_size: int | None = None, width: float | None = None, seed: int = 0, val_fraction: float = 0.2,
+        split: str | os.PathLike[str] | None = None, classes: Sequence[str] | None = None,
+        progress: bool = True, callbacks: Sequence[Any] = ()) -> FitReport:
+    """Convert, split, check, compute anchors, train (or resume), evaluate; write ``out_dir/report.json``.
+
+    ``split``: a JSON file ``{"val": [stems]}`` fixing the validation photos (else the folder's
+    ``ImageSets``, else a split seeded by ``seed`` with ``val_fraction`` of the photos). ``None``
+    settings are chosen from the data size (:func:`choose_settings`). ``callbacks``: Keras callbacks
+    for the training (e.g. a live plot). Broken photos and unusable XML
+    files are named in the report's ``skipped`` and left out; the run goes on.
+    """
+    from mlbasics.data.voc_folder import read_split, read_voc_folder, split_records
+    from mlbasics.io.files import atomic_write, write_json
+    from mlbasics.vision.yolo.data import load_samples
+    from mlbasics.vision.yolo.detect import Detector
+    from mlbasics.vision.yolo.evaluate import evaluate_model
+    from mlbasics.vision.yolo.spec import config_path_for
+    from mlbasics.vision.yolo.train import TrainConfig, read_history, train
+
+    out = Path(out_dir)
+    data_dir = out / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    folder = read_voc_folder(voc_root, classes)
+    skipped: list[DataFileError] = list(folder.skipped)
+    warnings: list[dict[str, str]] = []
+    train_records, val_records, how = split_records(
+        folder, val_fraction=val_fraction, seed=seed, val_stems=read_split(split) if split is not None else None)
+    train_usable = _usable_images(train_records, skipped)
+    val_usable = _usable_images(val_records, skipped)
+    if not train_usable:
+        raise DataFileError(voc_root, f"no usable training photo ({len(skipped)} skipped)")
+    if not val_usable:
+        raise DataFileError(voc_root, "no usable validation photo: give more photos or a larger val_fraction")
+    for record, _ in train_usable + val_usable:
+        if not len(record.boxes):
+            warnings.append({"file": str(record.xml), "reason": "no boxes: the photo is used as background only"})
+    settings = choose_settings(len(train_usable), input_size=input_size, width=width, epochs=epochs, seed=seed)
+    with atomic_write(data_dir / "classes.txt", "w") as handle:
+        handle.write("\n".join(folder.classes) + "\n")
+    write_split_lines(train_usable, data_dir / "train.txt", data_dir / "links", warnings)
+    write_split_lines(val_usable, data_dir / "val.txt", data_dir / "links", warnings)
+    compute_anchors(train_usable, settings.input_size, data_dir / "anchors.txt", seed=seed)
+
+    weights = out / "detector.weights.h5"
+    config = TrainConfig(
+        annotations=str(data_dir / "train.txt"), classes=str(data_dir / "classes.txt"),
+        anchors=str(data_dir / "anchors.txt"), job_dir=str(out / "job"), weights_final=str(weights),
+        epochs_frozen=0, input_size=settings.input_size, width=settings.width, batch_size=settings.batch_size,
+        epochs=settings.epochs, learning_rate=settings.learning_rate, jitter=settings.jitter, seed=settings.seed,
+        augment="photos", mosaic=settings.mosaic, translate=settings.translate, decode_scale=settings.decode_scale,
+        ema_momentum=settings.ema_momentum, warmup_epochs=settings.warmup_epochs,
+        objectness_prior=settings.objectness_prior)
+    bar = progress_bar(settings.epochs) if progress else None
+    try:
+        result = train(config, verbose=0, callbacks=[*callbacks, *([bar] if bar is not None else [])])
+    finally:
+        if bar is not None:
+            bar.close()
+    train_seconds = (read_history(config.job_dir).get("train_seconds") or [0.0])[-1]
+
+    detector = Detector.load(weights)
+    val_set = load_samples([_sample(record, size) for record, size in val_usable], detector.spec.input_size)
+    skipped += val_set.skipped
+    measured = evaluate_model(detector.model, val_set, detector.spec).result
+    problems = [_problem(e) for e in skipped] + [{"file": line, "reason": "skipped in training"}
+                                                  for line in result.skipped_lines]
+    report = FitReport(
+        map=measured.map, ap={folder.classes[c]: ap for c, ap in measured.ap.items()},
+        train_images=len(train_usable), val_images=len(val_set.images), settings=settings,
+        train_seconds=train_seconds, split=how, weights=str(weights), config=str(config_path_for(weights)),
+        skipped=problems, warnings=warnings)
+    write_json(out / "report.json", report.as_json())
+    return report
+
+
+def _sample(record: Any, size: tuple[int, int]) -> Any:
+    from mlbasics.data.annotation_lines import Sample
+
+    return Sample(record.image, record.boxes, size)
