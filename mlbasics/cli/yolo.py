@@ -120,7 +120,8 @@ def _train(args: argparse.Namespace) -> int:
     config = TrainConfig(
         annotations=args.annotations, classes=args.classes, anchors=args.anchors, job_dir=args.job_dir or "",
         weights_stage=args.weights_stage or "", weights_final=args.weights_final or "",
-        val_annotations=args.val_annotations or "", backbone=args.backbone or "", model=args.model,
+        val_annotations=args.val_annotations or "", backbone=args.backbone or "",
+        pretrained=args.pretrained or "", pretrained_cfg=args.pretrained_cfg or "", model=args.model,
         input_size=args.input_size, width=args.width, batch_size=args.batch_size, epochs_frozen=args.epochs_frozen,
         epochs=args.epochs, learning_rate_frozen=args.learning_rate_frozen, learning_rate=args.learning_rate,
         mixed_precision=args.mixed_precision, seed=args.seed,
@@ -262,6 +263,11 @@ def _add_train(verbs: argparse._SubParsersAction) -> None:
                    help="logs, checkpoints, backups; run again to resume (local or gs://; "
                         "default in a managed job: the parent of $AIP_MODEL_DIR)")
     p.add_argument("--backbone", type=existing_file, help="trained backbone classifier (.keras) for stage 1")
+    p.add_argument("--pretrained", type=existing_file, metavar="FILE.weights",
+                   help="start from Darknet weights (e.g. yolov3-tiny.weights, needs --width 1.0): every layer but "
+                        "the prediction layers is kept, those start afresh for your classes; stage 1 trains only them")
+    p.add_argument("--pretrained-cfg", type=existing_file, metavar="FILE.cfg",
+                   help="the Darknet .cfg of --pretrained (default: the .cfg beside it)")
     p.add_argument("--weights-stage", type=output_file,
                    help="weights after stage 1 (default JOB_DIR/trained_stage_1.weights.h5)")
     p.add_argument("--weights-final", type=output_file, help="final weights (default JOB_DIR/trained_final.weights.h5)")

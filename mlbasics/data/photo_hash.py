@@ -72,3 +72,24 @@ def look_alike_pairs(hashes: Mapping[K, int], max_bits: int) -> list[tuple[K, K,
     """Pairs ``(a, b, bits)`` whose difference hashes differ in at most ``max_bits`` bits (all pairs compared)."""
     keys, values = list(hashes), list(hashes.values())
     return [(keys[i], keys[j], bits) for i, j, bits in close_pairs(values, values, max_bits, same=True)]
+
+
+def copy_groups(byte_hashes: Mapping[K, str], look_hashes: Mapping[K, int], max_bits: int) -> list[list[K]]:
+    """Groups (2 or more) of the same photo: the same bytes, or difference hashes within ``max_bits``
+    (joined transitively: a resized copy of a copy is in its original's group), in first-seen order."""
+    parent: dict[K, K] = {item: item for item in byte_hashes}
+
+    def root(item: K) -> K:
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    pairs = [(g[0], other) for g in same_key_groups(byte_hashes) for other in g[1:]]
+    pairs += [(a, b) for a, b, _ in look_alike_pairs(look_hashes, max_bits)]
+    for a, b in pairs:
+        parent[root(b)] = root(a)
+    groups: dict[K, list[K]] = {}
+    for item in byte_hashes:
+        groups.setdefault(root(item), []).append(item)
+    return [group for group in groups.values() if len(group) > 1]

@@ -144,22 +144,41 @@ def split_key(stem: str, seed: int = 0) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-def seeded_split(stems: Sequence[str], val_fraction: float = 0.2, seed: int = 0) -> tuple[list[str], list[str]]:
-    """``(train stems, validation stems)``, both sorted: validation holds each stem whose
-    :func:`split_key` is below ``val_fraction`` (at least one when there are two or more stems)."""
+def group_keys(stems: Sequence[str], seed: int = 0, groups: Sequence[Sequence[str]] = ()) -> dict[str, float]:
+    """Each stem's :func:`split_key`, except that every member of a group (copies of one photo) takes
+    the group's smallest key: a split by these keys keeps copies on one side, never across."""
+    keys = {stem: split_key(stem, seed) for stem in stems}
+    for group in groups:
+        members = [stem for stem in group if stem in keys]
+        if members:
+            shared = min(keys[stem] for stem in members)
+            keys.update(dict.fromkeys(members, shared))
+    return keys
+
+
+def seeded_split(stems: Sequence[str], val_fraction: float = 0.2, seed: int = 0,
+                 groups: Sequence[Sequence[str]] = ()) -> tuple[list[str], list[str]]:
+    """``(train stems, validation stems)``, both sorted: validation holds each stem whose key
+    (:func:`group_keys`: copies share one) is below ``val_fraction`` (at least one when there are
+    two or more stems)."""
     if not 0.0 < val_fraction < 1.0:
         raise InputError(f"val_fraction must be between 0 and 1, got {val_fraction}")
     ordered = sorted(set(stems))
-    val = [s for s in ordered if split_key(s, seed) < val_fraction]
+    keys = group_keys(ordered, seed, groups)
+    val = [s for s in ordered if keys[s] < val_fraction]
     if not val and len(ordered) > 1:  # a handful of photos: still measure on one
-        val = [min(ordered, key=lambda s: split_key(s, seed))]
+        val = [min(ordered, key=lambda s: keys[s])]
     return [s for s in ordered if s not in set(val)], val
 
 
-def fixed_count_split(stems: Sequence[str], val_count: int, seed: int = 0) -> list[str]:
-    """The ``val_count`` stems with the smallest :func:`split_key`, sorted (how a published
-    split such as raccoon's 160/40 is fixed once and written down)."""
-    return sorted(sorted(set(stems), key=lambda s: split_key(s, seed))[:val_count])
+def fixed_count_split(stems: Sequence[str], val_count: int, seed: int = 0,
+                      groups: Sequence[Sequence[str]] = ()) -> list[str]:
+    """The ``val_count`` stems with the smallest :func:`split_key`, sorted, leaving out every photo
+    that has a copy in ``groups`` (how a published split such as raccoon's 160/40 is fixed once and
+    written down: validation photos have no copy or look-alike anywhere in the set)."""
+    copied = {stem for group in groups for stem in group}
+    single = [stem for stem in sorted(set(stems)) if stem not in copied]
+    return sorted(sorted(single, key=lambda s: split_key(s, seed))[:val_count])
 
 
 def read_split(path: str | os.PathLike[str]) -> list[str]:
@@ -177,9 +196,11 @@ def read_split(path: str | os.PathLike[str]) -> list[str]:
 
 
 def split_records(folder: VocFolder, *, val_fraction: float = 0.2, seed: int = 0,
-                  val_stems: Sequence[str] | None = None) -> tuple[list[VocRecord], list[VocRecord], str]:
+                  val_stems: Sequence[str] | None = None, groups: Sequence[Sequence[str]] = ()
+                  ) -> tuple[list[VocRecord], list[VocRecord], str]:
     """``(train, validation, how)``: by ``val_stems`` when given, else the folder's ``ImageSets``,
-    else :func:`seeded_split`; ``how`` says which, in words."""
+    else :func:`seeded_split` keeping each of ``groups`` (copies of one photo) on one side; ``how``
+    says which, in words."""
     stems = [r.stem for r in folder.records]
     if val_stems is not None:
         val, how = set(val_stems), "the given list of validation photos"
@@ -188,8 +209,9 @@ def split_records(folder: VocFolder, *, val_fraction: float = 0.2, seed: int = 0
         train, val = set(folder.image_sets["train"]), set(folder.image_sets["val"])
         how = "ImageSets/Main/train.txt and val.txt"
     else:
-        train_list, val_list = seeded_split(stems, val_fraction, seed)
+        train_list, val_list = seeded_split(stems, val_fraction, seed, groups)
         train, val = set(train_list), set(val_list)
-        how = f"seeded split: sha256 of seed {seed} and the file stem below {val_fraction}"
+        how = (f"seeded split: sha256 of seed {seed} and the file stem below {val_fraction}, "
+               f"copies of one photo kept together ({len(groups)} groups)")
     return ([r for r in folder.records if r.stem in train and r.stem not in val],
             [r for r in folder.records if r.stem in val], how)

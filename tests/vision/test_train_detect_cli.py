@@ -142,3 +142,37 @@ def test_detector_reads_grey_rgba_cmyk_and_rotated_images(trained, tmp_path):
         assert np.all(found.boxes[:, [0, 2]] <= width) and np.all(found.boxes[:, [1, 3]] <= height)
     with pytest.raises(DataFileError, match="no such weights file"):
         Detector.load(tmp_path / "nope.weights.h5")
+
+
+def test_pretrained_darknet_weights_start_the_training(small_set, tmp_path):
+    """--pretrained: a Darknet file written from a known 80-class model is loaded into this job's model
+    for its own classes; stage 1 trains only the prediction layers, so every loaded layer still holds the
+    file's values after training."""
+    import dataclasses
+
+    from mlbasics.vision.yolo.model import build_detector
+    from mlbasics.vision.yolo.pretrained import export_darknet, load_pretrained
+    from mlbasics.vision.yolo.spec import YoloSpec
+
+    keras.utils.set_random_seed(3)
+    spec = YoloSpec.from_files(small_set / "anchors.txt", small_set / "data" / "classes.txt",
+                               input_size=64, width=1.0, model="tiny")
+    source_spec = dataclasses.replace(spec, class_names=tuple(f"c{i}" for i in range(80)))
+    source = build_detector(source_spec)
+    export_darknet(source, source_spec, tmp_path / "src.cfg", tmp_path / "src.weights")
+    args = _train_args(small_set, tmp_path / "job", "--weights-final", str(tmp_path / "f.weights.h5"))
+    at = args.index("--backbone")
+    del args[at:at + 2]
+    args[args.index("--width") + 1] = "1.0"
+    args[args.index("--epochs") + 1] = "1"
+    assert main([*args, "--pretrained", str(tmp_path / "src.weights")]) == 0
+    loaded = load_pretrained(build_detector(spec), spec, tmp_path / "src.cfg", tmp_path / "src.weights").loaded
+    tuned = build_detector(spec)
+    tuned.load_weights(tmp_path / "f.weights.h5")
+    assert len(loaded) > 10
+    for name in loaded:
+        for a, b in zip(source.get_layer(name).get_weights(), tuned.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(a, b)
+    with pytest.raises(InputError, match="width 1.0"):
+        TrainConfig(annotations="a", classes="c", anchors="x", job_dir="j", pretrained="w", epochs_frozen=0,
+                    width=0.5)

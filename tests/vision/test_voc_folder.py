@@ -127,8 +127,32 @@ def test_split_file(tmp_path):
 
 
 def test_committed_raccoon_split_is_the_documented_rule():
-    """datasets/splits/raccoon.json: 40 validation stems, made by fixed_count_split(stems, 40, seed=0)."""
+    """datasets/splits/raccoon.json: 40 validation stems, made by fixed_count_split(stems, 40, seed=0, groups)
+    with the copy groups it names; no validation photo has a copy in the set."""
     data = json.loads((Path(__file__).resolve().parents[2] / "datasets" / "splits" / "raccoon.json").read_text())
     stems = [f"raccoon-{i}" for i in range(1, 201)]
-    assert data["val"] == fixed_count_split(stems, 40, seed=0) and len(data["val"]) == 40
+    groups = [["raccoon-11", "raccoon-116"], ["raccoon-120", "raccoon-83"], ["raccoon-21", "raccoon-45"],
+              ["raccoon-50", "raccoon-52", "raccoon-74"], ["raccoon-51", "raccoon-85"], ["raccoon-65", "raccoon-98"]]
+    assert all("/".join(group) in data["how"] for group in groups)
+    assert data["val"] == fixed_count_split(stems, 40, seed=0, groups=groups) and len(data["val"]) == 40
     assert data["train"] == 160 and set(data["val"]) <= set(stems)
+    assert not set(data["val"]) & {stem for group in groups for stem in group}
+
+
+def test_copies_stay_on_one_side_of_a_seeded_split():
+    """Every member of a group takes the group's smallest key: copies never straddle the split."""
+    stems = [f"p{i}" for i in range(200)]
+    groups = [[f"p{i}", f"p{i + 100}"] for i in range(0, 100, 7)]
+    for seed in range(3):
+        train, val = seeded_split(stems, 0.2, seed, groups)
+        for group in groups:
+            assert set(group) <= set(train) or set(group) <= set(val)
+        assert set(train) | set(val) == set(stems)
+
+
+def test_copy_groups_join_bytes_and_look_alikes_transitively():
+    from mlbasics.data.photo_hash import copy_groups
+
+    byte_hashes = {"a": "x", "b": "x", "c": "y", "d": "z", "e": "w"}
+    look_hashes = {"a": 0, "b": 0, "c": 0b11, "d": 2**63, "e": 2**40 - 1}
+    assert copy_groups(byte_hashes, look_hashes, 5) == [["a", "b", "c"]]

@@ -90,16 +90,27 @@ def _problem(error: DataFileError) -> dict[str, str]:
     return {"file": where, "reason": error.reason}
 
 
-def _usable_images(records: Sequence[Any], skipped: list[DataFileError]) -> list[tuple[Any, tuple[int, int]]]:
-    """``(record, (width, height))`` of each record whose photo decodes whole; the others are skipped."""
+def _usable_images(records: Sequence[Any], skipped: list[DataFileError]
+                   ) -> tuple[list[tuple[Any, tuple[int, int]]], list[list[str]]]:
+    """``(record, (width, height))`` of each record whose photo decodes whole (the others are skipped),
+    and the groups of stems that are copies of one photo (same bytes or look-alikes, as the dataset
+    report finds them), which the split keeps on one side."""
     from mlbasics.core.batch import each_usable
+    from mlbasics.data.cache import sha256_of
+    from mlbasics.data.photo_hash import copy_groups, difference_hash
+    from mlbasics.data.report import LOOK_ALIKE_BITS
     from mlbasics.io.images import load_image
+
+    byte_hashes: dict[str, str] = {}
+    look_hashes: dict[str, int] = {}
 
     def size(record: Any) -> tuple[int, int]:
         image = load_image(record.image)  # whole: a JPEG cut short is found here, not in training
+        byte_hashes[record.stem], look_hashes[record.stem] = sha256_of(record.image), difference_hash(image)
         return image.shape[1], image.shape[0]
 
-    return list(each_usable(records, size, skipped))
+    usable = list(each_usable(records, size, skipped))
+    return usable, copy_groups(byte_hashes, look_hashes, LOOK_ALIKE_BITS)
 
 
 def _line_path(image: Path, links: Path, warnings: list[dict[str, str]]) -> str:
@@ -192,10 +203,13 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
     folder = read_voc_folder(voc_root, classes)
     skipped: list[DataFileError] = list(folder.skipped)
     warnings: list[dict[str, str]] = []
+    usable, groups = _usable_images(folder.records, skipped)
+    sizes = {record.stem: size for record, size in usable}
     train_records, val_records, how = split_records(
-        folder, val_fraction=val_fraction, seed=seed, val_stems=read_split(split) if split is not None else None)
-    train_usable = _usable_images(train_records, skipped)
-    val_usable = _usable_images(val_records, skipped)
+        folder, val_fraction=val_fraction, seed=seed, val_stems=read_split(split) if split is not None else None,
+        groups=groups)
+    train_usable = [(r, sizes[r.stem]) for r in train_records if r.stem in sizes]
+    val_usable = [(r, sizes[r.stem]) for r in val_records if r.stem in sizes]
     if not train_usable:
         raise DataFileError(voc_root, f"no usable training photo ({len(skipped)} skipped)")
     if not val_usable:

@@ -55,6 +55,8 @@ class TrainConfig:
     weights_final: str = ""
     val_annotations: str = ""
     backbone: str = ""
+    pretrained: str = ""
+    pretrained_cfg: str = ""
     model: str = "tiny"
     input_size: int = 416
     width: float = 1.0
@@ -94,9 +96,14 @@ class TrainConfig:
         if self.decode_scale < 1.0:
             raise InputError(f"decode_scale must be at least 1 (photos decoded at the input size or larger), "
                              f"got {self.decode_scale}")
-        if self.epochs_frozen and not self.backbone:
+        if self.backbone and self.pretrained:
+            raise InputError("give either a backbone (lesson 05's classifier) or pretrained Darknet weights, not both")
+        if self.pretrained and self.width != 1.0:
+            raise InputError(f"pretrained Darknet weights need width 1.0 (the published filter counts), "
+                             f"got {self.width}")
+        if self.epochs_frozen and not (self.backbone or self.pretrained):
             raise InputError("stage 1 freezes the backbone, which is only useful if it was trained: give a backbone "
-                             "(a classifier saved by lesson 05) or set epochs_frozen=0")
+                             "(a classifier saved by lesson 05), pretrained Darknet weights, or set epochs_frozen=0")
 
     def spec(self) -> YoloSpec:
         """The detector these arguments train: anchors and class names read from their files."""
@@ -298,14 +305,16 @@ def _train(config: TrainConfig, record: dict, distribution: dict, *,
     after = [] if on_epoch is None else [
         keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: on_epoch(read_history(job)))]
 
+    loaded_layers = _start_from(config, detector, spec) if not weights_stage.is_file() else set()
     if config.epochs_frozen:
         if weights_stage.is_file():
             load_keras_weights(detector, weights_stage, of="this job's model")  # a damaged file is named
         else:
-            copy_backbone(load_classifier(config.backbone), detector)
-            backbone = {layer.name for layer in detector.layers if layer.name.startswith("backbone")}
-            for layer in detector.layers:
-                layer.trainable = layer.name not in backbone
+            if not loaded_layers:
+                copy_backbone(load_classifier(config.backbone), detector)
+                loaded_layers = {layer.name for layer in detector.layers if layer.name.startswith("backbone")}
+            for layer in detector.layers:  # stage 1 trains only what did not come from a file
+                layer.trainable = layer.name not in loaded_layers
             _stage(trainer, dataset, val, config, 1, 0, config.epochs_frozen,
                    lambda epoch: config.learning_rate_frozen, extra, after, verbose)
             for layer in detector.layers:
@@ -327,6 +336,19 @@ def _train(config: TrainConfig, record: dict, distribution: dict, *,
     save_keras(detector, weights_final)
     spec.write(config_path_for(weights_final))
     return _finish(result, job, start)
+
+
+def _start_from(config: TrainConfig, detector, spec: YoloSpec) -> set[str]:
+    """Load ``config.pretrained`` (Darknet ``.weights``, its ``.cfg`` beside it or ``pretrained_cfg``) into
+    ``detector``, keeping everything but the prediction layers, which start afresh for this job's classes
+    and anchors (keras-yolo3's ``convert.py`` workflow). Returns the names of the layers loaded."""
+    if not config.pretrained:
+        return set()
+    from mlbasics.vision.yolo.pretrained import cfg_beside, load_pretrained
+
+    report = load_pretrained(detector, spec, config.pretrained_cfg or cfg_beside(config.pretrained), config.pretrained)
+    print(report.summary(), file=sys.stderr)
+    return set(report.loaded)
 
 
 def _finish(result: TrainResult, job: Path, start: float) -> TrainResult:
