@@ -154,5 +154,5 @@ def test_copy_groups_join_bytes_and_look_alikes_transitively():
     from mlbasics.data.photo_hash import copy_groups
 
     byte_hashes = {"a": "x", "b": "x", "c": "y", "d": "z", "e": "w"}
-    look_hashes = {"a": 0, "b": 0, "c": 0b11, "d": 2**63, "e": 2**40 - 1}
+    look_hashes = {"a": 0, "b": 0, "c": 0b11, "d": 2**64 - 1, "e": 2**40 - 1}
     assert copy_groups(byte_hashes, look_hashes, 5) == [["a", "b", "c"]]
