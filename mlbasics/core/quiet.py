@@ -12,6 +12,9 @@ absl *before* it reads that variable. What reaches a lesson, and is noise there:
 * ``E0000 ... node_def_util.cc:...] NodeDef mentions attribute Truncate ...`` (the TFLite
   converter, for models with Cast ops; harmless, the converted model is right)
 * ``INFO: Created TensorFlow Lite XNNPACK delegate for CPU.`` (LiteRT, first inference)
+* ``E0000 ... util.cc:...] oneDNN supports DT_INT32 only on platforms with AVX-512. Falling back
+  to the default Eigen-based implementation ...`` (once per process, when a training step first runs an
+  int32 op that oneDNN could take: TensorFlow's own fallback, nothing wrong)
 * ``fully_quantize: 0, inference_type: 6, input_inference_type: FLOAT32, ...`` (the TFLite
   converter's calibrator, once per full-integer conversion: its settings, not a problem)
 
@@ -47,6 +50,7 @@ NATIVE_NOISE: tuple[re.Pattern[str], ...] = tuple(
         r"^E\d{4} [\d:. ]+\d+ node_def_util\.cc:\d+\] NodeDef mentions attribute Truncate which is not in the op",
         r"^INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.$",
         r"^fully_quantize: \d+, inference_type: \d+, input_inference_type: \w+, output_inference_type: \w+$",
+        r"^E\d{4} [\d:. ]+\d+ util\.cc:\d+\] oneDNN supports DT_INT32 only on platforms with AVX-512\.",
     )
 )
 

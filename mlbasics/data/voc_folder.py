@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.data.converted import Converted
 
 #: Image file extensions tried for an XML's stem, in this order.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -215,3 +216,17 @@ def split_records(folder: VocFolder, *, val_fraction: float = 0.2, seed: int = 0
                f"copies of one photo kept together ({len(groups)} groups)")
     return ([r for r in folder.records if r.stem in train and r.stem not in val],
             [r for r in folder.records if r.stem in val], how)
+
+
+def as_converted(records: Sequence[VocRecord], classes: Sequence[str]) -> Converted:
+    """``records`` as annotation samples (the photo's size from its header, no decoding), ready for
+    :func:`~mlbasics.data.convert.write_annotations` and the dataset report; a photo whose header
+    cannot be read is named in ``problems`` and left out."""
+    from mlbasics.core.batch import each_usable
+    from mlbasics.data.annotation_lines import Sample
+    from mlbasics.io.images import image_size
+
+    problems: list[DataFileError] = []
+    samples = [Sample(record.image, record.boxes, size)
+               for record, size in each_usable(records, lambda record: image_size(record.image), problems)]
+    return Converted(samples, list(classes), problems)

@@ -29,6 +29,12 @@ class Letterbox:
         return boxes / self.scale
 
 
+def letterbox_scale(image_size: tuple[int, int], size: int) -> float:
+    """The factor a ``(width, height)`` image is resized by to fit a ``size x size`` square, aspect kept."""
+    width, height = image_size
+    return min(size / width, size / height)
+
+
 def letterbox(image: np.ndarray, size: int = 416, fill: int = 128) -> tuple[np.ndarray, Letterbox]:
     """Resize keeping the aspect ratio and pad to ``(size, size, 3)`` with grey ``fill``.
 
@@ -38,7 +44,7 @@ def letterbox(image: np.ndarray, size: int = 416, fill: int = 128) -> tuple[np.n
     image = check_image("image", image)
     size = check_positive_int("size", size)
     height, width = image.shape[:2]
-    scale = min(size / width, size / height)
+    scale = letterbox_scale((width, height), size)
     new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
     resized = np.asarray(Image.fromarray(image).resize((new_w, new_h), Image.Resampling.BICUBIC))
     canvas = np.full((size, size, 3), fill, dtype=np.uint8)

@@ -87,3 +87,34 @@ class MapEvaluation(keras.callbacks.Callback):
                 value = evaluate_model(self.model.detector, self.data, self.spec).result.map
         if logs is not None:
             logs["val_map"] = value
+
+
+class QuietFirstEpoch(keras.callbacks.Callback):
+    """Runs the first epoch inside :func:`~mlbasics.core.quiet.native_noise_filtered`: TensorFlow logs
+    its once-per-process native notices when a step's kernels first run (see ``NATIVE_NOISE``); every
+    other line written meanwhile reaches stderr when that epoch ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._filter: contextlib.ExitStack | None = None
+        self._used = False
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        from mlbasics.core.quiet import native_noise_filtered
+
+        if not self._used:
+            self._used = True
+            self._filter = contextlib.ExitStack()
+            self._filter.enter_context(native_noise_filtered())
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.release()
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        self.release()
+
+    def release(self) -> None:
+        """Stop filtering (idempotent); called after each epoch and, by the trainer, when fit stops on an error."""
+        if self._filter is not None:
+            stack, self._filter = self._filter, None
+            stack.close()

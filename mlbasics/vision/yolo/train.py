@@ -201,7 +201,7 @@ def _stage(trainer, dataset, val, config: TrainConfig, stage: int, first_epoch: 
     """Compile and fit epochs ``first_epoch..last_epoch - 1`` with backup/restore, logs and checkpoints."""
     import keras
 
-    from mlbasics.vision.yolo.callbacks import DetectorCheckpoint
+    from mlbasics.vision.yolo.callbacks import DetectorCheckpoint, QuietFirstEpoch
 
     job = Path(config.job_dir)
     optimizer = keras.optimizers.Adam(learning_rate=learning_rate(first_epoch), use_ema=config.ema_momentum > 0,
@@ -216,8 +216,13 @@ def _stage(trainer, dataset, val, config: TrainConfig, stage: int, first_epoch: 
         DetectorCheckpoint(job / "checkpoints" / "last.weights.h5"),
         *after,
     ]
-    trainer.fit(dataset, validation_data=val, initial_epoch=first_epoch, epochs=last_epoch, callbacks=callbacks,
-                verbose=verbose, shuffle=False)  # the dataset shuffles itself, every epoch
+    try:
+        trainer.fit(dataset, validation_data=val, initial_epoch=first_epoch, epochs=last_epoch, callbacks=callbacks,
+                    verbose=verbose, shuffle=False)  # the dataset shuffles itself, every epoch
+    finally:  # an error in the first epoch must still reach stderr
+        for callback in extra:
+            if isinstance(callback, QuietFirstEpoch):
+                callback.release()
 
 
 def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], None] | None = None,
@@ -250,7 +255,7 @@ def _train(config: TrainConfig, record: dict, distribution: dict, *,
     from mlbasics.io.files import write_json
     from mlbasics.io.keras_models import load_keras_weights
     from mlbasics.vision.cnn import copy_backbone, load_classifier, save_keras
-    from mlbasics.vision.yolo.callbacks import MapEvaluation, TrainingClock
+    from mlbasics.vision.yolo.callbacks import MapEvaluation, QuietFirstEpoch, TrainingClock
     from mlbasics.vision.yolo.data import make_dataset
     from mlbasics.vision.yolo.distribute import sharded, synchronize_batch_norm
     from mlbasics.vision.yolo.model import build_detector
@@ -299,7 +304,7 @@ def _train(config: TrainConfig, record: dict, distribution: dict, *,
     trainer = YoloTrainer(detector, spec, config.ignore_threshold)
     trainer(np.zeros((1, spec.input_size, spec.input_size, 3), np.float32))  # build before restoring
     seconds_so_far = read_history(job).get("train_seconds", [0.0])[-1:] or [0.0]
-    extra = [TrainingClock(seconds_so_far[0]), *feeder_callbacks, *callbacks]
+    extra = [QuietFirstEpoch(), TrainingClock(seconds_so_far[0]), *feeder_callbacks, *callbacks]
     if config.map_every and val_set is not None:
         extra.insert(1, MapEvaluation(val_set, spec, config.map_every))
     after = [] if on_epoch is None else [
