@@ -132,3 +132,13 @@ def test_the_saved_hog_detector_is_dlibs_and_is_rebuilt_when_damaged(tmp_path, f
     path.write_bytes(b"not a detector")
     path.with_name(path.name + ".sha256").write_text("0" * 64)
     assert frontal_face_detector(tmp_path) is not None and rebuilt == [1, 1]
+
+
+def test_the_hog_detector_is_kept_in_the_data_cache_and_built_when_there_is_none(tmp_path, monkeypatch):
+    from mlbasics.pipelines.faces.saved_detector import FOLDER, detector_path, frontal_face_detector
+
+    monkeypatch.setenv("MLBASICS_CACHE", str(tmp_path / "cache"))
+    assert frontal_face_detector() is not None and detector_path(tmp_path / "cache" / FOLDER).is_file()
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("MLBASICS_CACHE", str(tmp_path / "file" / "cache"))  # cannot be created
+    assert frontal_face_detector() is not None

@@ -17,9 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from mlbasics.core.errors import InputError
-from mlbasics.data.cache import cache_dir
 from mlbasics.pipelines.faces.detection import DetectionPolicy, scale_boxes, scaled_size
-from mlbasics.pipelines.faces.saved_detector import FOLDER as DETECTOR_FOLDER
 from mlbasics.pipelines.faces.saved_detector import frontal_face_detector
 
 LANDMARKS_FILE = "shape_predictor_5_face_landmarks.dat"
@@ -77,7 +75,7 @@ class FaceModels:
         if self.policy.detector == "cnn":
             self._cnn = dlib.cnn_face_detection_model_v1(str(folder / CNN_DETECTOR_FILE))
         else:
-            self._hog = frontal_face_detector(cache_dir() / DETECTOR_FOLDER)
+            self._hog = frontal_face_detector()
         self._landmarks = dlib.shape_predictor(str(folder / LANDMARKS_FILE))
         self._descriptor = dlib.face_recognition_model_v1(str(folder / DESCRIPTOR_FILE))
 

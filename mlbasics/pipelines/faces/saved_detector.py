@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from mlbasics.data.cache import cache_dir
 from mlbasics.io.files import atomic_path, atomic_write
 
 FOLDER = "face-models"
@@ -44,11 +45,15 @@ def _load_checked(path: Path) -> Any | None:
         return None
 
 
-def frontal_face_detector(folder: str | os.PathLike[str]) -> Any:
-    """dlib's frontal face detector (HOG), read from ``folder`` or built by dlib and saved there (atomically)."""
+def frontal_face_detector(folder: str | os.PathLike[str] | None = None) -> Any:
+    """dlib's frontal face detector (HOG), read from ``folder`` (default: :data:`FOLDER` in the data cache)
+    or built by dlib and saved there (atomically; a cache that cannot be written only costs time)."""
     import dlib
 
-    path = detector_path(folder)
+    try:
+        path = detector_path(cache_dir() / FOLDER if folder is None else folder)
+    except OSError:  # no data cache (an unwritable home)
+        return dlib.get_frontal_face_detector()
     detector = _load_checked(path)
     if detector is not None:
         return detector
@@ -59,5 +64,5 @@ def frontal_face_detector(folder: str | os.PathLike[str]) -> Any:
         with atomic_write(_checksum_path(path), "w") as handle:  # written last: a file without it is not used
             handle.write(hashlib.sha256(path.read_bytes()).hexdigest() + "\n")
     except OSError:
-        pass  # a read-only cache only costs time
+        pass
     return detector
