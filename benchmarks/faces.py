@@ -5,11 +5,12 @@ Detection: every policy on dlib's hand-labelled PASCAL VOC face boxes (``voc_fac
 43 faces in 9 photos; ``ignore`` boxes are don't-care), matched at IoU >= 0.5 (see
 ``mlbasics.pipelines.faces.evaluation``); time is the detector alone, per image. Fresh process:
 ``mlbasics faces identify`` on each pair of :data:`PAIRS` (the two largest VOC photos with labelled faces,
-which reproduce the issue's 3.5–3.7 s with the previous policy; ``bald_guys.jpg``, 1986 × 1545 with 24
+the pair closest to the issue's 3.5–3.7 s with the previous policy; ``bald_guys.jpg``, 1986 × 1545 with 24
 faces, and ``dogs.jpg``, 900 × 916), empty analysis cache, wall and CPU time from process start to exit,
 80 px / default with an empty data cache / default alternated in one run, with the load average (CPU time
-is what a quiet machine's wall time would be); then where the CPU time goes. Cold start: a fresh workspace and an empty analysis cache, timed from the command to the last
-tagged image, with DVC if installed. Identify: the Beam identify stage alone on all photos of the data
+is what a quiet machine's wall time would be); then where the CPU time goes.
+Cold start: a fresh workspace and an empty analysis cache, timed from the command to the last tagged image,
+with DVC if installed. Identify: the Beam identify stage alone on all photos of the data
 set (analysis not cached).
 
 Run: ``python -m benchmarks faces`` (``--only detection`` or ``--only fresh`` for one part).
@@ -42,8 +43,8 @@ from mlbasics.pipelines.faces.workspace import Workspace, dvc_available, run
 POLICIES = (DetectionPolicy(40), DetectionPolicy(48), DetectionPolicy(80), DetectionPolicy(40, "cnn"),
             DetectionPolicy(80, "cnn"))
 #: The photos a fresh ``identify`` process is timed on. The issue's 2,493 × 1,400 group photo is not in the mirror;
-#: the two largest VOC photos with labelled faces (9 faces) are the pair on which the previous policy took the
-#: issue's 3.5–3.7 s (3.75–3.77 s on 29 Nov 2026, load 2.4–2.7); the collage with 24 faces and dogs.jpg take
+#: the two largest VOC photos with labelled faces (9 faces) are the mirror's pair closest to the issue's 3.5–3.7 s
+#: with the previous policy (3.75–3.77 s on 29 Nov 2026, load 2.4–2.7); the collage with 24 faces and dogs.jpg take
 #: about 6 s with any policy (24 descriptors alone take over 2 s).
 PAIRS = {"two_largest_voc": ("2009_004587.jpg", "2008_004176.jpg"), "collage_and_dogs": ("bald_guys.jpg", "dogs.jpg")}
 LARGE = PAIRS["collage_and_dogs"]
