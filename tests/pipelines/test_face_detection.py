@@ -105,3 +105,40 @@ def test_the_workspace_run_passes_the_policy_to_its_stages(tmp_path, capsys):
         run(tmp_path, min_face_size=10, use_dvc=False)
     assert main(["faces", "run", str(tmp_path), "--min-face-size", "10", "--no-dvc"]) == 2
     assert "min_face_size must be at least 20 px" in capsys.readouterr().err
+
+
+def test_the_saved_hog_detector_is_dlibs_and_is_rebuilt_when_damaged(tmp_path, faces_root, monkeypatch):
+    import dlib
+    from PIL import Image
+
+    from mlbasics.pipelines.faces.saved_detector import detector_path, frontal_face_detector
+
+    grey = np.asarray(Image.open(faces_root / "voc_faces" / "2008_004176.jpg").convert("L"))
+    built = frontal_face_detector(tmp_path)  # first call: built by dlib, saved
+    path = detector_path(tmp_path)
+    assert path.is_file() and path.with_name(path.name + ".sha256").is_file()
+    rebuilt = []
+    real_build = dlib.get_frontal_face_detector
+    monkeypatch.setattr(dlib, "get_frontal_face_detector", lambda: rebuilt.append(1) or real_build())
+    saved = frontal_face_detector(tmp_path)
+    assert rebuilt == []  # read from the file, not rebuilt
+    found = [(r.left(), r.top(), r.right(), r.bottom()) for r in saved(grey, 1)]
+    assert len(found) >= 5 and found == [(r.left(), r.top(), r.right(), r.bottom()) for r in built(grey, 1)]
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte: dlib might load it, the checksum does not match
+    path.write_bytes(bytes(data))
+    frontal_face_detector(tmp_path)
+    assert rebuilt == [1] and path.read_bytes() != bytes(data)  # rebuilt and saved again
+    path.write_bytes(b"not a detector")
+    path.with_name(path.name + ".sha256").write_text("0" * 64)
+    assert frontal_face_detector(tmp_path) is not None and rebuilt == [1, 1]
+
+
+def test_the_hog_detector_is_kept_in_the_data_cache_and_built_when_there_is_none(tmp_path, monkeypatch):
+    from mlbasics.pipelines.faces.saved_detector import FOLDER, detector_path, frontal_face_detector
+
+    monkeypatch.setenv("MLBASICS_CACHE", str(tmp_path / "cache"))
+    assert frontal_face_detector() is not None and detector_path(tmp_path / "cache" / FOLDER).is_file()
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("MLBASICS_CACHE", str(tmp_path / "file" / "cache"))  # cannot be created
+    assert frontal_face_detector() is not None

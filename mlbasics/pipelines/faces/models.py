@@ -18,6 +18,7 @@ import numpy as np
 
 from mlbasics.core.errors import InputError
 from mlbasics.pipelines.faces.detection import DetectionPolicy, scale_boxes, scaled_size
+from mlbasics.pipelines.faces.saved_detector import frontal_face_detector
 
 LANDMARKS_FILE = "shape_predictor_5_face_landmarks.dat"
 DESCRIPTOR_FILE = "dlib_face_recognition_resnet_model_v1.dat"
@@ -63,7 +64,8 @@ def models_fingerprint() -> dict[str, str]:
 
 class FaceModels:
     """dlib's detector (HOG or CNN, as ``policy`` says), landmark and descriptor models, loaded once
-    (about 0.5 s); :meth:`faces` analyses one image."""
+    (about 0.2 s; the HOG detector from the data cache, see ``saved_detector``); :meth:`faces` analyses
+    one image."""
 
     def __init__(self, policy: DetectionPolicy | None = None) -> None:
         import dlib
@@ -73,7 +75,7 @@ class FaceModels:
         if self.policy.detector == "cnn":
             self._cnn = dlib.cnn_face_detection_model_v1(str(folder / CNN_DETECTOR_FILE))
         else:
-            self._hog = dlib.get_frontal_face_detector()
+            self._hog = frontal_face_detector()
         self._landmarks = dlib.shape_predictor(str(folder / LANDMARKS_FILE))
         self._descriptor = dlib.face_recognition_model_v1(str(folder / DESCRIPTOR_FILE))
 
