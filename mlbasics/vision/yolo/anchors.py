@@ -9,6 +9,7 @@ uses which anchors is the detector's :class:`~mlbasics.vision.yolo.spec.YoloSpec
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -71,6 +72,15 @@ def box_sizes(boxes: np.ndarray) -> np.ndarray:
     """Widths and heights ``(n, 2)`` of corner boxes ``(n, 4+)``."""
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, np.shape(boxes)[-1])
     return np.stack([boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]], axis=1)
+
+
+def input_box_sizes(boxes_and_sizes: Iterable[tuple[np.ndarray, tuple[int, int]]], input_size: int) -> np.ndarray:
+    """Widths and heights ``(n, 2)`` of every box as the network sees it: each image's boxes ``(m, 4+)`` in
+    pixels of its ``(width, height)``, scaled by the letterbox to ``input_size`` (what anchors are fitted to)."""
+    from mlbasics.geometry.letterbox import letterbox_scale
+
+    sizes = [box_sizes(boxes) * letterbox_scale(size, input_size) for boxes, size in boxes_and_sizes if len(boxes)]
+    return np.concatenate(sizes) if sizes else np.zeros((0, 2))
 
 
 def write_anchors(path: str | os.PathLike[str], anchors: np.ndarray) -> None:

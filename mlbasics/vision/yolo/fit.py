@@ -138,13 +138,12 @@ def write_split_lines(records: Sequence[tuple[Any, tuple[int, int]]], path: Path
 def compute_anchors(records: Sequence[tuple[Any, tuple[int, int]]], input_size: int, path: Path,
                     seed: int = 0, k: int = 6) -> float:
     """k-means anchors of the training boxes as the letterboxed network sees them; returns the mean IoU."""
-    from mlbasics.vision.yolo.anchors import box_sizes, kmeans_anchors, mean_iou, write_anchors
+    from mlbasics.vision.yolo.anchors import input_box_sizes, kmeans_anchors, mean_iou, write_anchors
 
-    sizes = [box_sizes(record.boxes) * (input_size / max(size)) for record, size in records if len(record.boxes)]
-    if not sizes:
+    wh = input_box_sizes(((record.boxes, size) for record, size in records), input_size)
+    if not len(wh):
         raise InputError("no boxes in the training photos: nothing to learn anchors from")
-    wh = np.concatenate(sizes)
-    anchors = kmeans_anchors(wh, min(k, len(wh)) if len(wh) < k else k, seed=seed)
+    anchors = kmeans_anchors(wh, min(k, len(wh)), seed=seed)
     if len(anchors) < k:  # fewer boxes than anchors (a tiny set): repeat the largest
         anchors = np.concatenate([anchors, np.repeat(anchors[-1:], k - len(anchors), axis=0)])
     write_anchors(path, anchors)

@@ -9,6 +9,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from mlbasics.vision.yolo.evaluate import Evaluation
+
 
 def plot_anchor_cloud(ax: Axes, wh: np.ndarray, anchors: np.ndarray, title: str = "") -> None:
     """Every box as a dot (width, height), each anchor as a red outline from the origin."""
@@ -99,3 +101,24 @@ def plot_assignment(ax: Axes, image: np.ndarray, boxes: np.ndarray, grid: int, c
         ax.plot((x0 + x1) / 2, (y0 + y1) / 2, "r+")
     ax.set_title(title, fontsize=9)
     ax.axis("off")
+
+
+def show_failures(evaluation: Evaluation, images: np.ndarray, class_names: Sequence[str],
+                  names: Sequence[str] | None = None, score_threshold: float = 0.3, count: int = 8,
+                  columns: int = 4, size: float = 2.4) -> Figure | None:
+    """The ``count`` images ``(n, S, S, 3)`` the detector gets most wrong at ``score_threshold``: each with
+    its true boxes (thin) and the detections kept, titled ``NAME: F false, M missed`` (``NAME`` from
+    ``names``, else ``#index``). None when no image has an error."""
+    from mlbasics.vision.yolo.decode import Detections
+    from mlbasics.vision.yolo.detect import draw_boxes, draw_detections
+    from mlbasics.vision.yolo.evaluate import failure_cases
+
+    panels, titles = [], []
+    for index, false_alarms, misses in failure_cases(evaluation, score_threshold, count):
+        found, truth = evaluation.detections[index], evaluation.truths[index]
+        keep = found.scores >= score_threshold
+        drawn = draw_boxes(images[index], truth[:, :4], [""] * len(truth), [5] * len(truth), width=1)
+        panels.append(draw_detections(drawn, Detections(found.boxes[keep], found.scores[keep], found.classes[keep]),
+                                      class_names))
+        titles.append(f"{names[index] if names is not None else f'#{index}'}: {false_alarms} false, {misses} missed")
+    return show_detection_grid(panels, titles, columns=columns, size=size) if panels else None
