@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,6 @@ import lab_page  # noqa: E402  (this folder is on sys.path under pytest)
 from lab_server import running_lab  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("MLBASICS_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(os.environ.get("MLBASICS_ARTIFACTS") or REPO / "artifacts") / "browser"
 PHOTO_SIZE = (1600, 1200)  # sent at 1280 x 960 (DISPLAY_SIZE), shown smaller still
 
@@ -53,16 +51,6 @@ def notebook_folder(root: Path) -> Path:
                 "nbformat": 4, "nbformat_minor": 5}
     (root / "label.ipynb").write_text(json.dumps(notebook))
     return root
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        pytest.skip("Chromium not found: install Debian's 'chromium' package (.ci/run does) or set MLBASICS_CHROMIUM")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=lab_page.CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_a_box_drawn_with_the_mouse_is_saved_as_voc_xml(browser, tmp_path, monkeypatch):

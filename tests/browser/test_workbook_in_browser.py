@@ -8,7 +8,6 @@ controls, and that moving one changes what it drives. Screenshots are saved unde
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +19,6 @@ import lab_page  # noqa: E402  (this folder is on sys.path under pytest)
 from lab_server import port_is_open, running_lab  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("MLBASICS_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(os.environ.get("MLBASICS_ARTIFACTS") or REPO / "artifacts") / "browser"
 
 
@@ -105,16 +103,6 @@ def lab(tmp_path_factory):
     with running_lab(REPO / "notebooks", workdir) as server:
         yield server
     assert not port_is_open(server.port), f"JupyterLab still listens on port {server.port} after stopping"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        pytest.skip("Chromium not found: install Debian's 'chromium' package (.ci/run does) or set MLBASICS_CHROMIUM")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=lab_page.CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize("notebook", sorted(LESSONS))
