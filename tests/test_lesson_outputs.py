@@ -100,3 +100,34 @@ def test_what_a_learner_should_read_passes():
 def test_committed_lesson_outputs_hold_no_log_noise(path):
     found = noise_in(nbformat.read(path, as_version=4))
     assert not found, f"{path.name} shows output a learner should not have to read:\n" + "\n".join(found)
+
+
+def run_order_problems(notebook: nbformat.NotebookNode) -> list[str]:
+    """Why ``notebook`` was not committed straight after one top-to-bottom run: a code cell never run,
+    run out of order (execution counts not 1, 2, 3, ...), or showing an error."""
+    problems = []
+    code = [(index, cell) for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
+    for expected, (index, cell) in enumerate(code, start=1):
+        if cell.execution_count != expected:
+            problems.append(f"cell {index}: execution count {cell.execution_count}, expected {expected}")
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                problems.append(f"cell {index}: shows {output.get('ename')}: {output.get('evalue')}")
+    return problems
+
+
+def test_run_order_problems_are_found():
+    ran = nbformat.v4.new_code_cell("x", execution_count=1)
+    skipped = nbformat.v4.new_code_cell("y", execution_count=None)
+    failed = nbformat.v4.new_code_cell("z", execution_count=3, outputs=[
+        nbformat.v4.new_output("error", ename="NameError", evalue="name 'z' is not defined", traceback=[])])
+    notebook = nbformat.v4.new_notebook(cells=[ran, skipped, failed])
+    assert run_order_problems(notebook) == [
+        "cell 1: execution count None, expected 2", "cell 2: shows NameError: name 'z' is not defined"]
+    assert run_order_problems(nbformat.v4.new_notebook(cells=[ran])) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_committed_lesson_was_run_top_to_bottom(path):
+    problems = run_order_problems(nbformat.read(path, as_version=4))
+    assert not problems, f"{path.name} was not committed after one clean Run All:\n" + "\n".join(problems)
