@@ -30,8 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -59,6 +57,7 @@ from mlbasics.pipelines.embeddings_io import (
     write_text_lines,
 )
 from mlbasics.pipelines.keras_handler import load_embedder, model_image_size
+from mlbasics.pipelines.launcher_memory import launcher_peak_mib
 from mlbasics.workbook import lessons
 
 #: Images way (i) embeds: it runs at ~10 images/s, so its rate is measured on this many.
@@ -115,23 +114,6 @@ def timed_pipeline(source, out_dir, model: str, beam_args=()) -> float:
     """Seconds of one pipeline run in this process, the model loaded afresh (as a new worker would)."""
     keras_handler._cached_embedder.cache_clear()
     return run_embedding_pipeline(source, out_dir, model, beam_args=beam_args).seconds
-
-
-LAUNCHER = """
-import resource, sys
-import mlbasics.pipelines
-from mlbasics.pipelines.embeddings import run_embedding_pipeline
-summary = run_embedding_pipeline(sys.argv[1], sys.argv[2], sys.argv[3], beam_args=sys.argv[4:])
-print(summary.embedded, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-"""
-
-
-def launcher_peak_mib(source, out_dir, model: str, beam_args=()) -> tuple[int, float]:
-    """``(images embedded, peak resident memory in MiB)`` of a fresh launcher process running the pipeline."""
-    done = subprocess.run([sys.executable, "-c", LAUNCHER, str(source), str(out_dir), model, *beam_args],
-                          capture_output=True, text=True, check=True)
-    embedded, kib = done.stdout.split()[-2:]
-    return int(embedded), int(kib) / 1024
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:

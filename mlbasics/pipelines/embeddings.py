@@ -163,10 +163,12 @@ def to_dead_letter(element: tuple) -> Iterator[tuple[int, tuple[str, tuple[str, 
 def store(element: tuple[tuple[int, tuple[ImageItem, ...]], PredictionResult], out_dir: str
           ) -> Iterator[tuple[int, tuple[str, tuple]]]:
     """``((shard, items), PredictionResult of (n, dim))`` -> writes the ``n`` files; yields the shard's
-    rows ``(path, label, file)``, the batch's map-sample candidates and this process's id."""
+    rows ``(path, label, file)``, the batch's map-sample candidates ``(key, path, label, file)`` and this
+    process's id. No embedding travels on: the final step reads the sample's from their files, so what
+    the runner groups by shard is a few short strings per image."""
     (shard, items), result = element
     rows = store_batch(out_dir, items, np.asarray(result.inference, dtype=np.float32))
-    candidates = sorted((sample_key(r[0]), r[0], r[1], r[3]) for r in rows)[:SAMPLE_SIZE]
+    candidates = sorted((sample_key(r[0]), r[0], r[1], r[2]) for r in rows)[:SAMPLE_SIZE]
     yield shard, (ROWS, ([r[:3] for r in rows], candidates, os.getpid()))
 
 
@@ -252,7 +254,7 @@ def finish_run(element: tuple[None, Iterable[dict[str, Any]]], out_dir: str, sha
     write_text_lines(f"{out_dir}/index.csv", _csv_lines(INDEX_HEADER, _merged(out_dir, "index", shards)))
     write_text_lines(f"{out_dir}/dead_letter.csv", _csv_lines(DEAD_HEADER, _merged(out_dir, "dead", shards)))
     sample = sorted((c for s in summaries for c in s["sample"]), key=lambda c: c[0])[:SAMPLE_SIZE]
-    write_map(sample, out_dir)
+    write_map(read_sample_embeddings(sample, out_dir), out_dir)
     counts = {k: sum(s[k] for s in summaries) for k in ("listed", "embedded", "failed")}
     pids = sorted({p for s in summaries for p in s["pids"]})
     _remove_other_shard_files(out_dir, shards)
@@ -271,6 +273,14 @@ def _remove_other_shard_files(out_dir: str, shards: int) -> None:
     for name in os.listdir(folder):
         if name.endswith(".csv") and not name.endswith(f"-of-{shards:05d}.csv"):
             os.remove(os.path.join(folder, name))
+
+
+def read_sample_embeddings(sample: Iterable[tuple[str, str, str, str]], out_dir: str
+                           ) -> list[tuple[str, str, str, np.ndarray]]:
+    """``(key, path, label, file)`` -> ``(key, path, label, embedding)``, each ``(dim,)`` read from
+    ``out_dir/embeddings/<file>``."""
+    return [(key, path, label, np.load(io.BytesIO(read_bytes(f"{out_dir}/embeddings/{name}")), allow_pickle=False))
+            for key, path, label, name in sample]
 
 
 def write_map(sample: Sequence[tuple[str, str, str, np.ndarray]], out_dir: str) -> None:

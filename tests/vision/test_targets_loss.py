@@ -35,6 +35,18 @@ def test_small_box_goes_to_fine_grid_and_padding_is_ignored():
     assert fine[0, 0, 0, 1, 4] == 1 and fine[..., 4].sum() == 1  # 16x16 -> anchor 1 -> slot 1
 
 
+def test_anchor_threshold_adds_every_anchor_whose_shape_matches():
+    box = _boxes([30, 30, 70, 70, 1])  # 40x40: shape IoU 1.0 with anchor 3, 0.39 with 64x64 (4), 0.36 with 24 (2)
+    one = assign_targets(box, SPEC_128)
+    assert sum(t[..., 4].sum() for t in one) == 1
+    coarse, fine = assign_targets(box, SPEC_128, anchor_threshold=0.38)
+    assert coarse[..., 4].sum() == 2 and fine[..., 4].sum() == 0
+    assert coarse[0, 1, 1, 0, 4] == coarse[0, 1, 1, 1, 4] == 1  # anchors 3 and 4, the cell of the centre
+    np.testing.assert_allclose(coarse[0, 1, 1, 1, :4], coarse[0, 1, 1, 0, :4])  # the same box in both slots
+    coarse, fine = assign_targets(box, SPEC_128, anchor_threshold=0.35)
+    assert coarse[..., 4].sum() == 2 and fine[0, 3, 3, 2, 4] == 1  # and anchor 2, on the fine grid (cell 50/16)
+
+
 def test_targets_reject_class_mismatch_and_bad_boxes():
     with pytest.raises(InputError, match="class id outside 0..2"):
         assign_targets(_boxes([0, 0, 16, 16, 3]), SPEC_128)

@@ -151,11 +151,12 @@ class PhotoBatches:
     """
 
     def __init__(self, data: LoadedSet, spec: YoloSpec, batch_size: int, settings: PhotoAugmentation,
-                 seed: int = 0) -> None:
+                 seed: int = 0, anchor_threshold: float = 0.0) -> None:
         if data.images.shape[1] < spec.input_size:
             raise InputError(f"data: images are {data.images.shape[1]} pixels, smaller than the input size "
                              f"{spec.input_size}: decode them at least that large")
         self.data, self.spec, self.batch_size, self.settings, self.seed = data, spec, batch_size, settings, seed
+        self.anchor_threshold = anchor_threshold
         self.epoch = 0
 
     def __len__(self) -> int:
@@ -172,7 +173,7 @@ class PhotoBatches:
             pairs = [augment_one(self.data, int(i), size, self.settings, rng) for i in chosen]
             images = np.stack([p[0] for p in pairs])
             boxes = np.stack([p[1] for p in pairs])
-            yield images, (*assign_targets(boxes, self.spec), boxes)
+            yield images, (*assign_targets(boxes, self.spec, self.anchor_threshold), boxes)
 
     def dataset(self) -> Any:
         """A ``tf.data.Dataset`` over :meth:`batches` that prefetches while the model trains."""

@@ -3,7 +3,9 @@
 Each box goes to the one anchor (over all scales) whose shape matches it best (IoU of width
 and height), at the grid cell that holds the box centre. That cell's slot for that anchor
 gets the box (centre and size relative to the image), objectness 1 and a one-hot class.
-This is keras-yolo3's ``preprocess_true_boxes``, vectorised.
+This is keras-yolo3's ``preprocess_true_boxes``, vectorised. With ``anchor_threshold`` > 0 a box
+also goes to every other anchor whose shape IoU with it exceeds the threshold (YOLOv4's
+``iou_thresh``): more positive slots per box, which matters when there are few boxes to learn from.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from mlbasics.geometry.boxes import wh_iou
 from mlbasics.vision.yolo.spec import YoloSpec
 
 
-def assign_targets(boxes: np.ndarray, spec: YoloSpec) -> list[np.ndarray]:
+def assign_targets(boxes: np.ndarray, spec: YoloSpec, anchor_threshold: float = 0.0) -> list[np.ndarray]:
     """Targets for a batch.
 
     ``boxes``: ``(batch, max_boxes, 5)`` = ``x_min, y_min, x_max, y_max, class_id`` in input
@@ -33,12 +35,13 @@ def assign_targets(boxes: np.ndarray, spec: YoloSpec) -> list[np.ndarray]:
     centre = (boxes[..., 0:2] + boxes[..., 2:4]) / 2 / spec.input_size
     size = (boxes[..., 2:4] - boxes[..., 0:2]) / spec.input_size
     batch_index, box_index = np.nonzero(valid)
-    best = np.argmax(wh_iou(size[batch_index, box_index] * spec.input_size, spec.anchors), axis=1)
+    shape_iou = wh_iou(size[batch_index, box_index] * spec.input_size, spec.anchors)  # (boxes, anchors)
+    best = np.argmax(shape_iou, axis=1)
     targets = []
     for grid, mask in zip(spec.grids, spec.masks):
         target = np.zeros((boxes.shape[0], grid, grid, len(mask), 5 + spec.num_classes), dtype=np.float32)
         for slot, anchor in enumerate(mask):
-            chosen = best == anchor
+            chosen = (best == anchor) | ((shape_iou[:, anchor] > anchor_threshold) if anchor_threshold > 0 else False)
             b, n = batch_index[chosen], box_index[chosen]
             xy = centre[b, n]
             col = np.clip(np.floor(xy[:, 0] * grid).astype(np.int64), 0, grid - 1)

@@ -44,7 +44,8 @@ class TrainConfig:
     shift. ``objectness_prior`` starts the objectness biases at about one object per image
     (:mod:`~mlbasics.vision.yolo.priors`). ``ema_momentum`` > 0 keeps an exponential moving average
     of the weights, which is what is saved at the end of each stage; ``warmup_epochs`` ramp the
-    learning rate up linearly first.
+    learning rate up linearly first. ``anchor_threshold`` > 0 (photos only) also makes every anchor whose
+    shape IoU with a box exceeds it responsible for the box (:func:`~mlbasics.vision.yolo.targets.assign_targets`).
     """
 
     annotations: str
@@ -78,6 +79,7 @@ class TrainConfig:
     ema_momentum: float = 0.0
     warmup_epochs: int = 0
     objectness_prior: bool = False
+    anchor_threshold: float = 0.0
 
     def __post_init__(self) -> None:
         check_model(self.model)
@@ -93,6 +95,9 @@ class TrainConfig:
             raise InputError(f"augment must be one of {AUGMENTS}, got {self.augment!r}")
         if not 0.0 <= self.ema_momentum < 1.0:
             raise InputError(f"ema_momentum must be in [0, 1) (0: no average of the weights), got {self.ema_momentum}")
+        if not 0.0 <= self.anchor_threshold < 1.0:
+            raise InputError(f"anchor_threshold must be in [0, 1) (0: the one best anchor per box), "
+                             f"got {self.anchor_threshold}")
         if self.decode_scale < 1.0:
             raise InputError(f"decode_scale must be at least 1 (photos decoded at the input size or larger), "
                              f"got {self.decode_scale}")
@@ -295,7 +300,8 @@ def _train(config: TrainConfig, record: dict, distribution: dict, *,
 
         feeder = PhotoBatches(train_set, spec, config.batch_size,
                               PhotoAugmentation(mosaic=config.mosaic, scale=config.jitter,
-                                                translate=config.translate), seed=config.seed)
+                                                translate=config.translate), seed=config.seed,
+                              anchor_threshold=config.anchor_threshold)
         dataset, feeder_callbacks = sharded(feeder.dataset()), [feeder.callback()]
     else:
         dataset = sharded(make_dataset(train_set, spec, config.batch_size, jitter=config.jitter, seed=config.seed))
