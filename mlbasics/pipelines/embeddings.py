@@ -126,7 +126,7 @@ class ListShard(beam.DoFn):
         self._source, self._shards, self._batch_size = source, shards, batch_size
 
     def process(self, shard: int) -> Iterator[tuple[int, tuple[ImageItem, ...]]]:
-        mine = [item for item in list_images(self._source) if shard_of(item.path, self._shards) == shard]
+        mine = list_images(self._source, keep=lambda path: shard_of(path, self._shards) == shard)
         if not mine:
             yield shard, ()
         for i in range(0, len(mine), self._batch_size):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -57,11 +57,6 @@ def output_key(path: str) -> str:
     """
     stem = os.fsencode(PurePosixPath(path).stem).decode("utf-8", "replace")
     return fit_name(f"{stem}-{name_hash(path)}.npy")[: -len(".npy")]
-
-
-def _hidden(relative: Path) -> bool:
-    """Hidden files and folders (``.git``, the atomic writer's temporaries) are not inputs."""
-    return any(part.startswith(".") for part in relative.parts)
 
 
 def _item(path: str, label: str | None = None) -> ImageItem:
@@ -115,27 +110,41 @@ def read_path_list(path: str) -> list[ImageItem]:
     return items
 
 
-def list_images(source: str | os.PathLike[str]) -> list[ImageItem]:
-    """Images of ``source``: a folder (searched recursively), a glob, or a ``.txt``/``.csv`` list."""
+def _image_paths(root: str) -> list[str]:
+    """Every image path under the folder ``root`` (recursively, hidden files and folders left out), sorted.
+
+    One ``os.walk`` (a ``scandir`` per folder, no ``stat`` per file): the pipeline's shards each list the
+    source, so listing is kept cheap. Not-regular files (a FIFO called x.jpg) are listed: loading refuses
+    them without opening them, and they become dead letters with the reason."""
+    paths = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        paths += [os.path.join(folder, name) for name in files
+                  if not name.startswith(".") and os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES]
+    return sorted(paths)
+
+
+def list_images(source: str | os.PathLike[str], keep: Callable[[str], bool] | None = None) -> list[ImageItem]:
+    """Images of ``source``: a folder (searched recursively), a glob, or a ``.txt``/``.csv`` list.
+
+    ``keep``: only the images whose path it accepts (a shard's part), chosen before an item is made.
+    A source with no images at all is an error, whatever ``keep`` accepts."""
     from apache_beam.io.filesystems import FileSystems
 
     source = os.fspath(source)
+    wanted = keep or (lambda path: True)
     if not _is_remote(source) and Path(source).is_dir():
-        root = Path(source)
-        # Not-regular files (a FIFO called x.jpg) are listed: loading refuses them without opening
-        # them, and they become dead letters with the reason.
-        paths = sorted(str(p) for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES
-                       and not _hidden(p.relative_to(root)) and not p.is_dir())
+        paths = _image_paths(str(Path(source)))
         if not paths:
             raise DataFileError(source, f"no images ({', '.join(IMAGE_SUFFIXES)}) in this folder")
-        return [_item(p) for p in paths]
+        return [_item(p) for p in paths if wanted(p)]
     if any(c in source for c in GLOB_CHARS):
         matches = FileSystems.match([source])[0].metadata_list
         if not matches:
             raise DataFileError(source, "the pattern matches no files")
-        return [_item(m.path) for m in sorted(matches, key=lambda m: m.path)]
+        return [_item(m.path) for m in sorted(matches, key=lambda m: m.path) if wanted(m.path)]
     if source.lower().endswith((".txt", ".csv")):
-        return read_path_list(source)
+        return [item for item in read_path_list(source) if wanted(item.path)]
     raise DataFileError(source, "not a folder, a glob pattern or a .txt/.csv list of images")
 
 

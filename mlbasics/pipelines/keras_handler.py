@@ -101,6 +101,21 @@ def _cached_embedder(model: str, weights: str | None, image_size: int, stamp: tu
     return load_embedder(model, weights=weights, image_size=image_size)
 
 
+def predict_padded(model: Any, images: np.ndarray) -> np.ndarray:
+    """``model.predict_on_batch`` of ``images`` ``(n, h, w, 3)`` -> ``(n, dim)``, the stack padded with zeros
+    to the next power of two rows.
+
+    Keras traces the model once per batch shape. Every shard's last batch has its own size, so without
+    padding each one paid a new trace (measured: 8 shards made predicting 0.65 s slower on 2,000 images);
+    with it a run sees at most one shape per power of two. In inference mode rows do not depend on each
+    other, so the padding rows change nothing but the work."""
+    count = len(images)
+    rows = 1 << max(count - 1, 0).bit_length()
+    if rows > count:
+        images = np.concatenate([images, np.zeros((rows - count, *images.shape[1:]), dtype=images.dtype)])
+    return np.asarray(model.predict_on_batch(images.astype(np.float32)))[:count]
+
+
 class KerasModelHandler(ModelHandler[np.ndarray, PredictionResult, Any]):
     """Runs a Keras model on stacks of images ``(n, height, width, 3)``; the inference of each
     stack is ``(n, dim)``, one embedding per image.
@@ -128,7 +143,7 @@ class KerasModelHandler(ModelHandler[np.ndarray, PredictionResult, Any]):
 
     def run_inference(self, batch: Sequence[np.ndarray], model, inference_args: dict[str, Any] | None = None
                       ) -> Iterable[PredictionResult]:
-        outputs = np.asarray(model.predict_on_batch(np.concatenate(batch).astype(np.float32)))
+        outputs = predict_padded(model, np.concatenate(batch))
         ends = np.cumsum([len(stack) for stack in batch])[:-1]
         return [PredictionResult(stack, output) for stack, output in zip(batch, np.split(outputs, ends))]
 

@@ -70,10 +70,10 @@ def _perfect_logits(targets, spec, sure=16.0):
     return outputs
 
 
-def _loss(outputs, targets, boxes):
+def _loss(outputs, targets, boxes, box_loss="yolo"):
     from mlbasics.vision.yolo.loss import yolo_loss_parts
 
-    parts = yolo_loss_parts(outputs, targets, boxes, SPEC)
+    parts = yolo_loss_parts(outputs, targets, boxes, SPEC, box_loss=box_loss)
     return {k: float(v) for k, v in parts.items()}
 
 
@@ -91,6 +91,26 @@ def test_loss_is_zero_for_a_perfect_prediction_and_grows_away_from_it():
         total = sum(_loss([p + step * n for p, n in zip(perfect, noise)], targets, boxes).values())
         assert total > previous
         previous = total
+
+
+def test_giou_box_loss_is_zero_when_right_and_grows_with_the_box_error():
+    from mlbasics.vision.yolo.loss import giou
+
+    centre, size = np.array([[0.5, 0.5]], np.float32), np.array([[0.2, 0.2]], np.float32)
+    assert float(giou(centre, size, centre, size)[0, 0]) == pytest.approx(1.0)
+    half = float(giou(centre, size * np.array([[0.5, 1.0]], np.float32), centre, size)[0, 0])
+    assert half == pytest.approx(0.5)  # half the box: IoU 0.5, the hull is the true box
+    apart = float(giou(centre + np.array([[0.4, 0.0]], np.float32), size, centre, size)[0, 0])
+    assert apart == pytest.approx(-1 / 3)  # apart: IoU 0, and a third of the 0.6 x 0.2 hull is empty
+    boxes = _boxes([5, 6, 21, 20, 0], [20, 10, 60, 58, 2])
+    targets = assign_targets(boxes, SPEC)
+    perfect = _perfect_logits(targets, SPEC)
+    parts = _loss(perfect, targets, boxes, box_loss="giou")
+    assert all(abs(v) < 1e-3 for v in parts.values()), parts
+    shifted = [p.copy() for p in perfect]
+    for p in shifted:
+        p[..., 0::8] += 1.0  # every slot's tx moved: the assigned boxes shift right
+    assert _loss(shifted, targets, boxes, box_loss="giou")["xy"] > 0.05
 
 
 def test_loss_has_no_nan_for_tiny_boxes_or_empty_images():

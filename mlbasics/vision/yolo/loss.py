@@ -79,8 +79,28 @@ def corner_to_xywh(boxes: Any, input_size: int) -> Any:
     return tf.concat([xy, wh], axis=-1)
 
 
+def giou(pred_xy: Any, pred_wh: Any, true_xy: Any, true_wh: Any) -> Any:
+    """Generalised IoU of boxes given by centre and size, element by element: IoU minus the share of
+    their enclosing box that neither covers (Rezatofighi et al. 2019); in ``(-1, 1]``, shape ``(..., 1)``."""
+    import tensorflow as tf
+
+    p_min, p_max = pred_xy - pred_wh / 2, pred_xy + pred_wh / 2
+    t_min, t_max = true_xy - true_wh / 2, true_xy + true_wh / 2
+    inter_wh = tf.maximum(tf.minimum(p_max, t_max) - tf.maximum(p_min, t_min), 0.0)
+    inter = inter_wh[..., 0:1] * inter_wh[..., 1:2]
+    union = pred_wh[..., 0:1] * pred_wh[..., 1:2] + true_wh[..., 0:1] * true_wh[..., 1:2] - inter
+    hull_wh = tf.maximum(p_max, t_max) - tf.minimum(p_min, t_min)
+    hull = hull_wh[..., 0:1] * hull_wh[..., 1:2]
+    return inter / tf.maximum(union, EPSILON) - (hull - union) / tf.maximum(hull, EPSILON)
+
+
+#: Box losses: ``yolo`` (xy cross-entropy + wh squared error, YOLOv3) or ``giou`` (1 - GIoU of the whole box,
+#: logged as the ``xy`` part with ``wh`` 0).
+BOX_LOSSES = ("yolo", "giou")
+
+
 def yolo_loss_parts(outputs: Sequence[Any], targets: Sequence[Any], true_boxes: Any, spec: YoloSpec,
-                    ignore_threshold: float = 0.5) -> dict[str, Any]:
+                    ignore_threshold: float = 0.5, box_loss: str = "yolo") -> dict[str, Any]:
     """The four loss parts (scalars), summed over scales and averaged over the batch.
 
     ``outputs``: raw model outputs ``(b, g, g, 3*(5+C))``, coarsest first; ``targets``: from
@@ -104,8 +124,12 @@ def yolo_loss_parts(outputs: Sequence[Any], targets: Sequence[Any], true_boxes: 
         best_iou = tf.reduce_max(_iou_xywh(pred_xy, pred_wh, truth_xywh), axis=-1, keepdims=True)
         ignore = tf.stop_gradient(tf.cast(best_iou < ignore_threshold, tf.float32))
 
-        xy = weight * (_bce_logits(true_offset, raw[..., 0:2]) - _entropy(true_offset))
-        wh = weight * 0.5 * tf.square(true_twth - raw[..., 2:4])
+        if box_loss == "giou":
+            xy = weight * (1.0 - giou(pred_xy, pred_wh, target[..., 0:2], target[..., 2:4]))
+            wh = tf.zeros_like(xy)
+        else:
+            xy = weight * (_bce_logits(true_offset, raw[..., 0:2]) - _entropy(true_offset))
+            wh = weight * 0.5 * tf.square(true_twth - raw[..., 2:4])
         bce_object = _bce_logits(has_object, raw[..., 4:5])
         objectness = has_object * bce_object + (1 - has_object) * bce_object * ignore
         classes = has_object * _bce_logits(target[..., 5:], raw[..., 5:])

@@ -27,6 +27,7 @@ import numpy as np
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.validation import check_positive_float, check_positive_int
 from mlbasics.vision.yolo.data import LoadedSet
+from mlbasics.vision.yolo.loss import BOX_LOSSES
 from mlbasics.vision.yolo.spec import YoloSpec, check_input_size, check_model, config_path_for
 
 #: ``classic``: TensorFlow flip/scale/colour jitter of the letterboxed images (the synthetic lessons);
@@ -80,6 +81,7 @@ class TrainConfig:
     warmup_epochs: int = 0
     objectness_prior: bool = False
     anchor_threshold: float = 0.0
+    box_loss: str = "yolo"
 
     def __post_init__(self) -> None:
         check_model(self.model)
@@ -95,6 +97,8 @@ class TrainConfig:
             raise InputError(f"augment must be one of {AUGMENTS}, got {self.augment!r}")
         if not 0.0 <= self.ema_momentum < 1.0:
             raise InputError(f"ema_momentum must be in [0, 1) (0: no average of the weights), got {self.ema_momentum}")
+        if self.box_loss not in BOX_LOSSES:
+            raise InputError(f"box_loss must be one of {BOX_LOSSES}, got {self.box_loss!r}")
         if not 0.0 <= self.anchor_threshold < 1.0:
             raise InputError(f"anchor_threshold must be in [0, 1) (0: the one best anchor per box), "
                              f"got {self.anchor_threshold}")
@@ -307,7 +311,7 @@ def _train(config: TrainConfig, record: dict, distribution: dict, *,
         dataset = sharded(make_dataset(train_set, spec, config.batch_size, jitter=config.jitter, seed=config.seed))
     val = (sharded(make_dataset(val_set, spec, config.batch_size, augment=False, shuffle=False))
            if val_set is not None else None)
-    trainer = YoloTrainer(detector, spec, config.ignore_threshold)
+    trainer = YoloTrainer(detector, spec, config.ignore_threshold, config.box_loss)
     trainer(np.zeros((1, spec.input_size, spec.input_size, 3), np.float32))  # build before restoring
     seconds_so_far = read_history(job).get("train_seconds", [0.0])[-1:] or [0.0]
     extra = [QuietFirstEpoch(), TrainingClock(seconds_so_far[0]), *feeder_callbacks, *callbacks]

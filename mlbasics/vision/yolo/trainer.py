@@ -31,8 +31,10 @@ class YoloTrainer(keras.Model):
     """Wraps ``detector`` (image -> raw outputs, as ``spec`` describes) for training; data are
     ``(images, (*targets, boxes))`` as :func:`~mlbasics.vision.yolo.data.make_dataset` gives them."""
 
-    def __init__(self, detector: keras.Model, spec: YoloSpec, ignore_threshold: float = 0.5, **kwargs: Any):
+    def __init__(self, detector: keras.Model, spec: YoloSpec, ignore_threshold: float = 0.5, box_loss: str = "yolo",
+                 **kwargs: Any):
         super().__init__(**kwargs)
+        self.box_loss = box_loss
         self.detector = detector
         self.spec = spec
         self.ignore_threshold = ignore_threshold
@@ -48,7 +50,7 @@ class YoloTrainer(keras.Model):
     def _parts(self, images: Any, labels: Any, training: bool) -> dict[str, Any]:
         *targets, boxes = labels
         outputs = self.detector(images, training=training)
-        return yolo_loss_parts(outputs, targets, boxes, self.spec, self.ignore_threshold)
+        return yolo_loss_parts(outputs, targets, boxes, self.spec, self.ignore_threshold, self.box_loss)
 
     def _record(self, parts: dict[str, Any], loss: Any) -> dict[str, Any]:
         self.trackers["loss"].update_state(loss)
