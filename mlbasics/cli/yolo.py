@@ -194,7 +194,7 @@ def _fit(args: argparse.Namespace) -> int:
           f"{report.settings.epochs} epochs at {report.settings.input_size} px in {report.train_seconds:.0f} s")
     for name, ap in report.ap.items():
         print(f"AP {name}: {ap:.3f}")
-    print(f"mAP@0.5 = {report.map:.3f}")
+    print(f"mAP@0.5 = {report.map:.3f} ({report.map_flip:.3f} with the test-time flip)")
     print(f"weights: {report.weights} (config {report.config}); report: {args.out}/report.json")
     return 0
 

@@ -49,6 +49,30 @@ def test_nms_is_per_class_and_scores_are_thresholded():
         detect_from_outputs(outputs[:1], spec)
 
 
+def test_test_time_flip_mirrors_the_flipped_boxes_back_before_nms():
+    from mlbasics.vision.yolo.decode import mirror_boxes
+
+    np.testing.assert_allclose(mirror_boxes(np.array([[10.0, 20, 30, 40]]), 100), [[70, 20, 90, 40]])
+    anchors = np.array([[4, 4], [6, 6], [8, 8], [10, 20], [30, 30], [40, 40]], dtype=np.float32)
+    spec = YoloSpec(anchors, ("a",), input_size=64)  # coarse 2x2 grid (anchors 3-5), fine 4x4
+    coarse = np.full((1, 2, 2, 3, 6), -20.0)
+    coarse[0, 1, 0, 0] = [0.0, 0.0, 0.0, 0.0, 20.0, 20.0]  # one sure 10x20 box centred at (16, 48)
+    outputs = [coarse.reshape(1, 2, 2, 18), np.full((1, 4, 4, 18), -20.0)]
+    found = detect_from_outputs(outputs, spec)[0]
+    np.testing.assert_allclose(found.boxes, [[11, 38, 21, 58]])
+    # The mirrored image's network saw the box at x = 64 - 16 = 48: as raw outputs, the same box; mirrored
+    # back, it lands at x = 48 in this image: a second object, not a duplicate.
+    both = detect_from_outputs(outputs, spec, flipped_outputs=outputs)[0]
+    np.testing.assert_allclose(sorted(both.boxes.tolist()), [[11, 38, 21, 58], [43, 38, 53, 58]])
+    # A box in the middle is seen in the same place both ways: NMS keeps one.
+    middle = np.full((1, 2, 2, 3, 6), -20.0)
+    middle[0, 1, 1, 0] = [-20.0, 0.0, 0.0, 0.0, 20.0, 20.0]  # centre x = 32 (left edge of cell col 1)
+    outputs = [middle.reshape(1, 2, 2, 18), np.full((1, 4, 4, 18), -20.0)]
+    assert len(detect_from_outputs(outputs, spec, flipped_outputs=outputs)[0]) == 1
+    with pytest.raises(InputError, match="flipped_outputs"):
+        detect_from_outputs(outputs, spec, flipped_outputs=outputs[:1])
+
+
 def test_average_precision_by_hand():
     # ranking TP, FP, TP with 2 truths: recall .5 .5 1, precision 1 .5 .667
     recall, precision = np.array([0.5, 0.5, 1.0]), np.array([1.0, 0.5, 2 / 3])

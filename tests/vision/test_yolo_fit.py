@@ -18,8 +18,8 @@ from mlbasics.vision.yolo.data import LoadedSet
 from mlbasics.vision.yolo.fit import choose_settings, fit
 from mlbasics.vision.yolo.spec import YoloSpec
 
-REPORT_KEYS = {"map", "ap", "train_images", "val_images", "settings", "train_seconds", "split", "weights", "config",
-               "skipped", "warnings"}
+REPORT_KEYS = {"map", "ap", "map_flip", "train_images", "val_images", "settings", "train_seconds", "split",
+               "weights", "config", "skipped", "warnings"}
 
 
 def _scene(rng: np.random.Generator, size=(96, 72)) -> tuple[np.ndarray, list[list[float]]]:

@@ -48,26 +48,38 @@ def decode_output(raw: np.ndarray, spec: YoloSpec, scale: int) -> tuple[np.ndarr
     return boxes, scores
 
 
+def mirror_boxes(boxes: np.ndarray, width: float) -> np.ndarray:
+    """Corner boxes ``(n, 4)`` of an image ``width`` pixels wide, mirrored left to right."""
+    return np.stack([width - boxes[:, 2], boxes[:, 1], width - boxes[:, 0], boxes[:, 3]], axis=1)
+
+
 def detect_from_outputs(
     outputs: Sequence[np.ndarray],
     spec: YoloSpec,
     score_threshold: float = 0.3,
     nms_iou: float = 0.45,
     max_detections: int = 100,
+    flipped_outputs: Sequence[np.ndarray] | None = None,
 ) -> list[Detections]:
     """Detections for each image of a batch of raw outputs ``(batch, g, g, 3 * (5 + C))``, one array
     per scale, coarsest first.
 
     Boxes are in input pixels (map them to the original image with the letterbox). Per-class NMS:
-    a circle never suppresses a square.
+    a circle never suppresses a square. ``flipped_outputs``: the raw outputs of the same images
+    mirrored left to right (test-time flip); their boxes are mirrored back and join the candidates
+    before NMS, so each object is seen twice and the better-placed box wins.
     """
     check_fraction("score_threshold", score_threshold)
     check_fraction("nms_iou", nms_iou, allow_zero=False)
-    if len(outputs) != len(spec.grids):
-        raise InputError(f"outputs: the {spec.model} model has {len(spec.grids)} scales, got {len(outputs)} arrays")
+    for name, given in (("outputs", outputs), ("flipped_outputs", flipped_outputs or outputs)):
+        if len(given) != len(spec.grids):
+            raise InputError(f"{name}: the {spec.model} model has {len(spec.grids)} scales, got {len(given)} arrays")
     results = []
     for index in range(len(outputs[0])):
         decoded = [decode_output(out[index], spec, scale) for scale, out in enumerate(outputs)]
+        if flipped_outputs is not None:
+            decoded += [(mirror_boxes(boxes, spec.input_size), scores) for boxes, scores in
+                        (decode_output(out[index], spec, scale) for scale, out in enumerate(flipped_outputs))]
         boxes = np.concatenate([d[0] for d in decoded])
         scores = np.concatenate([d[1] for d in decoded])
         kept_boxes, kept_scores, kept_classes = [], [], []

@@ -45,8 +45,9 @@ class Detector:
 
     def raw_outputs(self, squares: np.ndarray) -> list[np.ndarray]:
         """Raw outputs for letterboxed ``uint8`` images ``(batch, S, S, 3)``, coarsest scale first."""
-        outputs = self.model.predict(squares.astype(np.float32) / 255.0, batch_size=32, verbose=0)
-        return [np.asarray(o) for o in (outputs if isinstance(outputs, list) else [outputs])]
+        from mlbasics.vision.yolo.evaluate import raw_outputs
+
+        return raw_outputs(self.model, squares)
 
     def detect_batch(self, images: Sequence[np.ndarray], score_threshold: float = 0.3,
                      nms_iou: float = 0.45) -> list[Detections]:

@@ -22,12 +22,18 @@ EVAL_SCORE_THRESHOLD = 0.01
 
 @dataclass(frozen=True)
 class Evaluation:
-    """The mAP result plus the raw outputs it came from (so thresholds can be re-applied cheaply)."""
+    """The mAP result plus the raw outputs it came from (so thresholds can be re-applied cheaply);
+    ``flipped_outputs`` are the mirrored images' outputs when the test-time flip was used."""
 
     result: MapResult
     detections: list[Detections]
     truths: list[np.ndarray]
     outputs: list[np.ndarray]
+    flipped_outputs: list[np.ndarray] | None = None
+
+    def detect(self, spec: YoloSpec, score_threshold: float, nms_iou: float) -> list[Detections]:
+        """The detections at other thresholds, from the stored outputs (no network run)."""
+        return detect_from_outputs(self.outputs, spec, score_threshold, nms_iou, flipped_outputs=self.flipped_outputs)
 
 
 def truths_of(data: LoadedSet) -> list[np.ndarray]:
@@ -35,15 +41,22 @@ def truths_of(data: LoadedSet) -> list[np.ndarray]:
     return [boxes[boxes[:, 2] > boxes[:, 0]] for boxes in data.boxes]
 
 
+def raw_outputs(model: Any, images: np.ndarray) -> list[np.ndarray]:
+    """``model``'s raw outputs for letterboxed ``uint8`` images ``(n, S, S, 3)``, coarsest scale first."""
+    predicted = model.predict(images.astype(np.float32) / 255.0, batch_size=32, verbose=0)
+    return [np.asarray(o) for o in (predicted if isinstance(predicted, list) else [predicted])]
+
+
 def evaluate_model(model: Any, data: LoadedSet, spec: YoloSpec, score_threshold: float = EVAL_SCORE_THRESHOLD,
-                   nms_iou: float = 0.45) -> Evaluation:
+                   nms_iou: float = 0.45, flip: bool = False) -> Evaluation:
     """Run ``model`` (raw outputs, as ``spec`` describes) over ``data`` (letterboxed to
-    ``spec.input_size``) and measure AP per class and mAP@0.5 (all-point)."""
-    predicted = model.predict(data.images.astype(np.float32) / 255.0, batch_size=32, verbose=0)
-    outputs = [np.asarray(o) for o in (predicted if isinstance(predicted, list) else [predicted])]
-    detections = detect_from_outputs(outputs, spec, score_threshold, nms_iou)
+    ``spec.input_size``) and measure AP per class and mAP@0.5 (all-point). ``flip``: also run it on
+    the images mirrored left to right and join both detections before NMS (test-time flip; twice the work)."""
+    outputs = raw_outputs(model, data.images)
+    flipped = raw_outputs(model, data.images[:, :, ::-1]) if flip else None
+    detections = detect_from_outputs(outputs, spec, score_threshold, nms_iou, flipped_outputs=flipped)
     truths = truths_of(data)
-    return Evaluation(evaluate_detections(detections, truths, spec.num_classes), detections, truths, outputs)
+    return Evaluation(evaluate_detections(detections, truths, spec.num_classes), detections, truths, outputs, flipped)
 
 
 def failure_cases(evaluation: Evaluation, score_threshold: float = 0.3, count: int = 8) -> list[tuple[int, int, int]]:

@@ -4,9 +4,10 @@
 ``ImageSets``, a given split file, or a seeded split), decodes every photo once (a broken one is
 named and left out), writes annotation lines and a classes file, computes anchors on the training
 boxes, picks settings for the data size (:func:`choose_settings`), trains with the photo recipe
-(:mod:`mlbasics.vision.yolo.augment`), measures mAP@0.5 on the validation photos and writes
-``OUT_DIR/report.json``. The weights and their ``.config.json`` are what ``detect``, ``evaluate``
-and ``export`` take. Running it again with the same arguments resumes the training where it stopped.
+(:mod:`mlbasics.vision.yolo.augment`), measures mAP@0.5 on the validation photos (also with the
+test-time flip) and writes ``OUT_DIR/report.json``. The weights and their ``.config.json`` are what
+``detect``, ``evaluate`` and ``export`` take. Running it again with the same arguments resumes the training
+where it stopped.
 
 ``OUT_DIR`` holds ``data/`` (train.txt, val.txt, classes.txt, anchors.txt), ``job/`` (the training
 job: history, checkpoints), ``detector.weights.h5`` + ``detector.config.json`` and ``report.json``.
@@ -29,6 +30,10 @@ from mlbasics.core.errors import DataFileError, InputError
 TARGET_STEPS = 1200
 #: Bounds on the epochs chosen from the data size.
 EPOCH_RANGE = (10, 300)
+#: Every anchor whose shape IoU with a box exceeds this is responsible for it (more positives per box).
+ANCHOR_THRESHOLD = 0.0
+#: The box loss (:data:`~mlbasics.vision.yolo.loss.BOX_LOSSES`).
+BOX_LOSS = "yolo"
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ class FitSettings:
     ema_momentum: float
     warmup_epochs: int
     objectness_prior: bool
+    anchor_threshold: float
+    box_loss: str
     seed: int
 
 
@@ -58,7 +65,8 @@ def choose_settings(train_images: int, *, input_size: int | None = None, width: 
     chosen_epochs = epochs or int(np.clip(math.ceil(TARGET_STEPS * batch / max(train_images, 1)), *EPOCH_RANGE))
     return FitSettings(input_size=input_size or 224, width=width or 0.5, epochs=chosen_epochs, batch_size=batch,
                        learning_rate=2e-3, mosaic=0.0, jitter=0.5, translate=0.1, decode_scale=1.5,
-                       ema_momentum=0.99, warmup_epochs=3, objectness_prior=False, seed=seed)
+                       ema_momentum=0.99, warmup_epochs=3, objectness_prior=False, anchor_threshold=ANCHOR_THRESHOLD,
+                       box_loss=BOX_LOSS, seed=seed)
 
 
 @dataclass
@@ -67,6 +75,7 @@ class FitReport:
 
     map: float
     ap: dict[str, float]
+    map_flip: float
     train_images: int
     val_images: int
     settings: FitSettings
@@ -80,6 +89,7 @@ class FitReport:
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["map"] = round(self.map, 4)
+        data["map_flip"] = round(self.map_flip, 4)
         data["ap"] = {name: round(value, 4) for name, value in self.ap.items()}
         data["train_seconds"] = round(self.train_seconds, 1)
         return data
@@ -231,7 +241,8 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
         epochs=settings.epochs, learning_rate=settings.learning_rate, jitter=settings.jitter, seed=settings.seed,
         augment="photos", mosaic=settings.mosaic, translate=settings.translate, decode_scale=settings.decode_scale,
         ema_momentum=settings.ema_momentum, warmup_epochs=settings.warmup_epochs,
-        objectness_prior=settings.objectness_prior)
+        objectness_prior=settings.objectness_prior, anchor_threshold=settings.anchor_threshold,
+        box_loss=settings.box_loss)
     bar = progress_bar(settings.epochs) if progress else None
     try:
         result = train(config, verbose=0, callbacks=[*callbacks, *([bar] if bar is not None else [])])
@@ -244,10 +255,11 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
     val_set = load_samples([_sample(record, size) for record, size in val_usable], detector.spec.input_size)
     skipped += val_set.skipped
     measured = evaluate_model(detector.model, val_set, detector.spec).result
+    flipped = evaluate_model(detector.model, val_set, detector.spec, flip=True).result
     problems = [_problem(e) for e in skipped] + [{"file": line, "reason": "skipped in training"}
                                                   for line in result.skipped_lines]
     report = FitReport(
-        map=measured.map, ap={folder.classes[c]: ap for c, ap in measured.ap.items()},
+        map=measured.map, ap={folder.classes[c]: ap for c, ap in measured.ap.items()}, map_flip=flipped.map,
         train_images=len(train_usable), val_images=len(val_set.images), settings=settings,
         train_seconds=train_seconds, split=how, weights=str(weights), config=str(config_path_for(weights)),
         skipped=problems, warnings=warnings)

@@ -6,7 +6,6 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from mlbasics.vision.yolo.decode import detect_from_outputs
 from mlbasics.vision.yolo.detect import draw_detections
 from mlbasics.vision.yolo.evaluate import Evaluation
 from mlbasics.vision.yolo.metrics import Counts, match_counts
@@ -31,7 +30,7 @@ def thresholds_panel(evaluation: Evaluation, images: np.ndarray, spec: YoloSpec,
     summary, plot = widgets.HTML(), widgets.Output()
 
     def update() -> tuple[str, Figure]:
-        found = detect_from_outputs(evaluation.outputs, spec, score.value, nms.value)
+        found = evaluation.detect(spec, score.value, nms.value)
         counts = match_counts(found, evaluation.truths)
         drawn = [draw_detections(image, det, spec.class_names) for image, det in zip(images[:shown], found)]
         fig = show_detection_grid(drawn, [f"{len(det)} boxes" for det in found[:shown]], columns=4, size=2.2)
