@@ -150,7 +150,7 @@ def _detect(args: argparse.Namespace) -> int:
 
     detector = Detector.load(args.weights, args.config)
     report = detect_files(detector, args.images, args.out, score_threshold=args.score_threshold,
-                          nms_iou=args.nms_iou)
+                          nms_iou=args.nms_iou, flip=args.flip)
     for path, entry in zip(args.images, report["images"]):
         if "error" in entry:
             _report_skipped([f"{path}: {entry['error']}"])
@@ -173,7 +173,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     data = load_samples(report.samples, spec.input_size)
     skipped = [str(p) for p in (*report.problems, *data.skipped)]
     _report_skipped(skipped)
-    result = evaluate_model(detector.model, data, spec).result
+    result = evaluate_model(detector.model, data, spec, flip=args.flip).result
     print(json.dumps({"images": len(data.images), "skipped_lines": skipped,
                       "interpolation": result.interpolation, "iou_threshold": result.iou_threshold,
                       "ap": {spec.class_names[c]: round(ap, 4) for c, ap in result.ap.items()},
@@ -327,6 +327,7 @@ def _add_detect(verbs: argparse._SubParsersAction) -> None:
                    help="smallest score kept")
     p.add_argument("--nms-iou", type=fraction, default=default_of(detect_files, "nms_iou"),
                    help="IoU above which non-maximum suppression drops the lower-scored box")
+    _add_flip_option(p)
     p.set_defaults(func=_detect)
 
 
@@ -334,7 +335,13 @@ def _add_evaluate(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("evaluate", help="AP per class and mAP@0.5 on an annotation file")
     p.add_argument("annotations", type=existing_file)
     _add_detector_options(p)
+    _add_flip_option(p)
     p.set_defaults(func=_evaluate)
+
+
+def _add_flip_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--flip", action="store_true",
+                   help="test-time flip: also run each image mirrored left to right and join both before NMS")
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:

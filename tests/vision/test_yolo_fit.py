@@ -84,6 +84,9 @@ def test_detect_evaluate_and_export_take_what_fit_writes(fitted, photos, tmp_pat
     measured = json.loads(capsys.readouterr().out)
     report = json.loads((fitted / "report.json").read_text())
     assert measured["map"] == pytest.approx(report["map"], abs=1e-3)
+    assert main(["yolo", "evaluate", str(fitted / "data" / "val.txt"), "--weights", weights, "--flip"]) == 0
+    assert json.loads(capsys.readouterr().out)["map"] == pytest.approx(report["map_flip"], abs=1e-3)
+    assert main(["yolo", "detect", images[0], "--weights", weights, "--out", str(tmp_path / "flip"), "--flip"]) == 0
 
 
 def test_export_takes_the_fitted_detector(fitted, tmp_path):

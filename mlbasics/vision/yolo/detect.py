@@ -50,13 +50,16 @@ class Detector:
         return raw_outputs(self.model, squares)
 
     def detect_batch(self, images: Sequence[np.ndarray], score_threshold: float = 0.3,
-                     nms_iou: float = 0.45) -> list[Detections]:
-        """Detections for each ``(H, W, 3)`` ``uint8`` image, boxes in that image's pixels."""
+                     nms_iou: float = 0.45, flip: bool = False) -> list[Detections]:
+        """Detections for each ``(H, W, 3)`` ``uint8`` image, boxes in that image's pixels. ``flip``: also
+        run the images mirrored left to right and join both before NMS (test-time flip; twice the work)."""
         from mlbasics.geometry.letterbox import letterbox
 
         placed = [letterbox(image, self.spec.input_size) for image in images]
-        outputs = self.raw_outputs(np.stack([square for square, _ in placed]))
-        found = detect_from_outputs(outputs, self.spec, score_threshold, nms_iou)
+        squares = np.stack([square for square, _ in placed])
+        outputs = self.raw_outputs(squares)
+        flipped = self.raw_outputs(squares[:, :, ::-1]) if flip else None
+        found = detect_from_outputs(outputs, self.spec, score_threshold, nms_iou, flipped_outputs=flipped)
         results = []
         for (image, (_, box_map)), det in zip(zip(images, placed), found):
             boxes = box_map.boxes_to_original(det.boxes) if len(det) else det.boxes
@@ -65,9 +68,10 @@ class Detector:
             results.append(Detections(boxes, det.scores, det.classes))
         return results
 
-    def detect(self, image: np.ndarray, score_threshold: float = 0.3, nms_iou: float = 0.45) -> Detections:
-        """Detections for one image."""
-        return self.detect_batch([image], score_threshold, nms_iou)[0]
+    def detect(self, image: np.ndarray, score_threshold: float = 0.3, nms_iou: float = 0.45,
+               flip: bool = False) -> Detections:
+        """Detections for one image (``flip``: see :meth:`detect_batch`)."""
+        return self.detect_batch([image], score_threshold, nms_iou, flip)[0]
 
 
 def draw_boxes(image: np.ndarray, boxes: np.ndarray, labels: Sequence[str], classes: Sequence[int] | np.ndarray,
@@ -97,13 +101,14 @@ def draw_detections(image: np.ndarray, detections: Detections, class_names: Sequ
 
 
 def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[str],
-                 score_threshold: float = 0.3, nms_iou: float = 0.45) -> dict[str, Any]:
+                 score_threshold: float = 0.3, nms_iou: float = 0.45, flip: bool = False) -> dict[str, Any]:
     """Detect in each image file; write ``out_dir/<path>.jpg`` with boxes and ``out_dir/detections.json``.
 
     ``<path>`` is the image's path relative to the folder holding all ``images`` (a non-JPEG input gets a
     short hash in its name); an output that would overwrite an input is refused before any work.
 
-    An unreadable image (missing, truncated, not an image, too large) is reported in the JSON
+    ``flip``: the test-time flip (:meth:`Detector.detect_batch`). An unreadable image (missing,
+    truncated, not an image, too large) is reported in the JSON
     (``"error"``, in input order) and skipped, not fatal. When no image at all can be read, a
     :class:`DataFileError` says so and nothing is written: an earlier ``detections.json`` stays.
     """
@@ -121,7 +126,7 @@ def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], o
     skipped: list[DataFileError] = []
     done: dict[int, dict[str, Any]] = {}
     for (index, _path), image in each_usable(list(enumerate(images)), lambda item: load_image(item[1]), skipped):
-        found = detector.detect(image, score_threshold, nms_iou)
+        found = detector.detect(image, score_threshold, nms_iou, flip)
         entry: dict[str, Any] = {"image": relatives[index],
                                  "detections": found.to_records(detector.spec.class_names), "output": outputs[index]}
         save_image(draw_detections(image, found, detector.spec.class_names), out / entry["output"])
