@@ -79,10 +79,11 @@ def _read_text(path: str) -> str:
     return decode_text(data, path)
 
 
-def read_path_list(path: str) -> list[ImageItem]:
+def read_path_list(path: str, keep: Callable[[str], bool] | None = None) -> list[ImageItem]:
     """Images named in a text file (one path per line) or a CSV with a ``path`` column and an
     optional ``label`` column. Relative paths are taken relative to the list file's folder;
-    blank lines and lines starting with ``#`` are skipped."""
+    blank lines and lines starting with ``#`` are skipped. ``keep``: only the paths it accepts
+    (see :func:`list_images`); a list that names no image at all is an error whatever it accepts."""
     text = _read_text(path)
     base = path.rsplit("/", 1)[0] if "/" in path else "."
 
@@ -91,7 +92,8 @@ def read_path_list(path: str) -> list[ImageItem]:
             return entry
         return f"{base}/{entry}"
 
-    items = []
+    wanted = keep or (lambda entry: True)
+    items, named = [], 0
     if path.lower().endswith(".csv"):
         reader = csv.DictReader(io.StringIO(text))
         if not reader.fieldnames or "path" not in reader.fieldnames:
@@ -99,13 +101,19 @@ def read_path_list(path: str) -> list[ImageItem]:
         for row in reader:
             if not (row.get("path") or "").strip():
                 raise DataFileError(path, "empty 'path' field", line=reader.line_num)
-            items.append(_item(resolve(row["path"].strip()), (row.get("label") or "").strip() or None))
+            named += 1
+            image = resolve(row["path"].strip())
+            if wanted(image):
+                items.append(_item(image, (row.get("label") or "").strip() or None))
     else:
         for line in text.splitlines():
             entry = line.strip()
             if entry and not entry.startswith("#"):
-                items.append(_item(resolve(entry)))
-    if not items:
+                named += 1
+                image = resolve(entry)
+                if wanted(image):
+                    items.append(_item(image))
+    if not named:
         raise DataFileError(path, "the list names no images")
     return items
 
@@ -144,7 +152,7 @@ def list_images(source: str | os.PathLike[str], keep: Callable[[str], bool] | No
             raise DataFileError(source, "the pattern matches no files")
         return [_item(m.path) for m in sorted(matches, key=lambda m: m.path) if wanted(m.path)]
     if source.lower().endswith((".txt", ".csv")):
-        return [item for item in read_path_list(source) if wanted(item.path)]
+        return read_path_list(source, keep)
     raise DataFileError(source, "not a folder, a glob pattern or a .txt/.csv list of images")
 
 

@@ -44,6 +44,19 @@ def test_list_images_from_folder_glob_txt_and_csv(shapes, tmp_path):
     assert len({i.key for i in by_folder}) == 12  # output names never collide
 
 
+def test_list_images_keeps_only_what_keep_accepts_and_still_refuses_an_empty_source(shapes, tmp_path):
+    is_circle = lambda path: "/circle/" in path  # noqa: E731
+    everything = [i for i in list_images(shapes) if is_circle(i.path)]
+    assert list_images(shapes, keep=is_circle) == everything and len(everything) == 3
+    assert list_images(f"{shapes}/*/*.jpg", keep=is_circle) == everything
+    (tmp_path / "list.txt").write_text("shapes/circle/circle_0000.jpg\nshapes/square/square_0001.jpg\n")
+    assert [i.label for i in list_images(tmp_path / "list.txt", keep=is_circle)] == ["circle"]
+    assert list_images(tmp_path / "list.txt", keep=lambda path: False) == []  # a shard with nothing of its own
+    (tmp_path / "empty.txt").write_text("# nothing\n")
+    with pytest.raises(DataFileError, match="names no images"):
+        list_images(tmp_path / "empty.txt", keep=lambda path: True)
+
+
 def test_lists_saved_by_windows_notepad_are_read_whole(shapes, tmp_path):
     # a byte order mark and CRLF line ends: the first entry and the CSV's header must survive
     lines = b"\xef\xbb\xbfshapes/circle/circle_0000.jpg\r\nshapes/square/square_0001.jpg\r\n"

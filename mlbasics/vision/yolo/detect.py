@@ -16,6 +16,7 @@ import numpy as np
 
 from mlbasics.core.errors import DataFileError
 from mlbasics.vision.yolo.decode import Detections, detect_from_outputs
+from mlbasics.vision.yolo.evaluate import raw_outputs
 from mlbasics.vision.yolo.spec import YoloSpec, config_path_for
 
 #: One colour per class (cycled), readable on light and dark backgrounds.
@@ -45,8 +46,6 @@ class Detector:
 
     def raw_outputs(self, squares: np.ndarray) -> list[np.ndarray]:
         """Raw outputs for letterboxed ``uint8`` images ``(batch, S, S, 3)``, coarsest scale first."""
-        from mlbasics.vision.yolo.evaluate import raw_outputs
-
         return raw_outputs(self.model, squares)
 
     def detect_batch(self, images: Sequence[np.ndarray], score_threshold: float = 0.3,

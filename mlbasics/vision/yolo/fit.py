@@ -255,8 +255,8 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
     detector = Detector.load(weights)
     val_set = load_samples([_sample(record, size) for record, size in val_usable], detector.spec.input_size)
     skipped += val_set.skipped
-    measured = evaluate_model(detector.model, val_set, detector.spec).result
-    flipped = evaluate_model(detector.model, val_set, detector.spec, flip=True).result
+    evaluation = evaluate_model(detector.model, val_set, detector.spec, flip=True)
+    measured, flipped = evaluation.without_flip(detector.spec), evaluation.result
     problems = [_problem(e) for e in skipped] + [{"file": line, "reason": "skipped in training"}
                                                   for line in result.skipped_lines]
     report = FitReport(
