@@ -2,7 +2,8 @@
 
 The models are real, pretrained networks that come from PyPI, so everything runs offline:
 a face detector (HOG, or a CNN; ``detection`` says which and at what scale), a 5-point landmark
-predictor (to align faces) and a ResNet that turns an aligned face into a 128-D descriptor.
+predictor (to align faces) and a ResNet that turns an aligned face into a 128-D descriptor (dlib's
+network and weights, run with NumPy: ``descriptor_net``).
 Two descriptors of the same person lie closer than about 0.6 (Euclidean distance).
 """
 
@@ -17,12 +18,18 @@ from pathlib import Path
 import numpy as np
 
 from mlbasics.core.errors import InputError
+from mlbasics.pipelines.faces.descriptor_net import CHIP_SIZE, read_descriptor_net
 from mlbasics.pipelines.faces.detection import DetectionPolicy, scale_boxes, scaled_size
 from mlbasics.pipelines.faces.saved_detector import frontal_face_detector
 
 LANDMARKS_FILE = "shape_predictor_5_face_landmarks.dat"
 DESCRIPTOR_FILE = "dlib_face_recognition_resnet_model_v1.dat"
 CNN_DETECTOR_FILE = "mmod_human_face_detector.dat"
+#: What ``compute_face_descriptor`` of dlib uses: the chip is the face plus 25% on each side.
+CHIP_PADDING = 0.25
+#: Which code computes the descriptors (part of the fingerprint: cached analyses and states made by
+#: dlib's own network, which agrees to about 1e-6, are not mixed with these).
+DESCRIPTOR_CODE = "mlbasics.descriptor_net/1"
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,7 @@ def models_fingerprint() -> dict[str, str]:
     """dlib's version and the sha256 of each model file: results depend on exactly these."""
     import dlib
 
-    fingerprint = {"dlib": dlib.__version__}
+    fingerprint = {"dlib": dlib.__version__, "descriptor": DESCRIPTOR_CODE}
     for name in (LANDMARKS_FILE, DESCRIPTOR_FILE):
         fingerprint[name] = hashlib.sha256((model_folder() / name).read_bytes()).hexdigest()
     return fingerprint
@@ -77,7 +84,7 @@ class FaceModels:
         else:
             self._hog = frontal_face_detector()
         self._landmarks = dlib.shape_predictor(str(folder / LANDMARKS_FILE))
-        self._descriptor = dlib.face_recognition_model_v1(str(folder / DESCRIPTOR_FILE))
+        self._descriptor = read_descriptor_net(folder / DESCRIPTOR_FILE)
 
     def boxes(self, image: np.ndarray) -> np.ndarray:
         """Face boxes of an ``(height, width, 3)`` uint8 RGB image, int ``(n, 4)`` = ``left, top, right,
@@ -105,11 +112,14 @@ class FaceModels:
         import dlib
 
         image = np.ascontiguousarray(image)
-        found = []
-        for left, top, right, bottom in self.boxes(image):
-            if right <= left or bottom <= top:
-                continue  # a box wholly outside the image
-            shape = self._landmarks(image, dlib.rectangle(int(left), int(top), int(right) - 1, int(bottom) - 1))
-            descriptor = np.asarray(self._descriptor.compute_face_descriptor(image, shape), dtype=np.float64)
-            found.append(Face(int(top), int(left), int(right - left), int(bottom - top), descriptor))
+        boxes = [box for box in self.boxes(image) if box[2] > box[0] and box[3] > box[1]]  # not wholly outside
+        if not boxes:
+            return []
+        shapes = dlib.full_object_detections(
+            [self._landmarks(image, dlib.rectangle(int(left), int(top), int(right) - 1, int(bottom) - 1))
+             for left, top, right, bottom in boxes])
+        chips = np.stack(dlib.get_face_chips(image, shapes, size=CHIP_SIZE, padding=CHIP_PADDING))
+        descriptors = self._descriptor.descriptors(chips)
+        found = [Face(int(top), int(left), int(right - left), int(bottom - top), descriptor)
+                 for (left, top, right, bottom), descriptor in zip(boxes, descriptors)]
         return sorted(found, key=lambda f: (f.left, f.top))
