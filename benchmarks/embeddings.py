@@ -43,6 +43,7 @@ from mlbasics.pipelines import keras_handler
 from mlbasics.pipelines.dask_cluster import LocalDaskCluster
 from mlbasics.pipelines.embeddings import (
     INDEX_HEADER,
+    MAP_HEADER,
     SAMPLE_SIZE,
     _csv_lines,
     run_embedding_pipeline,
@@ -97,16 +98,21 @@ def plain_loop(folder, model_path: str, out_dir: str, batch_size: int = 64) -> t
     size = model_image_size(model)
     loaded = time.perf_counter()
     items = list_images(folder)
-    rows, sample = [], []
+    rows, sample, everything = [], [], []
     for first in range(0, len(items), batch_size):
         batch = items[first:first + batch_size]
         pixels = np.stack([read_and_resize(item.path, size) for item in batch]).astype(np.float32)
         embeddings = np.asarray(model.predict_on_batch(pixels))
         stored = store_batch(out_dir, batch, embeddings)
         rows += [r[:3] for r in stored]
+        everything += [(r[0], r[3]) for r in stored]
         sample = sorted(sample + [(sample_key(r[0]), r[0], r[1], r[3]) for r in stored])[:SAMPLE_SIZE]
     write_text_lines(f"{out_dir}/index.csv", _csv_lines(INDEX_HEADER, sorted(rows)))
-    write_map(sample, out_dir)
+    projection = write_map(sample, out_dir)  # as the pipeline: fitted on the sample, every image projected
+    everything.sort(key=lambda r: r[0])
+    points = projection.project(np.stack([r[1] for r in everything])) if projection else np.zeros((0, 2))
+    write_text_lines(f"{out_dir}/map.csv", _csv_lines(MAP_HEADER, ((r[0], f"{x:.6g}", f"{y:.6g}")
+                                                                  for r, (x, y) in zip(everything, points))))
     return loaded - start, time.perf_counter() - loaded
 
 

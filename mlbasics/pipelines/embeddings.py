@@ -6,27 +6,32 @@
                                 └─ Load ─┬─ RunInference(KerasModelHandler, no Beam batching) ─ Store ─┤ Flatten
                                          └─ dead letters (path, reason) ───────────────────────────────┘
       ─ GroupByKey(shard) ─ FinishShard (sorted shard files, completeness check)
-      ─ GroupByKey(all) ─ Finish (merged index.csv and dead_letter.csv, map from a sample, summary.json)
+      ─ GroupByKey(all) ─ FitMap (merged index.csv and dead_letter.csv; 2-D projection fitted on a sample)
+      ─ GroupByKey(shard) ─ ProjectShard (every image of the shard projected, a batch at a time)
+      ─ GroupByKey(all) ─ Finish (merged map.csv, summary.json)
 
 No step holds every image: the launcher never lists them (each of ``shards`` workers lists the
 source and keeps the images whose path hashes to its shard), the index is written per shard and
-merged by streaming, and the 2-D map is fitted on and drawn from a fixed-size sample (the
-``SAMPLE_SIZE`` images with the smallest seeded path hash). Images travel in batches of
-``batch_size`` from the start: ``Load`` turns each into one ``(n, h, w, 3)`` stack, the model
-embeds the stack in one call and ``Store`` writes its ``n`` files.
+merged by streaming, the 2-D projection (PCA) is fitted on a fixed-size sample (the
+``SAMPLE_SIZE`` images with the smallest seeded path hash), the map picture is drawn from that
+sample, and every image's 2-D point is computed per shard, ``batch_size`` embeddings at a time.
+Images travel in batches of ``batch_size`` from the start: ``Load`` turns each into one
+``(n, h, w, 3)`` stack, the model embeds the stack in one call and ``Store`` writes its ``n`` files.
 
 The shape is correct on every runner, Beam's experimental DaskRunner included (which drops
 ``finish_bundle`` output, runs only the last branch of a graph, mixes tagged outputs and has no
 metrics): no ``finish_bundle`` output, one output per step with a kind in front, one final step,
 counts carried as data. Each shard checks that the images it listed were embedded or became dead
-letters and that every index row has its file, and the launcher checks that the final step of
-this run wrote its outputs: a run that loses images raises
+letters and that every index row has its file, the final step that every embedded image has its
+map row, and the launcher that the final step of this run wrote its outputs: a run that loses images raises
 :class:`~mlbasics.pipelines.runners.IncompleteRunError` on any runner.
 
 Outputs in ``out_dir``: ``embeddings/<key>.npy`` (one ``(dim,)`` float32 array per image),
-``index.csv`` (path, label, embedding file), ``dead_letter.csv`` (path, reason),
-``embedding_map.png``, ``summary.json`` (counts), ``shards/`` (each shard's sorted index and dead
-letters, and ``run.json``: the run's id and the processes that embedded). Every file is written
+``index.csv`` (path, label, embedding file), ``dead_letter.csv`` (path, reason), ``map.csv``
+(path, x, y: every image on the 2-D map), ``map_projection.json`` (the PCA's mean and two
+directions), ``embedding_map.png``, ``summary.json`` (counts), ``shards/`` (each shard's sorted
+index, dead letters and map rows, and ``run.json``: the run's id and the processes that embedded).
+``map.csv``, ``map_projection.json`` and the picture need at least 2 images. Every file is written
 atomically; every file but ``shards/run.json`` is the same byte for byte on every runner, and a
 re-run with the same inputs leaves it as it was.
 
@@ -66,11 +71,12 @@ from mlbasics.pipelines.embeddings_io import (
     read_and_resize,
     read_bytes,
     read_text_lines,
+    remove_files,
     store_batch,
     write_bytes,
     write_text_lines,
 )
-from mlbasics.pipelines.embeddings_map import embedding_map_png
+from mlbasics.pipelines.embeddings_map import MapProjection, embedding_map_png, fit_map_projection
 from mlbasics.pipelines.keras_handler import KerasModelHandler
 from mlbasics.pipelines.runners import IncompleteRunError
 
@@ -192,6 +198,8 @@ def _csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator
 
 INDEX_HEADER = ("path", "label", "embedding")
 DEAD_HEADER = ("path", "reason")
+MAP_HEADER = ("path", "x", "y")
+PROJECTION_FILE = "map_projection.json"
 
 
 def finish_shard(element: tuple[int, Iterable[tuple[str, Any]]], out_dir: str, shards: int
@@ -241,27 +249,95 @@ def _merged(out_dir: str, kind: str, shards: int) -> Iterator[list[str]]:
     return heapq.merge(*readers)
 
 
+def fit_map(element: tuple[None, Iterable[dict[str, Any]]], out_dir: str, shards: int
+            ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Every shard's summary -> ``index.csv`` and ``dead_letter.csv`` (a streamed merge of the sorted shard
+    files), the 2-D projection fitted on the sample (``map_projection.json``) and ``embedding_map.png``
+    drawn from the sample; raises :class:`IncompleteRunError` if a shard is missing. Yields
+    ``(shard, run summary)`` for every shard, so that the shards are projected in parallel."""
+    summaries = sorted(element[1], key=lambda s: s["shard"])
+    if [s["shard"] for s in summaries] != list(range(shards)):
+        raise IncompleteRunError(f"{len(summaries)} of {shards} shards arrived at the map step")
+    write_text_lines(f"{out_dir}/index.csv", _csv_lines(INDEX_HEADER, _merged(out_dir, "index", shards)))
+    write_text_lines(f"{out_dir}/dead_letter.csv", _csv_lines(DEAD_HEADER, _merged(out_dir, "dead", shards)))
+    sample = sorted((c for s in summaries for c in s["sample"]), key=lambda c: c[0])[:SAMPLE_SIZE]
+    projection = write_map(read_sample_embeddings(sample, out_dir), out_dir)
+    summary = {**{k: sum(s[k] for s in summaries) for k in ("listed", "embedded", "failed")},
+               "pids": sorted({p for s in summaries for p in s["pids"]}), "projected": projection is not None}
+    for shard in range(shards):
+        yield shard, summary
+
+
+def project_shard(element: tuple[int, Iterable[dict[str, Any]]], out_dir: str, shards: int, batch_size: int
+                  ) -> tuple[None, dict[str, Any]]:
+    """``(shard, [run summary])`` -> the shard's map file: every image of its index projected with the run's
+    projection, ``batch_size`` embeddings at a time (path, x, y; path order). Returns the summary with the
+    shard and its number of map rows, keyed for the final step."""
+    shard, summaries = element
+    summary = next(iter(summaries))
+    mapped = 0
+    if summary["projected"]:
+        source = f"{out_dir}/{PROJECTION_FILE}"
+        projection = MapProjection.from_json(read_bytes(source), source)
+        rows = csv.reader(read_text_lines(_shard_file(out_dir, "index", shard, shards)))
+        next(rows)
+        counted = _counted(_projected_rows(rows, projection, out_dir, batch_size))
+        write_text_lines(_shard_file(out_dir, "map", shard, shards), _csv_lines(MAP_HEADER, counted))
+        mapped = counted.count
+    return None, {**summary, "shard": shard, "mapped": mapped}
+
+
+def _projected_rows(rows: Iterable[Sequence[str]], projection: MapProjection, out_dir: str, batch_size: int
+                    ) -> Iterator[tuple[str, str, str]]:
+    """Index rows ``(path, label, file)`` -> ``(path, x, y)``, each batch's embeddings read and projected at once."""
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, batch_size)):
+        embeddings = np.stack([np.load(io.BytesIO(read_bytes(f"{out_dir}/embeddings/{row[2]}")), allow_pickle=False)
+                               for row in batch])
+        for row, (x, y) in zip(batch, projection.project(embeddings)):
+            yield row[0], f"{x:.6g}", f"{y:.6g}"
+
+
+class _counted:
+    """An iterator that counts what passed through it."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self._items, self.count = iter(items), 0
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        item = next(self._items)
+        self.count += 1
+        return item
+
+
 def finish_run(element: tuple[None, Iterable[dict[str, Any]]], out_dir: str, shards: int, run_id: str = ""
                ) -> dict[str, Any]:
-    """Every shard's summary -> ``index.csv`` and ``dead_letter.csv`` (a streamed merge of the sorted shard
-    files), the map from the sample, ``summary.json``; raises :class:`IncompleteRunError` if a shard is
-    missing. ``shards/run.json`` names the run and the processes that embedded its images (it is the
-    one output that differs between runs and runners). Returns the small summary, the only thing
+    """Every shard's projected summary -> ``map.csv`` (a streamed merge of the shard map files, checked to have
+    a row for every embedded image), ``summary.json``; raises :class:`IncompleteRunError` if a shard or a
+    map row is missing. ``shards/run.json`` names the run and the processes that embedded its images (it is
+    the one output that differs between runs and runners). Returns the small summary, the only thing
     that travels back to the launcher."""
     summaries = sorted(element[1], key=lambda s: s["shard"])
     if [s["shard"] for s in summaries] != list(range(shards)):
         raise IncompleteRunError(f"{len(summaries)} of {shards} shards arrived at the final step")
-    write_text_lines(f"{out_dir}/index.csv", _csv_lines(INDEX_HEADER, _merged(out_dir, "index", shards)))
-    write_text_lines(f"{out_dir}/dead_letter.csv", _csv_lines(DEAD_HEADER, _merged(out_dir, "dead", shards)))
-    sample = sorted((c for s in summaries for c in s["sample"]), key=lambda c: c[0])[:SAMPLE_SIZE]
-    write_map(read_sample_embeddings(sample, out_dir), out_dir)
-    counts = {k: sum(s[k] for s in summaries) for k in ("listed", "embedded", "failed")}
-    pids = sorted({p for s in summaries for p in s["pids"]})
+    run = summaries[0]
+    if run["projected"]:
+        mapped = sum(s["mapped"] for s in summaries)
+        if mapped != run["embedded"]:
+            raise IncompleteRunError(f"the shards projected {mapped} images of {run['embedded']} embedded")
+        merged = _counted(_merged(out_dir, "map", shards))
+        write_text_lines(f"{out_dir}/map.csv", _csv_lines(MAP_HEADER, merged))
+        if merged.count != mapped:
+            raise IncompleteRunError(f"{out_dir}/map.csv has {merged.count} rows for {mapped} projected images")
     _remove_other_shard_files(out_dir, shards)
-    summary = {**counts, "out_dir": out_dir}
+    summary = {k: run[k] for k in ("listed", "embedded", "failed")} | {"out_dir": out_dir}
     write_bytes(f"{out_dir}/summary.json", (json.dumps({k: summary[k] for k in ("embedded", "failed", "out_dir")},
                                                        indent=2, sort_keys=True) + "\n").encode())
-    write_bytes(f"{out_dir}/{SHARDS_FOLDER}/{RUN_FILE}", (json.dumps({"run": run_id, "pids": pids}) + "\n").encode())
+    write_bytes(f"{out_dir}/{SHARDS_FOLDER}/{RUN_FILE}",
+                (json.dumps({"run": run_id, "pids": run["pids"]}) + "\n").encode())
     return summary
 
 
@@ -283,13 +359,19 @@ def read_sample_embeddings(sample: Iterable[tuple[str, str, str, str]], out_dir:
             for key, path, label, name in sample]
 
 
-def write_map(sample: Sequence[tuple[str, str, str, np.ndarray]], out_dir: str) -> None:
-    """``embedding_map.png``: PCA fitted on the sample ``(key, path, label, embedding)`` and drawn from it,
-    points in path order (skipped below 2 images)."""
-    if len(sample) < 2:
-        return
+def write_map(sample: Sequence[tuple[str, str, str, np.ndarray]], out_dir: str) -> MapProjection | None:
+    """PCA fitted on the sample ``(key, path, label, embedding)``: ``map_projection.json``, and
+    ``embedding_map.png`` drawn from the sample, points in path order. Returns the projection (``None``,
+    and nothing written, below 2 images)."""
+    if len(sample) < 2:  # an earlier run's map would not match this run's index
+        remove_files([f"{out_dir}/{name}" for name in (PROJECTION_FILE, "embedding_map.png", "map.csv")])
+        return None
     rows = sorted(sample, key=lambda r: r[1])
-    write_bytes(f"{out_dir}/embedding_map.png", embedding_map_png(np.stack([r[3] for r in rows]), [r[2] for r in rows]))
+    embeddings = np.stack([r[3] for r in rows])
+    projection = fit_map_projection(embeddings)
+    write_bytes(f"{out_dir}/{PROJECTION_FILE}", projection.to_json().encode())
+    write_bytes(f"{out_dir}/embedding_map.png", embedding_map_png(embeddings, [r[2] for r in rows], projection))
+    return projection
 
 
 def embed_images(pipeline: beam.Pipeline, source: str, out_dir: str, handler: KerasModelHandler,
@@ -318,17 +400,28 @@ def embed_images(pipeline: beam.Pipeline, source: str, out_dir: str, handler: Ke
             | "ByShard" >> beam.GroupByKey()
             | "FinishShard" >> beam.Map(finish_shard, out_dir, shards)
             | "AllShards" >> beam.GroupByKey()
+            | "FitMap" >> beam.FlatMap(fit_map, out_dir, shards)
+            | "EachShard" >> beam.GroupByKey()
+            | "ProjectShard" >> beam.Map(project_shard, out_dir, shards, batch_size)
+            | "AllProjected" >> beam.GroupByKey()
             | "Finish" >> beam.Map(finish_run, out_dir, shards, run_id))
 
 
 def check_outputs_complete(out_dir: str, embedded: int, failed: int) -> None:
-    """The launcher's own check, after any runner: ``index.csv`` has ``embedded`` rows whose files exist
-    and ``dead_letter.csv`` ``failed`` rows (read line by line: memory stays flat)."""
+    """The launcher's own check, after any runner: ``index.csv`` has ``embedded`` rows whose files exist,
+    ``map.csv`` (from 2 images on) the same paths in the same order, and ``dead_letter.csv`` ``failed``
+    rows (read line by line: memory stays flat)."""
     rows = 0
-    for row in itertools.islice(csv.reader(read_text_lines(f"{out_dir}/index.csv")), 1, None):
+    index = itertools.islice(csv.reader(read_text_lines(f"{out_dir}/index.csv")), 1, None)
+    mapped = itertools.islice(csv.reader(read_text_lines(f"{out_dir}/map.csv")), 1, None) if embedded >= 2 else None
+    for row in index:
         rows += 1
         if not file_exists(f"{out_dir}/embeddings/{row[2]}"):
             raise IncompleteRunError(f"{out_dir}/index.csv: {row[0]} has no embedding file {row[2]}")
+        if mapped is not None and next(mapped, [None])[0] != row[0]:
+            raise IncompleteRunError(f"{out_dir}/map.csv: row {rows} is not {row[0]}, the index's row {rows}")
+    if mapped is not None and next(mapped, None) is not None:
+        raise IncompleteRunError(f"{out_dir}/map.csv has more rows than index.csv's {rows}")
     dead = sum(1 for _ in read_text_lines(f"{out_dir}/dead_letter.csv")) - 1
     if (rows, dead) != (embedded, failed):
         raise IncompleteRunError(f"{out_dir}: index.csv has {rows} rows and dead_letter.csv {dead}, "

@@ -245,6 +245,15 @@ def file_exists(path: str) -> bool:
     return os.path.isfile(path)
 
 
+def remove_files(paths: Iterable[str]) -> None:
+    """Delete those of ``paths`` (local or remote) that exist."""
+    from apache_beam.io.filesystems import FileSystems
+
+    gone = [p for p in paths if file_exists(p)]
+    if gone:
+        FileSystems.delete(gone)
+
+
 def read_bytes(path: str) -> bytes:
     """The bytes of a local or remote file (``OSError`` when it cannot be read)."""
     if _is_remote(path):

@@ -3,11 +3,63 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from mlbasics.core.errors import DataFileError
 from mlbasics.core.validation import check_array, check_same_length
+
+
+@dataclass(frozen=True)
+class MapProjection:
+    """A 2-D PCA projection: ``mean (dim,)``, ``directions (2, dim)`` (unit rows; a zero row when the
+    embeddings have only one dimension) and ``explained (2,)``, the share of the variance each direction
+    keeps (0..1)."""
+
+    mean: np.ndarray
+    directions: np.ndarray
+    explained: np.ndarray
+
+    def project(self, embeddings: np.ndarray) -> np.ndarray:
+        """``(n, dim)`` embeddings -> ``(n, 2)`` float64 points."""
+        x = check_array("embeddings", embeddings, shape=(None, len(self.mean))).astype(np.float64)
+        return (x - self.mean) @ self.directions.T
+
+    def to_json(self) -> str:
+        return json.dumps({"mean": self.mean.tolist(), "directions": self.directions.tolist(),
+                           "explained": self.explained.tolist()}) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str | bytes, source: str) -> MapProjection:
+        """Read :meth:`to_json`'s text; ``DataFileError`` naming ``source`` if it is not that."""
+        try:
+            raw = json.loads(text)
+            mean, directions, explained = (np.asarray(raw[k], dtype=np.float64)
+                                           for k in ("mean", "directions", "explained"))
+        except (ValueError, TypeError, KeyError) as exc:
+            raise DataFileError(source, f"not a map projection: {exc}") from None
+        if mean.ndim != 1 or directions.shape != (2, len(mean)) or explained.shape != (2,):
+            raise DataFileError(source, f"map projection shapes mean {mean.shape}, directions {directions.shape}, "
+                                        f"explained {explained.shape}; expected (dim,), (2, dim), (2,)")
+        return cls(mean, directions, explained)
+
+
+def fit_map_projection(embeddings: np.ndarray) -> MapProjection:
+    """The two main directions of ``(n, dim)`` embeddings (PCA; needs at least two embeddings)."""
+    x = check_array("embeddings", embeddings, ndim=2, min_length=2).astype(np.float64)
+    mean = x.mean(axis=0)
+    _, singular, directions = np.linalg.svd(x - mean, full_matrices=False)
+    variance = singular**2
+    total = variance.sum()
+    explained = variance[:2] / total if total > 0 else np.zeros(min(2, len(variance)))
+    directions = directions[:2]
+    if len(directions) < 2:  # one-dimensional embeddings: the second axis is flat
+        directions = np.pad(directions, ((0, 2 - len(directions)), (0, 0)))
+        explained = np.pad(explained, (0, 2 - len(explained)))
+    return MapProjection(mean, directions, explained)
 
 
 def pca_2d(embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -16,17 +68,8 @@ def pca_2d(embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Returns ``points`` ``(n, 2)`` and ``explained`` ``(2,)``: the share of the variance each
     direction keeps (0..1). Needs at least two embeddings.
     """
-    x = check_array("embeddings", embeddings, ndim=2, min_length=2).astype(np.float64)
-    centred = x - x.mean(axis=0)
-    _, singular, directions = np.linalg.svd(centred, full_matrices=False)
-    variance = singular**2
-    total = variance.sum()
-    explained = variance[:2] / total if total > 0 else np.zeros(min(2, len(variance)))
-    points = centred @ directions[:2].T
-    if points.shape[1] < 2:  # one-dimensional embeddings: the second axis is flat
-        points = np.pad(points, ((0, 0), (0, 2 - points.shape[1])))
-        explained = np.pad(explained, (0, 2 - len(explained)))
-    return points, explained
+    projection = fit_map_projection(embeddings)
+    return projection.project(embeddings), projection.explained
 
 
 def cluster_separation(points: np.ndarray, labels: Sequence[str]) -> float:
@@ -67,15 +110,18 @@ def plot_embedding_map(points: np.ndarray, labels: Sequence[str], explained: np.
     return ax.figure
 
 
-def embedding_map_png(embeddings: np.ndarray, labels: Sequence[str]) -> bytes:
-    """The PCA scatter plot of ``(n, dim)`` embeddings as PNG bytes (for a pipeline to store)."""
+def embedding_map_png(embeddings: np.ndarray, labels: Sequence[str], projection: MapProjection | None = None
+                      ) -> bytes:
+    """The scatter plot of ``(n, dim)`` embeddings as PNG bytes (for a pipeline to store), projected
+    with ``projection`` (default: PCA fitted on these embeddings)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    points, explained = pca_2d(embeddings)
-    figure = plot_embedding_map(points, labels, explained)
+    if projection is None:
+        projection = fit_map_projection(embeddings)
+    figure = plot_embedding_map(projection.project(embeddings), labels, projection.explained)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
     plt.close(figure)

@@ -106,6 +106,23 @@ def test_a_run_that_loses_images_fails_loudly_on_either_runner(dask_cluster, tin
                                           beam_args=beam_args)
 
 
+def test_a_shard_that_loses_map_rows_fails_the_run(tiny_model, tmp_path, monkeypatch):
+    from mlbasics.pipelines import embeddings
+    from mlbasics.pipelines.runners import IncompleteRunError
+
+    write_object_crops(tmp_path / "src", 8, size=24, seed=7)
+    project_shard = embeddings.project_shard
+
+    def losing_shard_one(element, out_dir, shards, batch_size):
+        """The projection step, except that shard 1 reports no rows (as a faulty runner would)."""
+        key, summary = project_shard(element, out_dir, shards, batch_size)
+        return key, {**summary, "mapped": 0} if summary["shard"] == 1 else summary
+
+    monkeypatch.setattr(embeddings, "project_shard", losing_shard_one)
+    with pytest.raises(IncompleteRunError, match=r"the shards projected \d+ images of 8 embedded"):
+        embeddings.run_embedding_pipeline(tmp_path / "src", tmp_path / "out", tiny_model, batch_size=2, shards=2)
+
+
 def test_the_launcher_checks_every_index_row_has_its_file(tiny_model, tmp_path):
     from mlbasics.pipelines.embeddings import check_outputs_complete, run_embedding_pipeline
     from mlbasics.pipelines.runners import IncompleteRunError
@@ -115,6 +132,15 @@ def test_the_launcher_checks_every_index_row_has_its_file(tiny_model, tmp_path):
     check_outputs_complete(str(tmp_path / "out"), summary.embedded, summary.failed)
     with pytest.raises(IncompleteRunError, match="the run reported 5 and 0"):
         check_outputs_complete(str(tmp_path / "out"), summary.embedded + 1, summary.failed)
+    map_csv = tmp_path / "out" / "map.csv"
+    lines = map_csv.read_text().splitlines(keepends=True)
+    map_csv.write_text("".join(lines[:1] + lines[2:]))  # the first image's point missing
+    with pytest.raises(IncompleteRunError, match=r"map.csv: row 1 is not .*, the index's row 1"):
+        check_outputs_complete(str(tmp_path / "out"), summary.embedded, summary.failed)
+    map_csv.write_text("".join(lines + lines[-1:]))
+    with pytest.raises(IncompleteRunError, match=f"map.csv has more rows than index.csv's {summary.embedded}"):
+        check_outputs_complete(str(tmp_path / "out"), summary.embedded, summary.failed)
+    map_csv.write_text("".join(lines))
     next((tmp_path / "out" / "embeddings").iterdir()).unlink()
     with pytest.raises(IncompleteRunError, match="has no embedding file"):
         check_outputs_complete(str(tmp_path / "out"), summary.embedded, summary.failed)

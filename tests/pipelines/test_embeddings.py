@@ -150,12 +150,18 @@ def test_pipeline_embeds_reports_dead_letters_and_reruns_idempotently(tiny_model
         rows = list(csv.DictReader(handle))
     assert len(rows) == 12 and np.load(out / "embeddings" / rows[0]["embedding"]).shape == (16,)
     assert (out / "embedding_map.png").read_bytes()[:4] == b"\x89PNG"
+    # every image on the 2-D map, projected per shard with the PCA of the sample (here: all 12 images)
+    with open(out / "map.csv") as handle:
+        mapped = list(csv.DictReader(handle))
+    assert [r["path"] for r in mapped] == [r["path"] for r in rows]
+    expected, _ = pca_2d(np.stack([np.load(out / "embeddings" / r["embedding"]) for r in rows]))
+    assert np.allclose([[float(r["x"]), float(r["y"])] for r in mapped], expected, rtol=1e-5, atol=1e-6)
     snapshot = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (out / "embeddings").iterdir()}
-    index = (out / "index.csv").read_bytes()
+    index, map_csv = (out / "index.csv").read_bytes(), (out / "map.csv").read_bytes()
     again = run_embedding_pipeline(shapes, out, tiny_model, batch_size=4)
     assert (again.embedded, again.failed) == (12, 2)
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (out / "embeddings").iterdir()} == snapshot
-    assert (out / "index.csv").read_bytes() == index
+    assert (out / "index.csv").read_bytes() == index and (out / "map.csv").read_bytes() == map_csv
     assert not [p for p in out.rglob("*.tmp")]
 
 
@@ -346,3 +352,18 @@ def test_a_full_disk_stops_embed_with_one_line_and_keeps_the_last_good_outputs(t
     assert "Traceback" not in err
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert not [p for p in out.rglob(".mlbasics-tmp.*")]
+
+
+def test_a_run_with_one_image_leaves_no_map_of_an_earlier_run(tiny_model, tmp_path):
+    from mlbasics.pipelines.embeddings import run_embedding_pipeline
+
+    write_object_crops(tmp_path / "src", 4, size=24, seed=7)
+    out = tmp_path / "out"
+    run_embedding_pipeline(tmp_path / "src", out, tiny_model, shards=2)
+    assert {p.name for p in out.iterdir()} >= {"map.csv", "map_projection.json", "embedding_map.png"}
+    one = sorted((tmp_path / "src").rglob("*.jpg"))[0]
+    for path in (tmp_path / "src").rglob("*.jpg"):
+        if path != one:
+            path.unlink()
+    assert run_embedding_pipeline(tmp_path / "src", out, tiny_model, shards=2).embedded == 1
+    assert not {p.name for p in out.iterdir()} & {"map.csv", "map_projection.json", "embedding_map.png"}
