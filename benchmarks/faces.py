@@ -9,11 +9,14 @@ the pair closest to the issue's 3.5–3.7 s with the previous policy; ``bald_guy
 faces, and ``dogs.jpg``, 900 × 916), empty analysis cache, wall and CPU time from process start to exit,
 80 px / default with an empty data cache / default alternated in one run, with the load average (CPU time
 is what a quiet machine's wall time would be); then where the CPU time goes.
+Descriptors: the 24 faces of ``bald_guys.jpg`` through dlib's own ResNet (``dlib-bin``, no BLAS) and
+through the same network and weights in NumPy (``descriptor_net``), alternated, medians of 3, with the
+largest difference between the two.
 Cold start: a fresh workspace and an empty analysis cache, timed from the command to the last tagged image,
 with DVC if installed. Identify: the Beam identify stage alone on all photos of the data
 set (analysis not cached).
 
-Run: ``python -m benchmarks faces`` (``--only detection`` or ``--only fresh`` for one part).
+Run: ``python -m benchmarks faces`` (``--only detection|fresh|descriptors|pipeline`` for one part).
 """
 
 from __future__ import annotations
@@ -155,6 +158,43 @@ print(json.dumps({{"import_beam_and_pipeline": t1 - t0, "load_models": t2 - t1, 
     return {k: round(v, 2) for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items()}
 
 
+def descriptor_speed(faces: Path, repeats: int = 3) -> dict[str, object]:
+    """Seconds per face of dlib's descriptor network and of the NumPy one on the collage's faces."""
+    import dlib
+
+    from mlbasics.io.images import load_image
+    from mlbasics.pipelines.faces.descriptor_net import CHIP_SIZE, read_descriptor_net
+    from mlbasics.pipelines.faces.models import (
+        CHIP_PADDING,
+        DESCRIPTOR_FILE,
+        LANDMARKS_FILE,
+        FaceModels,
+        model_folder,
+    )
+
+    image = np.ascontiguousarray(load_image(faces / "voc_faces" / LARGE[0]))
+    landmarks = dlib.shape_predictor(str(model_folder() / LANDMARKS_FILE))
+    boxes = FaceModels().boxes(image)
+    shapes = dlib.full_object_detections([landmarks(image, dlib.rectangle(int(a), int(b), int(c) - 1, int(d) - 1))
+                                          for a, b, c, d in boxes])
+    chips = np.stack(dlib.get_face_chips(image, shapes, size=CHIP_SIZE, padding=CHIP_PADDING))
+    theirs = dlib.face_recognition_model_v1(str(model_folder() / DESCRIPTOR_FILE))
+    ours = read_descriptor_net(model_folder() / DESCRIPTOR_FILE)
+    ours.descriptors(chips[:1])  # the first call pays for OpenBLAS's threads
+    times: dict[str, list[float]] = {"dlib": [], "numpy": []}
+    for _ in range(repeats):
+        start = time.perf_counter()
+        reference = np.array(theirs.compute_face_descriptor(image, shapes))
+        times["dlib"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        mine = ours.descriptors(chips)
+        times["numpy"].append(time.perf_counter() - start)
+    per_face = {k: float(np.median(v)) / len(chips) for k, v in times.items()}
+    return {"faces": len(chips), "s_per_face": {k: round(v, 4) for k, v in per_face.items()},
+            "numpy_speed_up": round(per_face["dlib"] / per_face["numpy"], 1),
+            "max_abs_difference": float(np.abs(mine - reference).max()), "load_average_1min": _load()}
+
+
 def pipeline_figures(faces: Path) -> dict[str, object]:
     """A cold train → identify → tag run and identify's images/s on all photos (as before)."""
     people = sorted(p.name for p in (faces / "johns").iterdir())
@@ -178,10 +218,11 @@ def pipeline_figures(faces: Path) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks faces")
-    parser.add_argument("--only", choices=("detection", "fresh", "pipeline"), default=None)
+    parser.add_argument("--only", choices=("detection", "fresh", "descriptors", "pipeline"), default=None)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     faces = fetch_dataset("faces") / "faces"
-    parts = {"detection": detection_table, "fresh": fresh_identify, "pipeline": pipeline_figures}
+    parts = {"detection": detection_table, "fresh": fresh_identify, "descriptors": descriptor_speed,
+             "pipeline": pipeline_figures}
     figures = {name: part(faces) for name, part in parts.items() if args.only in (None, name)}
     print(json.dumps(figures, indent=2))
     return figures
