@@ -7,7 +7,7 @@ import dataclasses
 import json
 import sys
 
-from mlbasics.cli._args import existing_dir, existing_file, positive_float, positive_int
+from mlbasics.cli._args import existing_dir, existing_file, given, positive_float, positive_int
 from mlbasics.cli.embed import add_runner_options
 from mlbasics.pipelines.faces.detection import DEFAULT_MIN_FACE_SIZE, DETECTORS, LOWEST_MIN_FACE_SIZE
 from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD
@@ -43,7 +43,7 @@ def _identify(args: argparse.Namespace) -> int:
 
     check_runner_installed(args.runner)
     report = identify(args.images_dir, args.state, args.out, _cache(args), threshold=args.threshold,
-                      beam_args=beam_args_from(args))
+                      beam_args=beam_args_from(args), **given(args, "shards"))
     _print(report)
     return 0
 
@@ -103,6 +103,8 @@ def _add_identify(verbs: argparse._SubParsersAction) -> None:
     identify.add_argument("--out", required=True, help="folder for the facebox JSON files")
     _add_threshold_option(identify)
     add_runner_options(identify)
+    identify.add_argument("--shards", type=positive_int, default=None,
+                          help="parts the workers split the images folder into (default: the pipeline's shards)")
     identify.add_argument("--beam-option", action="append", default=[], metavar="NAME=VALUE")
     _add_cache_option(identify)
     identify.set_defaults(func=_identify)

@@ -79,6 +79,7 @@ from mlbasics.pipelines.embeddings_io import (
 from mlbasics.pipelines.embeddings_map import MapProjection, embedding_map_png, fit_map_projection
 from mlbasics.pipelines.keras_handler import KerasModelHandler
 from mlbasics.pipelines.runners import IncompleteRunError
+from mlbasics.pipelines.shards import shard_of
 
 with known_beam_noise_dropped():
     import apache_beam as beam
@@ -108,11 +109,6 @@ class EmbedSummary:
 
 def _digest(text: str) -> str:
     return hashlib.sha1(os.fsencode(text)).hexdigest()
-
-
-def shard_of(path: str, shards: int) -> int:
-    """The shard (0..shards-1) an image belongs to: a stable hash of its path, the same on every machine."""
-    return int(_digest(path)[:8], 16) % shards
 
 
 def sample_key(path: str) -> str:

@@ -106,6 +106,37 @@ def test_a_run_that_loses_images_fails_loudly_on_either_runner(dask_cluster, tin
                                           beam_args=beam_args)
 
 
+@pytest.mark.parametrize("runner", ["direct", "dask"])
+def test_an_identify_run_that_loses_images_fails_loudly_on_either_runner(dask_cluster, trained, faces_root, tmp_path,
+                                                                         monkeypatch, runner):
+    from mlbasics.pipelines.faces import identify as identify_module
+    from mlbasics.pipelines.faces.analysis import AnalysisCache
+    from mlbasics.pipelines.runners import IncompleteRunError
+
+    root, _ = trained
+    images = tmp_path / "images"
+    images.mkdir()
+    photos = sorted((faces_root / "johns" / KNOWN[0]).glob("*.jpg"))[:4]
+    for photo in photos:
+        shutil.copy(photo, images / photo.name)
+    lost = photos[0].name.encode()
+
+    class LosingOne(identify_module.IdentifyShard):
+        """The identify step, except that one photo's result never leaves it (as a faulty runner would)."""
+
+        def process(self, shard):
+            for key, element in super().process(shard):
+                if not (element[0] != "listed" and element[2] == lost):
+                    yield key, element
+
+    monkeypatch.setattr(identify_module, "IdentifyShard", LosingOne)
+    beam_args = ["--runner", "DaskRunner", "--dask_client_address", dask_cluster.address] if runner == "dask" else []
+    with pytest.raises(IncompleteRunError, match=r"shard \d: \d images listed but \d results arrived"):
+        identify_module.identify(images, root / "state.json", tmp_path / "out", AnalysisCache(tmp_path / "cache"),
+                                 shards=2, beam_args=beam_args)
+    assert not (tmp_path / "out" / ".run.json").exists()
+
+
 def test_a_shard_that_loses_map_rows_fails_the_run(tiny_model, tmp_path, monkeypatch):
     from mlbasics.pipelines import embeddings
     from mlbasics.pipelines.runners import IncompleteRunError

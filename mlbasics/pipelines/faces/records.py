@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from mlbasics.core.errors import DataFileError
@@ -25,11 +26,13 @@ RECORDS = ".records.json"
 Record = dict[str, str]
 
 
-def list_photos_checked(folder: str | os.PathLike[str]) -> tuple[list[str], dict[str, str]]:
+def list_photos_checked(folder: str | os.PathLike[str], keep: Callable[[str], bool] | None = None
+                        ) -> tuple[list[str], dict[str, str]]:
     """``(photos, skipped)``: relative POSIX paths of the image files under ``folder`` (recursive,
     sorted; hidden files and folders left out; none if it is missing), and ``{relative: reason}``
     for entries with an image suffix that are not regular files (a FIFO, a broken link), found
-    without opening them."""
+    without opening them. With ``keep``, only the entries whose relative path it accepts (one
+    shard's), the others not even looked at."""
     root = Path(folder)
     if not root.is_dir():
         return [], {}
@@ -37,6 +40,8 @@ def list_photos_checked(folder: str | os.PathLike[str]) -> tuple[list[str], dict
     for path in root.rglob("*"):
         relative = path.relative_to(root)
         if path.suffix.lower() not in IMAGE_SUFFIXES or any(p.startswith(".") for p in relative.parts):
+            continue
+        if keep is not None and not keep(relative.as_posix()):
             continue
         if path.is_dir():
             continue
