@@ -295,3 +295,20 @@ def test_detector_prefill_maps_detections_to_widget_pixels(tmp_path):
     assert panel.boxes == expected
     assert [from_widget(v, (160, 90)) for v in panel.canvas.bboxes] == expected
     assert panel.canvas.bboxes == [to_widget(b) for b in expected]
+
+
+def test_boxes_saved_again_unchanged_keep_their_flags(photos):
+    from mlbasics.data.voc import read_voc_objects
+
+    folder = LabelFolder(photos, CLASSES)
+    path = folder.xml_path(0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_voc(path, "p0.jpg", (80, 60, 3), [VocObject("dog", 1, 2, 30, 40, difficult=True, truncated=True, pose="Left"),
+                                            VocObject("raccoon", 40, 10, 70, 50)])
+    # the panel shows both boxes (flags are not drawn); the user moves the raccoon and adds a dog
+    folder.save_boxes(0, [LabelBox(1, 2, 30, 40, "dog"), LabelBox(41, 10, 70, 50, "raccoon"),
+                          LabelBox(5, 5, 20, 20, "dog")], (80, 60))
+    objects = read_voc_objects(path)
+    assert objects[0] == VocObject("dog", 1, 2, 30, 40, difficult=True, truncated=True, pose="Left")
+    assert objects[1:] == [VocObject("raccoon", 41, 10, 70, 50), VocObject("dog", 5, 5, 20, 20)]
+    assert read_voc_xml(path, CLASSES).boxes.tolist() == [[41, 10, 70, 50, 0], [5, 5, 20, 20, 1]]  # difficult left out

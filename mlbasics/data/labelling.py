@@ -182,18 +182,31 @@ class LabelFolder:
 
     def save_boxes(self, index: int, boxes: Sequence[LabelBox], size: tuple[int, int]) -> Path:
         """Write photo ``index``'s XML with ``boxes`` for its upright ``size = (width, height)``, atomically;
-        un-skip it. A box whose name is not a class is an :class:`InputError` (nothing is written)."""
+        un-skip it. Boxes that were already saved exactly so keep their difficult, truncated and pose
+        flags. A box whose name is not a class is an :class:`InputError` (nothing is written)."""
         for box in boxes:
             if box.name not in self.classes:
                 raise InputError(f"box {box} has class {box.name!r}, not one of {list(self.classes)}")
         photo, path = self.photos[index], self.xml_path(index)
-        objects = [VocObject(b.name, b.x_min, b.y_min, b.x_max, b.y_max) for b in boxes]
+        flags = self._flags(path)
+        objects = [flags.get((b.name, b.x_min, b.y_min, b.x_max, b.y_max)) or
+                   VocObject(b.name, b.x_min, b.y_min, b.x_max, b.y_max) for b in boxes]
         write_voc(path, photo.name, (size[0], size[1], 3), objects, folder=photo.parent.name,
                   image_path=str(photo.resolve()))
         if photo.name in self.skipped:
             self.skipped.discard(photo.name)
             self._write_state()
         return path
+
+    @staticmethod
+    def _flags(path: Path) -> dict[tuple[str, int, int, int, int], VocObject]:
+        """The objects already saved in ``path`` by name and box: a box saved again unchanged keeps its
+        difficult, truncated and pose flags (the panel does not show them; a moved box is a new one)."""
+        from mlbasics.data.voc import read_voc_objects
+
+        if not path.is_file():
+            return {}
+        return {(o.name, o.x_min, o.y_min, o.x_max, o.y_max): o for o in read_voc_objects(path)}
 
     def skip(self, index: int) -> None:
         """Record photo ``index`` as skipped (its XML, if it has one, stays)."""

@@ -9,10 +9,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mlbasics.core.errors import DataFileError
+
+if TYPE_CHECKING:
+    from mlbasics.data.voc_xml import VocObject
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,28 @@ def _int(node, tag: str, path: str) -> int:
         return int(round(float(child.text)))
     except ValueError:
         raise DataFileError(path, f"<{tag}> is {child.text!r}, not a number") from None
+
+
+def read_voc_objects(path: str | os.PathLike[str], data: bytes | None = None) -> list[VocObject]:
+    """Every ``<object>`` of one VOC XML with its flags (difficult, truncated, pose), in file order."""
+    from mlbasics.data.voc_xml import VocObject
+
+    name = os.fspath(path)
+    objects = []
+    for obj in parse_xml(name, data).iter("object"):
+        label = (obj.findtext("name") or "").strip()
+        box = obj.find("bndbox")
+        if box is None:
+            raise DataFileError(name, f"object {label!r} has no <bndbox>")
+        x_min, y_min, x_max, y_max = (_int(box, t, name) for t in ("xmin", "ymin", "xmax", "ymax"))
+        objects.append(VocObject(label, x_min, y_min, x_max, y_max, difficult=_flag(obj, "difficult"),
+                                 truncated=_flag(obj, "truncated"),
+                                 pose=(obj.findtext("pose") or "Unspecified").strip() or "Unspecified"))
+    return objects
+
+
+def _flag(node, tag: str) -> bool:
+    return (node.findtext(tag) or "0").strip() == "1"
 
 
 def read_voc_xml(path: str | os.PathLike[str], classes: Sequence[str], *, skip_difficult: bool = True,
