@@ -6,7 +6,8 @@ The images are 64x64 shape crops; the model is lesson 05's backbone classifier w
 (i) the article's way: ``model.predict`` on one image at a time inside a Beam ``ParDo``;
 (ii) the batched pipeline (``mlbasics.pipelines.embeddings``: RunInference + KerasModelHandler);
 (iii) the ceiling: a plain Python loop doing the same work — load → extract → store in
-     batches of the same size, then the same index.csv and 2-D map — with the same functions.
+     batches of the same size, then the same index.csv, 2-D map picture and every image's map point
+     (map.csv) — with the same functions.
 
 Pipeline start-up (building the graph, starting the runner, loading the model) is measured
 on a one-image run and reported apart, as is the loop's model loading; the steady-state
