@@ -105,6 +105,13 @@ def test_resume_after_interruption(small_set, tmp_path):
     assert again.history["loss"] == resumed.history["loss"] and len(again.history["train_seconds"]) == 2
     with pytest.raises(InputError, match="started with other arguments"):
         train(TrainConfig(**{**config.__dict__, "epochs": 4}), verbose=0)
+    # a job started before anchor_threshold and box_loss existed resumes: their defaults are the old behaviour
+    stored = json.loads((tmp_path / "job" / "config.json").read_text())
+    (tmp_path / "job" / "config.json").write_text(json.dumps({k: v for k, v in stored.items()
+                                                              if k not in ("anchor_threshold", "box_loss")}))
+    assert train(config, verbose=0).history["loss"] == resumed.history["loss"]
+    with pytest.raises(InputError, match="started with other arguments"):  # but not with another value
+        train(TrainConfig(**{**config.__dict__, "anchor_threshold": 0.3}), verbose=0)
 
 
 def test_config_errors(small_set, tmp_path):

@@ -19,7 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -254,6 +254,14 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
                       on_epoch=on_epoch, callbacks=callbacks, verbose=verbose)
 
 
+def _same_arguments(stored: dict, record: dict) -> bool:
+    """Whether a job's ``config.json`` holds the arguments ``record``; a field the job predates counts as
+    its default, which does what the code did before the field existed."""
+    defaults = {f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}
+    stored = {key: value for key, value in stored.items() if key != "distribution"}
+    return {**{key: defaults[key] for key in record.keys() - stored.keys() if key in defaults}, **stored} == record
+
+
 def _train(config: TrainConfig, record: dict, distribution: dict, *,
            on_epoch: Callable[[dict[str, list[float]]], None] | None, callbacks: Sequence, verbose: int) -> TrainResult:
     """:func:`train` in this process's folders (``config``), under the strategy's scope; ``record``: the
@@ -273,8 +281,7 @@ def _train(config: TrainConfig, record: dict, distribution: dict, *,
     start = time.perf_counter()
     job = Path(config.job_dir)
     job.mkdir(parents=True, exist_ok=True)
-    if (job / "config.json").is_file() and {key: value for key, value in json.loads(
-            (job / "config.json").read_text()).items() if key != "distribution"} != record:
+    if (job / "config.json").is_file() and not _same_arguments(json.loads((job / "config.json").read_text()), record):
         raise InputError(f"{job / 'config.json'}: this job directory was started with other arguments; "
                          "use a new job directory (or delete this one) to train with these")
     write_json(job / "config.json", {**record, "distribution": distribution})
