@@ -21,22 +21,26 @@ def net():
     return read_descriptor_net(model_folder() / DESCRIPTOR_FILE)
 
 
+def _faces(image: np.ndarray):
+    """dlib's landmarks of every face the default policy finds, and their aligned chips ``(n, 150, 150, 3)``."""
+    landmarks = dlib.shape_predictor(str(model_folder() / "shape_predictor_5_face_landmarks.dat"))
+    shapes = dlib.full_object_detections([landmarks(image, dlib.rectangle(int(a), int(b), int(c) - 1, int(d) - 1))
+                                          for a, b, c, d in FaceModels().boxes(image)])
+    return shapes, np.stack(dlib.get_face_chips(image, shapes, size=CHIP_SIZE, padding=CHIP_PADDING))
+
+
 @pytest.mark.parametrize("name", PHOTOS)
 def test_descriptors_equal_dlibs_own_network_on_real_faces(name, net, faces_root):
     image = np.ascontiguousarray(load_image(faces_root / "voc_faces" / name))
-    models = FaceModels()
-    landmarks = dlib.shape_predictor(str(model_folder() / "shape_predictor_5_face_landmarks.dat"))
-    shapes = dlib.full_object_detections([landmarks(image, dlib.rectangle(int(a), int(b), int(c) - 1, int(d) - 1))
-                                          for a, b, c, d in models.boxes(image)])
+    shapes, chips = _faces(image)
     assert len(shapes) >= 2
     reference = np.array(dlib.face_recognition_model_v1(str(model_folder() / DESCRIPTOR_FILE))
                          .compute_face_descriptor(image, shapes))
-    chips = np.stack(dlib.get_face_chips(image, shapes, size=CHIP_SIZE, padding=CHIP_PADDING))
     ours = net.descriptors(chips)
     assert ours.shape == reference.shape == (len(shapes), 128)
     assert np.abs(ours - reference).max() < 1e-5  # measured: 3e-7
     # and through FaceModels, which the pipelines use: the same faces, the same descriptors
-    faces = models.faces(image)
+    faces = FaceModels().faces(image)
     by_left = sorted(range(len(shapes)), key=lambda i: (shapes[i].rect.left(), shapes[i].rect.top()))
     assert np.abs(np.stack([f.descriptor for f in faces]) - reference[by_left]).max() < 1e-5
 
@@ -64,3 +68,12 @@ def test_a_file_that_is_not_the_network_is_refused_with_its_name(tmp_path):
     other.write_bytes((model_folder() / "shape_predictor_5_face_landmarks.dat").read_bytes())
     with pytest.raises(DataFileError, match="landmarks.dat: not dlib's face descriptor network"):
         read_descriptor_net(other)
+
+
+def test_many_chips_run_in_parts_with_the_same_descriptors(net, faces_root, monkeypatch):
+    from mlbasics.pipelines.faces import descriptor_net
+
+    _, chips = _faces(np.ascontiguousarray(load_image(faces_root / "voc_faces" / PHOTOS[0])))
+    whole = net.descriptors(chips)
+    monkeypatch.setattr(descriptor_net, "CHIPS_AT_ONCE", 3)  # 7 faces: parts of 3, 3 and 1
+    assert np.abs(net.descriptors(chips) - whole).max() < 1e-5

@@ -34,6 +34,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from mlbasics.core.errors import DataFileError, InputError
 
 CHIP_SIZE = 150
+#: Chips run through the network together: the first layer's im2col holds about 3 MB per chip.
+CHIPS_AT_ONCE = 32
 _RECORD = re.compile(rb"\x01\x05con_4|\x01\x07affine_|\x01\x04fc_2|\x01\x15input_rgb_image_sized")
 
 
@@ -108,8 +110,10 @@ class DescriptorNet:
         chips = np.asarray(chips)
         if chips.ndim != 4 or chips.shape[1:] != (CHIP_SIZE, CHIP_SIZE, 3) or chips.dtype != np.uint8:
             raise InputError(f"chips must be (n, {CHIP_SIZE}, {CHIP_SIZE}, 3) uint8, got {chips.shape} {chips.dtype}")
-        if len(chips) == 0:
-            return np.zeros((0, self.projection.shape[1]))
+        parts = [self._run(chips[i:i + CHIPS_AT_ONCE]) for i in range(0, len(chips), CHIPS_AT_ONCE)]
+        return np.concatenate(parts) if parts else np.zeros((0, self.projection.shape[1]))
+
+    def _run(self, chips: np.ndarray) -> np.ndarray:
         x = (chips.astype(np.float32) - self.means) / np.float32(256)
         x = np.maximum(_convolve(x, self.stem), 0)
         x = sliding_window_view(x, (3, 3), axis=(1, 2))[:, ::2, ::2].max(axis=(-2, -1))
