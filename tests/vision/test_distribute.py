@@ -118,14 +118,15 @@ def _train(root: Path, cwd: Path, tf_config: str | None) -> subprocess.Popen:
     data = root / "data"
     return subprocess.Popen(
         [sys.executable, "-m", "mlbasics.cli", "yolo", "train", "--annotations", str(data / "train.txt"),
-         "--classes", str(data / "classes.txt"), "--anchors", str(root / "anchors.txt"), "--job-dir", "job",
+         "--val-annotations", str(data / "val.txt"), "--classes", str(data / "classes.txt"),
+         "--anchors", str(root / "anchors.txt"), "--job-dir", "job",
          "--input-size", "64", "--width", "0.125", "--batch-size", "8", "--epochs", "3", "--seed", "1",
          "--verbose", "0"], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def _losses(job: Path) -> list[float]:
+def _losses(job: Path, column: str = "loss") -> list[float]:
     with open(job / "history.csv", newline="") as handle:
-        return [float(row["loss"]) for row in csv.DictReader(handle)]
+        return [float(row[column]) for row in csv.DictReader(handle)]
 
 
 def test_two_workers_match_one_process(tiny_set, tmp_path):
@@ -155,6 +156,11 @@ def test_two_workers_match_one_process(tiny_set, tmp_path):
     worst = max(abs(a - b) / abs(a) for a, b in zip(one, two))
     print(f"per-epoch loss, 1 process: {one}\n2 workers: {two}\nlargest relative difference {worst:.2e}")
     assert worst < TOLERANCE
+    # the validation loss, measured by both workers on their halves of the validation set, is one process's
+    one, two = _losses(tmp_path / "single" / "job", "val_loss"), _losses(job, "val_loss")
+    worst = max(abs(a - b) / abs(a) for a, b in zip(one, two))
+    print(f"validation loss, 1 process: {one}\n2 workers: {two}\nlargest relative difference {worst:.2e}")
+    assert len(two) == 3 and worst < TOLERANCE
 
 
 #: Run in a fresh process: two logical CPU devices must be set up before TensorFlow starts.
