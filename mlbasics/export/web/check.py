@@ -119,19 +119,28 @@ def _partnered(boxes: np.ndarray, classes: np.ndarray, other: np.ndarray, other_
                for b, c in zip(boxes, classes))
 
 
+#: Scores this close to the threshold count on neither side: Chromium turns the camera's YUV frames into RGB
+#: with its own arithmetic, and a level or two of colour moves a score of 0.302 below a threshold of 0.3.
+SCORE_MARGIN = 0.02
+
+
 def agreement(records: list[dict[str, Any]], frames: list[np.ndarray], model_path: str | os.PathLike[str],
-              spec: YoloSpec, settings: dict[str, Any], iou_threshold: float = 0.9) -> tuple[float, int]:
-    """``(share, boxes)``: of all visible boxes on either side (page and Python, for each record's
-    frame ``frames[tag]``), the share with a partner of the same class at IoU >= ``iou_threshold`` on
-    the other side, and how many boxes were compared."""
+              spec: YoloSpec, settings: dict[str, Any], iou_threshold: float = 0.9,
+              score_margin: float = SCORE_MARGIN) -> tuple[float, int]:
+    """``(share, boxes)``: for each record's frame ``frames[tag]``, the page's visible boxes and Python's
+    visible boxes scoring at least the threshold + ``score_margin``; the share of them with a partner of
+    the same class at IoU >= ``iou_threshold`` on the other side (Python's side scoring at least the
+    threshold - ``score_margin``), and how many boxes were compared. A box that Python scores within
+    ``score_margin`` of the threshold may be drawn or not by the page: it is not compared."""
     from mlbasics.export.onnx import OnnxRunner
     from mlbasics.export.parity import detector_decoder
     from mlbasics.geometry.letterbox import letterbox
 
     run = OnnxRunner(model_path)
-    decode = detector_decoder(spec, settings["score_threshold"], settings["nms_iou"])
+    threshold = float(settings["score_threshold"])
+    decode = detector_decoder(spec, max(threshold - score_margin, 0.0), settings["nms_iou"])
     matched = total = 0
-    cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for record in records:
         tag = int(record["tag"])
         if tag not in cache:
@@ -141,15 +150,17 @@ def agreement(records: list[dict[str, Any]], frames: list[np.ndarray], model_pat
             height, width = frame.shape[:2]
             boxes = np.clip(placement.boxes_to_original(found.boxes), 0, [width, height, width, height]) \
                 if len(found) else np.zeros((0, 4))
-            cache[tag] = boxes[_visible(boxes)], found.classes[_visible(boxes)]
-        py_boxes, py_classes = cache[tag]
+            visible = _visible(boxes)
+            cache[tag] = boxes[visible], found.classes[visible], found.scores[visible]
+        py_boxes, py_classes, py_scores = cache[tag]
+        sure = py_scores >= threshold + score_margin
         page_boxes = np.asarray(record["boxes"], dtype=np.float64).reshape(-1, 4)
         page_classes = np.asarray(record["classes"], dtype=np.int64)
         keep = _visible(page_boxes)
         page_boxes, page_classes = page_boxes[keep], page_classes[keep]
-        matched += _partnered(py_boxes, py_classes, page_boxes, page_classes, iou_threshold)
+        matched += _partnered(py_boxes[sure], py_classes[sure], page_boxes, page_classes, iou_threshold)
         matched += _partnered(page_boxes, page_classes, py_boxes, py_classes, iou_threshold)
-        total += len(py_boxes) + len(page_boxes)
+        total += int(sure.sum()) + len(page_boxes)
     return (matched / total if total else 1.0), total
 
 
