@@ -47,6 +47,7 @@ from mlbasics.pipelines.embeddings import (
     MAP_HEADER,
     SAMPLE_SIZE,
     _csv_lines,
+    map_rows,
     run_embedding_pipeline,
     sample_key,
     write_map,
@@ -112,8 +113,7 @@ def plain_loop(folder, model_path: str, out_dir: str, batch_size: int = 64) -> t
     projection = write_map(sample, out_dir)  # as the pipeline: fitted on the sample, every image projected
     everything.sort(key=lambda r: r[0])
     points = projection.project(np.stack([r[1] for r in everything])) if projection else np.zeros((0, 2))
-    write_text_lines(f"{out_dir}/map.csv", _csv_lines(MAP_HEADER, ((r[0], f"{x:.6g}", f"{y:.6g}")
-                                                                  for r, (x, y) in zip(everything, points))))
+    write_text_lines(f"{out_dir}/map.csv", _csv_lines(MAP_HEADER, map_rows([r[0] for r in everything], points)))
     return loaded - start, time.perf_counter() - loaded
 
 

@@ -290,8 +290,19 @@ def _projected_rows(rows: Iterable[Sequence[str]], projection: MapProjection, ou
     while batch := list(itertools.islice(rows, batch_size)):
         embeddings = np.stack([np.load(io.BytesIO(read_bytes(f"{out_dir}/embeddings/{row[2]}")), allow_pickle=False)
                                for row in batch])
-        for row, (x, y) in zip(batch, projection.project(embeddings)):
-            yield row[0], f"{x:.6g}", f"{y:.6g}"
+        yield from map_rows([row[0] for row in batch], projection.project(embeddings))
+
+
+def map_rows(paths: Sequence[str], points: np.ndarray) -> Iterator[tuple[str, str, str]]:
+    """``map.csv`` rows ``(path, x, y)`` of ``points (n, 2)``, six significant digits."""
+    for path, (x, y) in zip(paths, points):
+        yield path, f"{x:.6g}", f"{y:.6g}"
+
+
+def read_map(out_dir: str) -> tuple[list[str], np.ndarray]:
+    """``out_dir/map.csv`` as ``(paths, points (n, 2) float64)``, in index order."""
+    rows = list(itertools.islice(csv.reader(read_text_lines(f"{out_dir}/map.csv")), 1, None))
+    return [r[0] for r in rows], np.array([[float(r[1]), float(r[2])] for r in rows]).reshape(-1, 2)
 
 
 class _counted:

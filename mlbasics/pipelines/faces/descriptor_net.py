@@ -152,12 +152,13 @@ def _add_padded(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def read_descriptor_net(path: str | os.PathLike[str]) -> DescriptorNet:
-    """Read dlib's face ResNet from ``path`` (see the module docstring for the structure it must have).
+def read_descriptor_net(path: str | os.PathLike[str], data: bytes | None = None) -> DescriptorNet:
+    """Read dlib's face ResNet from ``path`` (or from ``data``, its bytes already read; see the module
+    docstring for the structure it must have).
 
     Raises ``DataFileError`` naming the file and the record when it is not that network.
     """
-    data = Path(path).read_bytes()
+    data = Path(path).read_bytes() if data is None else data
     try:
         return _build(data)
     except (ValueError, IndexError, UnicodeDecodeError) as exc:

@@ -99,9 +99,12 @@ class IdentifyShard(beam.DoFn):
         self._state, self._threshold, self._deps, self._shards = state, threshold, deps, shards
         self._policy = DetectionPolicy() if policy is None else policy
 
+    def setup(self) -> None:
+        self._records = read_records(self._out)  # once per DoFn instance, not once per shard
+
     def process(self, shard: int) -> Iterator[tuple[None, tuple]]:
         photos, skipped = list_photos_checked(self._images, keep=lambda r: shard_of(r, self._shards) == shard)
-        records = read_records(self._out)
+        records = self._records
         for relative, reason in skipped.items():
             yield None, (SKIPPED, shard, os.fsencode(relative), reason)
         for relative in photos:

@@ -64,9 +64,16 @@ def models_fingerprint() -> dict[str, str]:
     import dlib
 
     fingerprint = {"dlib": dlib.__version__, "descriptor": DESCRIPTOR_CODE}
-    for name in (LANDMARKS_FILE, DESCRIPTOR_FILE):
-        fingerprint[name] = hashlib.sha256((model_folder() / name).read_bytes()).hexdigest()
+    fingerprint[LANDMARKS_FILE] = hashlib.sha256((model_folder() / LANDMARKS_FILE).read_bytes()).hexdigest()
+    fingerprint[DESCRIPTOR_FILE] = hashlib.sha256(_descriptor_file()).hexdigest()
     return fingerprint
+
+
+@functools.lru_cache(maxsize=1)
+def _descriptor_file() -> bytes:
+    """The descriptor network's 22 MB, read once per process for its fingerprint and its weights (the
+    network's last layer is a view of these bytes, so keeping them costs nothing more)."""
+    return (model_folder() / DESCRIPTOR_FILE).read_bytes()
 
 
 class FaceModels:
@@ -84,7 +91,7 @@ class FaceModels:
         else:
             self._hog = frontal_face_detector()
         self._landmarks = dlib.shape_predictor(str(folder / LANDMARKS_FILE))
-        self._descriptor = read_descriptor_net(folder / DESCRIPTOR_FILE)
+        self._descriptor = read_descriptor_net(folder / DESCRIPTOR_FILE, _descriptor_file())
 
     def boxes(self, image: np.ndarray) -> np.ndarray:
         """Face boxes of an ``(height, width, 3)`` uint8 RGB image, int ``(n, 4)`` = ``left, top, right,
