@@ -32,7 +32,7 @@ from mlbasics.vision.yolo.pretrained import (  # noqa: E402
     load_pretrained,
     model_weights,
 )
-from mlbasics.vision.yolo.spec import YoloSpec  # noqa: E402
+from mlbasics.vision.yolo.spec import DARKNET_BATCH_NORM_EPSILON, YoloSpec  # noqa: E402
 
 FIXTURE = Path(__file__).parent / "fixtures" / "yolov3-tiny.cfg"
 COCO = tuple(f"class{i}" for i in range(80))
@@ -191,8 +191,10 @@ def test_darknet_file_loads_bit_exact(coco_tiny, tmp_path, version, seen, seen_f
 
 
 def _small(model: str, width: float) -> YoloSpec:
+    """Darknet's batch-norm epsilon, so numbers go to the file and back unchanged (a model with Keras's
+    epsilon is written with it folded into the variance: test_coco_detector checks its outputs in OpenCV)."""
     anchors = np.arange(1, 1 + (12 if model == "tiny" else 18), dtype=np.float32).reshape(-1, 2) * 7.3
-    return YoloSpec(anchors, ("cat", "dog", "raccoon"), SIZE, width, model)
+    return YoloSpec(anchors, ("cat", "dog", "raccoon"), SIZE, width, model, DARKNET_BATCH_NORM_EPSILON)
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +222,8 @@ def test_export_and_load_small_class_count(request, tmp_path, model, width):
 
 def test_load_pretrained_keeps_all_but_the_outputs(coco_tiny, coco_file):
     _, source = coco_tiny
-    spec = YoloSpec(np.arange(1, 13, dtype=np.float32).reshape(6, 2) * 9, ("raccoon",), SIZE, 1.0, "tiny")
+    spec = YoloSpec(np.arange(1, 13, dtype=np.float32).reshape(6, 2) * 9, ("raccoon",), SIZE, 1.0, "tiny",
+                    DARKNET_BATCH_NORM_EPSILON)
     target = _build(spec)
     _randomise(target, 5)
     for name in ("output_stride32", "output_stride16"):
@@ -241,7 +244,8 @@ def test_load_pretrained_keeps_all_but_the_outputs(coco_tiny, coco_file):
 
 def test_load_pretrained_heads_keeps_only_the_backbone(coco_tiny, coco_file):
     _, source = coco_tiny
-    spec = YoloSpec(np.arange(1, 13, dtype=np.float32).reshape(6, 2) * 9, ("a", "b"), SIZE, 1.0, "tiny")
+    spec = YoloSpec(np.arange(1, 13, dtype=np.float32).reshape(6, 2) * 9, ("a", "b"), SIZE, 1.0, "tiny",
+                    DARKNET_BATCH_NORM_EPSILON)
     target = _build(spec)
     _randomise(target, 6)
     report = load_pretrained(target, spec, FIXTURE, coco_file, reinitialise="heads")
@@ -253,6 +257,40 @@ def test_load_pretrained_heads_keeps_only_the_backbone(coco_tiny, coco_file):
     assert np.all(gamma == 1) and not np.any(beta) and not np.any(mean) and np.all(variance == 1)
     with pytest.raises(InputError, match="reinitialise must be one of"):
         load_pretrained(target, spec, FIXTURE, coco_file, reinitialise="backbone")
+
+
+def test_load_pretrained_classes_keeps_box_and_objectness(coco_tiny, coco_file):
+    """``reinitialise="classes"``: each anchor's 4 box and 1 objectness channels come from the file, a class
+    of the same name takes that class's channel, any other class starts at zero."""
+    _, source = coco_tiny
+    spec = YoloSpec(darknet_spec(FIXTURE, COCO).anchors, ("raccoon", "class7"), SIZE, 1.0, "tiny",
+                    DARKNET_BATCH_NORM_EPSILON)
+    target = _build(spec)
+    _randomise(target, 7)
+    load_pretrained(target, spec, FIXTURE, coco_file, reinitialise="classes", file_classes=COCO)
+    for name in ("output_stride32", "output_stride16"):
+        kernel, bias = target.get_layer(name).get_weights()
+        file_kernel, file_bias = source.get_layer(name).get_weights()
+        for anchor in range(3):
+            mine, theirs = anchor * 7, anchor * 85
+            assert np.array_equal(kernel[..., mine:mine + 5], file_kernel[..., theirs:theirs + 5])
+            assert np.array_equal(bias[mine:mine + 5], file_bias[theirs:theirs + 5])
+            assert not np.any(kernel[..., mine + 5]) and bias[mine + 5] == 0  # raccoon: not a COCO class
+            assert np.array_equal(kernel[..., mine + 6], file_kernel[..., theirs + 5 + 7])  # class7 by name
+    for mine, theirs in zip(target.get_layer("head2_out_bn").get_weights(),
+                            source.get_layer("head2_out_bn").get_weights()):
+        assert np.array_equal(_bits(mine), _bits(theirs))
+
+
+def test_keras_epsilon_model_gets_the_same_normalisation(coco_tiny, coco_file):
+    """Loading into a model with Keras's epsilon moves the difference into the variance: same outputs."""
+    spec, source = coco_tiny
+    keras_spec = YoloSpec(spec.anchors, spec.class_names, SIZE, 1.0, "tiny")
+    target = _build(keras_spec)
+    load_darknet(target, keras_spec, FIXTURE, coco_file)
+    x = np.random.default_rng(8).uniform(0, 1, (1, SIZE, SIZE, 3)).astype(np.float32)
+    for mine, theirs in zip(target.predict(x, verbose=0), source.predict(x, verbose=0)):
+        assert np.allclose(mine, theirs, rtol=1e-3, atol=1e-3 * np.abs(theirs).max())
 
 
 # --- bad input ------------------------------------------------------------------------------------

@@ -4,8 +4,9 @@ A small NumPy interpreter of Darknet's forward pass (channels first, as Darknet 
 maxpool padding, route order and upsampling), reading the ``.weights`` file itself in Darknet's
 layout, is run on the cfg and weights that :func:`export_darknet` wrote, and its ``[yolo]`` inputs are
 compared with the outputs of a Keras model that :func:`load_darknet` filled from those files.
-Batch norm uses Keras's formula here, ``(x - mean) / sqrt(var + eps)``; Darknet's own is
-``(x - mean) / (sqrt(var) + 1e-6)`` (see docs/yolo.md).
+Batch norm is Darknet's own formula, ``(x - mean) / (sqrt(var) + 1e-6)``: the Keras model normalises with
+``sqrt(var + eps)``, and :func:`export_darknet` writes its epsilon into the file's variances, so the file
+means to Darknet what the model computes (see docs/yolo.md).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def _maxpool(x: np.ndarray, size: int, stride: int, pad: int) -> np.ndarray:
     return np.max(windows, axis=0)
 
 
-def darknet_forward(cfg: Cfg, weights: bytes, image: np.ndarray, epsilon: float) -> list[np.ndarray]:
+def darknet_forward(cfg: Cfg, weights: bytes, image: np.ndarray) -> list[np.ndarray]:
     """The inputs of each ``[yolo]`` layer ``(H, W, C)`` for ``image`` ``(H, W, 3)``."""
     numbers = np.frombuffer(weights, "<f4", offset=20).astype(np.float64)  # a 0.2 header: 20 bytes
     position = 0
@@ -67,7 +68,7 @@ def darknet_forward(cfg: Cfg, weights: bytes, image: np.ndarray, epsilon: float)
                 bias = take(n)
             x = _conv(x, take(n * c * k * k).reshape(n, c, k, k), v["stride"], v["padding"])
             if v["batch_normalize"]:
-                x = (x - mean[:, None, None]) / np.sqrt(variance[:, None, None] + epsilon)
+                x = (x - mean[:, None, None]) / (np.sqrt(variance[:, None, None]) + 1e-6)
                 x = x * gamma[:, None, None] + beta[:, None, None]
             else:
                 x = x + bias[:, None, None]
@@ -105,9 +106,7 @@ def test_keras_model_computes_what_darknet_computes(tmp_path, model):
     load_darknet(fresh, spec, tmp_path / "net.cfg", tmp_path / "net.weights")
     image = rng.uniform(0, 1, (64, 64, 3)).astype(np.float32)
     keras_outputs = [np.asarray(o)[0] for o in fresh(image[None], training=False)]
-    epsilon = fresh.get_layer(f"{'backbone1' if model == 'tiny' else 'darknet0'}_bn").epsilon
-    reference = darknet_forward(read_cfg(tmp_path / "net.cfg"), (tmp_path / "net.weights").read_bytes(), image,
-                                epsilon)
+    reference = darknet_forward(read_cfg(tmp_path / "net.cfg"), (tmp_path / "net.weights").read_bytes(), image)
     assert [o.shape for o in keras_outputs] == [r.shape for r in reference] == [tuple(s) for s in spec.output_shapes]
     for mine, theirs in zip(keras_outputs, reference):
         scale = np.abs(theirs).max()

@@ -121,8 +121,14 @@ def yolo3(input_size: int = 416, num_classes: int = 80, width: float = 1.0):
 
 def build_detector(spec: YoloSpec) -> Any:
     """The untrained network ``spec`` describes: :func:`tiny_yolo3` or :func:`yolo3` at its input size,
-    class count and width."""
-    return (tiny_yolo3 if spec.model == "tiny" else yolo3)(spec.input_size, spec.num_classes, spec.width)
+    class count, width and batch-norm epsilon (Darknet's for a model of Darknet weights)."""
+    from keras import layers
+
+    model = (tiny_yolo3 if spec.model == "tiny" else yolo3)(spec.input_size, spec.num_classes, spec.width)
+    for layer in model.layers:
+        if isinstance(layer, layers.BatchNormalization):
+            layer.epsilon = spec.batch_norm_epsilon  # read at every call; also what get_config reports
+    return model
 
 
 def expected_output_shapes(input_size: int, num_classes: int, model: str = "tiny") -> list[tuple[int, int, int]]:

@@ -18,6 +18,7 @@ with a bias: :func:`conv_units` lists them in cfg order.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,16 +37,24 @@ from mlbasics.vision.yolo.darknet import (
     read_weights,
     write_weights,
 )
-from mlbasics.vision.yolo.spec import MASKS, YoloSpec, check_input_size
+from mlbasics.vision.yolo.spec import DARKNET_BATCH_NORM_EPSILON, MASKS, YoloSpec, check_input_size
 
 #: The prediction layers (1x1, bias, linear): their filter count is ``3 * (5 + classes)``.
 OUTPUTS = {"tiny": ("output_stride32", "output_stride16"),
            "full": ("output_stride32", "output_stride16", "output_stride8")}
 #: Darknet-53's stages: (stage, residual blocks).
 STAGES = ((1, 1), (2, 2), (3, 8), (4, 8), (5, 4))
-#: What :func:`load_pretrained` starts afresh: the prediction layers only (keras-yolo3), or every
-#: layer after the backbone.
-REINITIALISE = ("outputs", "heads")
+#: The anchors of Darknet's published ``yolov3-tiny.cfg`` (input pixels at 416).
+PUBLISHED_TINY_ANCHORS = ((10, 14), (23, 27), (37, 58), (81, 82), (135, 169), (344, 319))
+#: The masks the published tiny-YOLOv3 weights were trained with. The published cfg's second ``[yolo]``
+#: says ``mask = 0,1,2``, but the weights were trained with ``1,2,3`` (pjreddie/darknet issue 851,
+#: AlexeyAB/darknet issue 1341; AlexeyAB's cfg says ``1,2,3``): with ``0,1,2`` the finer scale's boxes
+#: come out too small (people half their height) and a test set's class-agnostic AP fell from 0.59 to 0.46.
+PUBLISHED_TINY_TRAINED_MASKS = ((3, 4, 5), (1, 2, 3))
+#: What :func:`load_pretrained` starts afresh: only the class channels of the prediction layers (their box
+#: and objectness channels, which do not depend on the classes, are kept), the prediction layers
+#: (keras-yolo3), or every layer after the backbone.
+REINITIALISE = ("classes", "outputs", "heads")
 
 
 def conv_units(model: str) -> list[str]:
@@ -213,15 +222,52 @@ def check_structure(cfg: Cfg, model: Any, spec: YoloSpec, *, outputs: bool = Tru
                             f"{len(expected.layers)}", line=extra.section.line if extra else None)
 
 
+def cfg_masks(cfg: Cfg, masks: Sequence[Sequence[int]] | None = None) -> list[tuple[int, ...]]:
+    """Each ``[yolo]`` layer's anchor indices: ``masks`` if given, else the cfg's own, except that the
+    published tiny-YOLOv3 cfg (its anchors, masks ``3,4,5`` / ``0,1,2``) gets the masks its weights were
+    trained with, :data:`PUBLISHED_TINY_TRAINED_MASKS`."""
+    written = [tuple(int(i) for i in layer.values["mask"]) for layer in cfg.yolo_layers]
+    if masks is not None:
+        chosen = [tuple(int(i) for i in mask) for mask in masks]
+        if len(chosen) != len(written):
+            raise InputError(f"masks: {len(chosen)} given, the cfg {cfg.path} has {len(written)} [yolo] layers")
+        return chosen
+    anchors = [layer.values["anchors"] for layer in cfg.yolo_layers]
+    published = all(np.array_equal(a, np.array(PUBLISHED_TINY_ANCHORS, np.float32)) for a in anchors)
+    if published and written == [(3, 4, 5), (0, 1, 2)]:
+        return list(PUBLISHED_TINY_TRAINED_MASKS)
+    return written
+
+
+def darknet_anchors(cfg: Cfg | str | os.PathLike[str], masks: Sequence[Sequence[int]] | None = None) -> np.ndarray:
+    """The cfg's anchors ``(k, 2)`` arranged for the workbook's masks: scale ``s`` gets ``MASKS[model][s]``,
+    which are the anchors the cfg's mask (:func:`cfg_masks`) picks for its ``s``-th ``[yolo]`` layer."""
+    cfg = cfg if isinstance(cfg, Cfg) else read_cfg(cfg)
+    yolos = cfg.yolo_layers
+    kind = {2: "tiny", 3: "full"}.get(len(yolos))
+    if kind is None:
+        raise DataFileError(cfg.path, f"{len(yolos)} [yolo] layers: neither tiny-YOLOv3 (2) nor YOLOv3 (3)")
+    anchors = np.zeros((sum(len(m) for m in MASKS[kind]), 2), np.float32)
+    for layer, mask, cfg_mask in zip(yolos, MASKS[kind], cfg_masks(cfg, masks)):
+        if len(cfg_mask) != len(mask):
+            raise cfg.error(layer.section, "mask", f"{len(cfg_mask)} anchors, the workbook uses {len(mask)}")
+        if not all(0 <= i < len(layer.values["anchors"]) for i in cfg_mask):
+            raise cfg.error(layer.section, "mask", f"indices {list(cfg_mask)} outside the "
+                            f"{len(layer.values['anchors'])} anchors")
+        anchors[list(mask)] = layer.values["anchors"][list(cfg_mask)]
+    return anchors
+
+
 def darknet_spec(cfg: Cfg | str | os.PathLike[str], class_names: Any, *, input_size: int | None = None,
-                 width: float = 1.0) -> YoloSpec:
+                 width: float = 1.0, masks: Sequence[Sequence[int]] | None = None) -> YoloSpec:
     """The :class:`YoloSpec` of a Darknet detector: the model kind from its ``[yolo]`` count, each
     scale's anchors as its ``mask`` picks them, ``class_names`` (e.g. ``coco.names``' 80) and the
     ``[net]`` input size unless ``input_size`` is given.
 
     The workbook gives scale ``s`` the anchors ``MASKS[model][s]``; the spec's anchor list is
     arranged so that those are the cfg's (a cfg whose masks share an anchor, like tiny-YOLOv3's
-    ``3,4,5`` / ``1,2,3`` in keras-yolo3, lists it twice).
+    ``3,4,5`` / ``1,2,3`` as its weights were trained, lists it twice). ``masks``: see :func:`cfg_masks`.
+    The spec has Darknet's batch-norm epsilon, so a model built from it computes Darknet's outputs.
     """
     cfg = cfg if isinstance(cfg, Cfg) else read_cfg(cfg)
     yolos = cfg.yolo_layers
@@ -229,14 +275,10 @@ def darknet_spec(cfg: Cfg | str | os.PathLike[str], class_names: Any, *, input_s
     if kind is None:
         raise DataFileError(cfg.path, f"{len(yolos)} [yolo] layers: neither tiny-YOLOv3 (2) nor YOLOv3 (3)")
     names = list(class_names)
-    anchors = np.zeros((sum(len(m) for m in MASKS[kind]), 2), np.float32)
-    for layer, mask in zip(yolos, MASKS[kind]):
+    for layer in yolos:
         if layer.values["classes"] != len(names):
             raise cfg.error(layer.section, "classes", f"{layer.values['classes']} classes, {len(names)} names given")
-        if len(layer.values["mask"]) != len(mask):
-            raise cfg.error(layer.section, "mask",
-                            f"{len(layer.values['mask'])} anchors, the workbook uses {len(mask)}")
-        anchors[list(mask)] = layer.values["anchors"][list(layer.values["mask"])]
+    anchors = darknet_anchors(cfg, masks)
     if input_size is None:
         size = {int(cfg.net.options[k][0]) for k in ("width", "height")}
         if len(size) != 1:
@@ -247,7 +289,7 @@ def darknet_spec(cfg: Cfg | str | os.PathLike[str], class_names: Any, *, input_s
             check_input_size(input_size)
         except InputError as exc:
             raise cfg.error(cfg.net, "width", f"{exc}; give input_size") from None
-    return YoloSpec(anchors, tuple(names), check_input_size(input_size), width, kind)
+    return YoloSpec(anchors, tuple(names), check_input_size(input_size), width, kind, DARKNET_BATCH_NORM_EPSILON)
 
 
 # --- loading and writing --------------------------------------------------------------------------
@@ -283,6 +325,17 @@ def _assign(conv: Any, bn: Any | None, weights: ConvWeights) -> list[str]:
     return [conv.name, bn.name]
 
 
+def _to_epsilon(weights: ConvWeights, bn: Any | None) -> ConvWeights:
+    """Darknet's batch norm (epsilon :data:`DARKNET_BATCH_NORM_EPSILON`) as numbers for ``bn``'s epsilon: a
+    larger epsilon takes the difference off the variance where that stays positive (a model built from
+    :func:`darknet_spec` has Darknet's epsilon and gets the numbers unchanged)."""
+    if bn is None or weights.batch_norm is None or bn.epsilon == DARKNET_BATCH_NORM_EPSILON:
+        return weights
+    gamma, beta, mean, variance = weights.batch_norm
+    shifted = np.maximum(variance + np.float32(DARKNET_BATCH_NORM_EPSILON - bn.epsilon), 0.0).astype(np.float32)
+    return ConvWeights(weights.kernel, bias=weights.bias, batch_norm=(gamma, beta, mean, shifted))
+
+
 def _reinitialise(layer: Any) -> None:
     """Give ``layer``'s variables fresh values from its own initialisers (seeded by the global seed)."""
     initialisers = {"kernel": "kernel_initializer", "bias": "bias_initializer", "gamma": "gamma_initializer",
@@ -295,12 +348,12 @@ def _reinitialise(layer: Any) -> None:
 
 
 def _load(model: Any, spec: YoloSpec, cfg_path: str | os.PathLike[str], weights_path: str | os.PathLike[str],
-          fresh: set[str], outputs: bool) -> LoadReport:
+          fresh: set[str], outputs: bool, masks: Sequence[Sequence[int]] | None = None) -> LoadReport:
     cfg = read_cfg(cfg_path)
     check_structure(cfg, model, spec, outputs=outputs)
     if outputs:
-        for scale, layer in enumerate(cfg.yolo_layers):
-            have = layer.values["anchors"][list(layer.values["mask"])]
+        for scale, (layer, mask) in enumerate(zip(cfg.yolo_layers, cfg_masks(cfg, masks))):
+            have = layer.values["anchors"][list(mask)]
             if not np.array_equal(have, spec.scale_anchors(scale)):
                 raise cfg.error(layer.section, "anchors", f"this scale's anchors are {have.tolist()}, the spec's "
                                 f"{spec.scale_anchors(scale).tolist()}: use darknet_spec(cfg, class_names)")
@@ -315,31 +368,66 @@ def _load(model: Any, spec: YoloSpec, cfg_path: str | os.PathLike[str], weights_
                     _reinitialise(keras_layer)
                     started.append(keras_layer.name)
         else:
-            loaded += _assign(conv, bn, conv_weights)
+            loaded += _assign(conv, bn, _to_epsilon(conv_weights, bn))
     return LoadReport(str(cfg_path), str(weights_path), weights.version, weights.seen, tuple(loaded), tuple(started))
 
 
 def load_darknet(model: Any, spec: YoloSpec, cfg_path: str | os.PathLike[str],
-                 weights_path: str | os.PathLike[str]) -> LoadReport:
+                 weights_path: str | os.PathLike[str], *, masks: Sequence[Sequence[int]] | None = None) -> LoadReport:
     """Load every layer of a Darknet detector into ``model`` (``build_detector(spec)``, ``spec`` from
-    :func:`darknet_spec`): same layers, classes and anchors, or a :class:`DataFileError`."""
-    return _load(model, spec, cfg_path, weights_path, set(), outputs=True)
+    :func:`darknet_spec` with the same ``masks``): same layers, classes and anchors, or a :class:`DataFileError`."""
+    return _load(model, spec, cfg_path, weights_path, set(), outputs=True, masks=masks)
 
 
 def load_pretrained(model: Any, spec: YoloSpec, cfg_path: str | os.PathLike[str],
-                    weights_path: str | os.PathLike[str], *, reinitialise: str = "outputs") -> LoadReport:
+                    weights_path: str | os.PathLike[str], *, reinitialise: str = "outputs",
+                    file_classes: Sequence[str] = ()) -> LoadReport:
     """Start ``model`` (``build_detector(spec)``, any class count and anchors) from a Darknet detector.
 
     ``reinitialise="outputs"`` (keras-yolo3's workflow) keeps every layer but the prediction layers,
     which depend on the classes and start afresh; ``"heads"`` keeps only the backbone
-    (:func:`backbone_units`). The report's ``loaded`` names the layers that came from the file (the
-    ones to freeze for a first stage).
+    (:func:`backbone_units`). ``"classes"`` also keeps each prediction layer's box and objectness
+    channels (meaningful when ``spec``'s anchors are the file's, as :func:`darknet_spec` arranges them):
+    the detector starts out finding what the file's detector finds. A class channel starts from the
+    file's class of the same name in ``file_classes`` (e.g. ``person``), else at zero weights and a
+    bias of 0 (probability 0.5 everywhere) for training to set. The report's ``loaded`` names the
+    layers that came from the file whole (the ones to freeze for a first stage).
     """
     if reinitialise not in REINITIALISE:
         raise InputError(f"reinitialise must be one of {', '.join(REINITIALISE)}, got {reinitialise!r}")
     keep = set(backbone_units(spec.model)) if reinitialise == "heads" else (
         set(conv_units(spec.model)) - set(OUTPUTS[spec.model]))
-    return _load(model, spec, cfg_path, weights_path, set(conv_units(spec.model)) - keep, outputs=False)
+    report = _load(model, spec, cfg_path, weights_path, set(conv_units(spec.model)) - keep, outputs=False)
+    if reinitialise != "classes":
+        return report
+    weights = read_weights(weights_path, read_cfg(cfg_path))
+    for unit, conv_weights in zip(conv_units(spec.model), weights.layers):
+        if unit in OUTPUTS[spec.model]:
+            conv = model.get_layer(unit)
+            conv.set_weights(list(_class_channels(conv_weights, spec.class_names, list(file_classes))))
+    return report
+
+
+def _class_channels(weights: ConvWeights, classes: Sequence[str], file_classes: list[str]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """A prediction layer's ``(kernel (1, 1, in, 3 * (5 + C)), bias)`` for ``classes`` from the file's: each
+    anchor's box and objectness channels as they are, class channels by name or zero."""
+    kernel, bias = weights.kernel, weights.bias
+    assert bias is not None  # a prediction layer has a bias, never batch norm (check_structure compared them)
+    anchors = 3
+    file_per_anchor = kernel.shape[-1] // anchors
+    per_anchor = 5 + len(classes)
+    new_kernel = np.zeros((*kernel.shape[:-1], anchors * per_anchor), np.float32)
+    new_bias = np.zeros((anchors * per_anchor,), np.float32)
+    for a in range(anchors):
+        source, target = a * file_per_anchor, a * per_anchor
+        new_kernel[..., target:target + 5] = kernel[..., source:source + 5]
+        new_bias[target:target + 5] = bias[source:source + 5]
+        for c, name in enumerate(classes):
+            if name in file_classes:
+                new_kernel[..., target + 5 + c] = kernel[..., source + 5 + file_classes.index(name)]
+                new_bias[target + 5 + c] = bias[source + 5 + file_classes.index(name)]
+    return new_kernel, new_bias
 
 
 def model_weights(model: Any, spec: YoloSpec, *, seen: int = 0,
@@ -351,8 +439,9 @@ def model_weights(model: Any, spec: YoloSpec, *, seen: int = 0,
         if bn is None:
             kernel, bias = conv.get_weights()
             layers.append(ConvWeights(kernel, bias=bias))
-        else:
+        else:  # Darknet's epsilon is smaller: the rest of the model's goes into the variance
             gamma, beta, mean, variance = bn.get_weights()
+            variance = (variance + np.float32(bn.epsilon - DARKNET_BATCH_NORM_EPSILON)).astype(np.float32)
             layers.append(ConvWeights(conv.get_weights()[0], batch_norm=(gamma, beta, mean, variance)))
     return DarknetWeights(version, seen, tuple(layers))
 
@@ -378,7 +467,7 @@ def cfg_beside(weights_path: str | os.PathLike[str]) -> Path:
 
 def convert_darknet(cfg_path: str | os.PathLike[str], weights_path: str | os.PathLike[str],
                     classes_path: str | os.PathLike[str], out: str | os.PathLike[str], *,
-                    input_size: int | None = None) -> LoadReport:
+                    input_size: int | None = None, masks: Sequence[Sequence[int]] | None = None) -> LoadReport:
     """A Darknet detector as the workbook's files: ``out`` (``.weights.h5``) and the ``.config.json``
     beside it, which ``mlbasics yolo detect`` and ``evaluate`` take (e.g. ``coco.names`` for COCO)."""
     from mlbasics.data.annotation_lines import read_classes
@@ -386,9 +475,9 @@ def convert_darknet(cfg_path: str | os.PathLike[str], weights_path: str | os.Pat
     from mlbasics.vision.yolo.model import build_detector
     from mlbasics.vision.yolo.spec import config_path_for
 
-    spec = darknet_spec(cfg_path, read_classes(classes_path), input_size=input_size)
+    spec = darknet_spec(cfg_path, read_classes(classes_path), input_size=input_size, masks=masks)
     model = build_detector(spec)
-    report = load_darknet(model, spec, cfg_path, weights_path)
+    report = load_darknet(model, spec, cfg_path, weights_path, masks=masks)
     save_keras(model, out)
     spec.write(config_path_for(out))
     return report

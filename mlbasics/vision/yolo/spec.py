@@ -28,8 +28,15 @@ MASKS = {"tiny": ((3, 4, 5), (0, 1, 2)), "full": ((6, 7, 8), (3, 4, 5), (0, 1, 2
 #: Output stride of each scale, coarsest first: the backbone halves the image five times (32),
 #: and each finer scale upsamples the one before by 2.
 STRIDES = {"tiny": (32, 16), "full": (32, 16, 8)}
-#: The keys of ``<name>.config.json``.
+#: The keys of ``<name>.config.json`` (``batch_norm_epsilon`` is optional: files written before it
+#: existed are Keras's default).
 CONFIG_KEYS = ("model", "input_size", "width", "classes", "anchors")
+#: Keras's batch-norm epsilon, what every detector the workbook trains from scratch uses.
+KERAS_BATCH_NORM_EPSILON = 1e-3
+#: Darknet's: it divides by ``sqrt(variance) + 1e-6`` (``normalize_cpu``), which ``sqrt(variance + 1e-6)``
+#: matches to float32 precision in practice. A model loaded from Darknet weights uses it, or its outputs
+#: are not Darknet's (with Keras's 1e-3 the published tiny-YOLOv3's logits differ by up to 0.3).
+DARKNET_BATCH_NORM_EPSILON = 1e-6
 WEIGHTS_SUFFIX = ".weights.h5"
 CONFIG_SUFFIX = ".config.json"
 
@@ -107,6 +114,7 @@ class YoloSpec:
     input_size: int = 416
     width: float = 1.0
     model: str = "tiny"
+    batch_norm_epsilon: float = KERAS_BATCH_NORM_EPSILON
 
     def __post_init__(self) -> None:
         # frozen: the checked values are set through object.__setattr__, once, here
@@ -115,12 +123,14 @@ class YoloSpec:
         object.__setattr__(self, "width", check_positive_float("width", self.width))
         object.__setattr__(self, "class_names", check_class_names(self.class_names))
         object.__setattr__(self, "anchors", check_anchors(self.anchors, self.model))
+        object.__setattr__(self, "batch_norm_epsilon",
+                           check_positive_float("batch_norm_epsilon", self.batch_norm_epsilon))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, YoloSpec):
             return NotImplemented
-        return (self.model, self.input_size, self.width, self.class_names) == (
-            other.model, other.input_size, other.width, other.class_names) and np.array_equal(
+        return (self.model, self.input_size, self.width, self.class_names, self.batch_norm_epsilon) == (
+            other.model, other.input_size, other.width, other.class_names, other.batch_norm_epsilon) and np.array_equal(
             self.anchors, other.anchors)
 
     __hash__ = None  # type: ignore[assignment]  # equal specs may hold different arrays
@@ -167,9 +177,13 @@ class YoloSpec:
         return np.stack([cols, rows], axis=-1)[:, :, None, :].astype(np.float32)
 
     def to_json(self) -> dict[str, Any]:
-        """The ``.config.json`` record: ``model``, ``input_size``, ``width``, ``classes``, ``anchors``."""
-        return {"model": self.model, "input_size": self.input_size, "width": self.width,
-                "classes": list(self.class_names), "anchors": self.anchors.tolist()}
+        """The ``.config.json`` record: ``model``, ``input_size``, ``width``, ``classes``, ``anchors`` and,
+        where it is not Keras's default, ``batch_norm_epsilon``."""
+        record: dict[str, Any] = {"model": self.model, "input_size": self.input_size, "width": self.width,
+                                  "classes": list(self.class_names), "anchors": self.anchors.tolist()}
+        if self.batch_norm_epsilon != KERAS_BATCH_NORM_EPSILON:
+            record["batch_norm_epsilon"] = self.batch_norm_epsilon
+        return record
 
     def write(self, path: str | os.PathLike[str]) -> None:
         """Write the config file (atomically), e.g. to :func:`config_path_for` of the weights."""
@@ -199,7 +213,8 @@ class YoloSpec:
             if key not in record:
                 raise DataFileError(source, f"missing key {key!r}")
         try:
-            return cls(record["anchors"], record["classes"], record["input_size"], record["width"], record["model"])
+            return cls(record["anchors"], record["classes"], record["input_size"], record["width"], record["model"],
+                       record.get("batch_norm_epsilon", KERAS_BATCH_NORM_EPSILON))
         except InputError as exc:
             raise DataFileError(source, str(exc)) from None
 
