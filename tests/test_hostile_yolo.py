@@ -270,14 +270,15 @@ def test_detect_refuses_to_overwrite_its_input_photos(detector, data, tmp_path, 
         assert photo.read_bytes() == before and not (target / "detections.json").exists()
 
 
-def test_a_fifo_among_the_images_is_refused_before_any_work(detector, data, tmp_path, capsys):
+def test_a_fifo_among_the_images_is_named_and_skipped(detector, data, tmp_path, capsys):
     fifo = tmp_path / "fifo.jpg"
-    os.mkfifo(fifo)  # reading it would block forever: refused without opening it
+    os.mkfifo(fifo)  # reading it would block forever: judged without opening it, named, and the rest go on
     code, stdout, err = run(["yolo", "detect", data / "JPEGImages" / "test_00000.jpg", fifo, "--weights", detector,
                              "--out", tmp_path / "o"], capsys)
-    assert code == 2 and stdout == ""
-    assert_one_error(err, "yolo detect", "argument images: not a regular file (a FIFO)", str(fifo))
-    assert not (tmp_path / "o").exists()
+    assert code == 0 and "test_00000.jpg" in stdout
+    assert str(fifo) in err and "FIFO" in err and "Traceback" not in err
+    entries = json.loads((tmp_path / "o" / "detections.json").read_text())["images"]
+    assert "detections" in entries[0] and "FIFO" in entries[1]["error"]
 
 
 @pytest.mark.parametrize("content", ["", "\n", "  \n\t\n\n", "\ufeff\r\n"], ids=["empty", "newline", "blank", "bom"])

@@ -11,6 +11,7 @@ from mlbasics.cli._args import (
     default_of,
     existing_dir,
     existing_file,
+    existing_path,
     fraction,
     non_negative_int,
     output_dir,
@@ -145,13 +146,27 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _detect(args: argparse.Namespace) -> int:
+def _load_detector(args: argparse.Namespace):
+    """``--weights`` as a detector: a ``.weights.h5`` (``--config`` beside it) or ``coco``, the published
+    tiny-YOLOv3 (fetched and converted on first use)."""
+    from mlbasics.vision.yolo.coco import COCO, coco_weights
     from mlbasics.vision.yolo.detect import Detector
 
-    detector = Detector.load(args.weights, args.config)
-    report = detect_files(detector, args.images, args.out, score_threshold=args.score_threshold,
+    if args.weights == COCO:
+        if args.config:
+            raise InputError("--config: the coco detector brings its own; give --config only with a .weights.h5")
+        return Detector.load(coco_weights())
+    return Detector.load(args.weights, args.config)
+
+
+def _detect(args: argparse.Namespace) -> int:
+    from mlbasics.io.paths import image_files
+
+    images = image_files(args.images)
+    detector = _load_detector(args)
+    report = detect_files(detector, images, args.out, score_threshold=args.score_threshold,
                           nms_iou=args.nms_iou, flip=args.flip)
-    for path, entry in zip(args.images, report["images"]):
+    for path, entry in zip(images, report["images"]):
         if "error" in entry:
             _report_skipped([f"{path}: {entry['error']}"])
             continue
@@ -164,10 +179,9 @@ def _detect(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from mlbasics.data.annotation_lines import read_annotation_lines
     from mlbasics.vision.yolo.data import load_samples
-    from mlbasics.vision.yolo.detect import Detector
     from mlbasics.vision.yolo.evaluate import evaluate_model
 
-    detector = Detector.load(args.weights, args.config)
+    detector = _load_detector(args)
     spec = detector.spec
     report = read_annotation_lines(args.annotations, spec.num_classes)
     data = load_samples(report.samples, spec.input_size)
@@ -184,17 +198,22 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _fit(args: argparse.Namespace) -> int:
     from mlbasics.vision.yolo.fit import fit
 
+    pretrained = None if args.from_scratch else (args.pretrained or "coco")
     report = fit(args.voc_root, args.out, epochs=args.epochs, input_size=args.input_size, width=args.width,
-                 seed=args.seed, val_fraction=args.val_fraction, split=args.split)
+                 seed=args.seed, val_fraction=args.val_fraction, split=args.split, pretrained=pretrained,
+                 map_every=args.map_every)
     for problem in report.skipped:
         _report_skipped([f"{problem['file']}: {problem['reason']}"])
     for warning in report.warnings:
         print(f"warning {warning['file']}: {warning['reason']}", file=sys.stderr)
+    start = f"from {report.pretrained}" if report.pretrained else "from scratch"
     print(f"{report.train_images} training / {report.val_images} validation photos ({report.split}); "
-          f"{report.settings.epochs} epochs at {report.settings.input_size} px in {report.train_seconds:.0f} s")
+          f"{start}, {report.settings.epochs} epochs at {report.settings.input_size} px in "
+          f"{report.train_seconds:.0f} s ({report.seconds_per_epoch:.1f} s an epoch)")
     for name, ap in report.ap.items():
         print(f"AP {name}: {ap:.3f}")
-    print(f"mAP@0.5 = {report.map:.3f} ({report.map_flip:.3f} with the test-time flip)")
+    print(f"mAP@0.5 = {report.map:.3f} (the detector as detect, export and the camera page run it; "
+          f"{report.map_flip:.3f} with the test-time flip of detect --flip)")
     print(f"weights: {report.weights} (config {report.config}); report: {args.out}/report.json")
     return 0
 
@@ -294,16 +313,26 @@ def _add_train(verbs: argparse._SubParsersAction) -> None:
 
 
 def _add_fit(verbs: argparse._SubParsersAction) -> None:
-    from mlbasics.vision.yolo.fit import fit
+    from mlbasics.vision.yolo.fit import PRETRAINED_INPUT_SIZE, fit
 
     p = verbs.add_parser("fit", help="a Pascal VOC folder of photos -> split, anchors, training, mAP, report.json "
                                      "(run again to resume)")
     p.add_argument("voc_root", type=existing_dir,
                    help="Annotations/+JPEGImages/, LabelImg's annotations/+images/, or XML next to the images")
     p.add_argument("--out", type=output_dir, required=True, help="folder for data, job, weights and report.json")
+    start = p.add_mutually_exclusive_group()
+    start.add_argument("--from-scratch", action="store_true",
+                       help="start from random weights (default: from Darknet's published tiny-YOLOv3 trained on COCO)")
+    start.add_argument("--pretrained", type=existing_file,
+                       help="another Darknet .weights to start from, its .cfg (and .names, if any) beside it")
     p.add_argument("--epochs", type=positive_int, help="training epochs (default: chosen from the number of photos)")
-    p.add_argument("--input-size", type=positive_int, help="network input, a multiple of 32 (default 224)")
-    p.add_argument("--width", type=positive_float, help="fraction of the published filter counts (default 0.5)")
+    p.add_argument("--input-size", type=positive_int,
+                   help=f"network input, a multiple of 32 (default {PRETRAINED_INPUT_SIZE}; 224 from scratch)")
+    p.add_argument("--width", type=positive_float,
+                   help="fraction of the published filter counts (default 1.0, what pretrained weights need; "
+                        "0.5 from scratch)")
+    p.add_argument("--map-every", type=non_negative_int, default=default_of(fit, "map_every"),
+                   help="measure validation mAP@0.5 every N epochs (report.json's map_curve; 0: only at the end)")
     p.add_argument("--seed", type=non_negative_int, default=default_of(fit, "seed"), help="random seed")
     p.add_argument("--val-fraction", type=fraction, default=default_of(fit, "val_fraction"),
                    help="share of photos for validation when the folder has no ImageSets")
@@ -312,14 +341,24 @@ def _add_fit(verbs: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_fit)
 
 
+def _weights(text: str) -> str:
+    """``coco`` or a weights file (as :func:`existing_file` checks it)."""
+    from mlbasics.vision.yolo.coco import COCO
+
+    return text if text == COCO else existing_file(text)
+
+
 def _add_detector_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--weights", type=existing_file, required=True, help="a .weights.h5 written by training")
+    p.add_argument("--weights", type=_weights, required=True,
+                   help="a .weights.h5 written by training, or 'coco': Darknet's published tiny-YOLOv3 trained on "
+                        "COCO's 80 classes (downloaded and converted on first use)")
     p.add_argument("--config", type=existing_file, help="its .config.json (default: beside the weights)")
 
 
 def _add_detect(verbs: argparse._SubParsersAction) -> None:
-    p = verbs.add_parser("detect", help="find objects in images; write labelled images and detections.json")
-    p.add_argument("images", nargs="+", type=existing_file)
+    p = verbs.add_parser("detect", help="find objects in photos; write labelled images and detections.json")
+    p.add_argument("images", nargs="+", type=existing_path, metavar="PHOTOS_OR_FOLDERS",
+                   help="photos, or folders searched for photos (and below them)")
     _add_detector_options(p)
     p.add_argument("--out", type=output_dir, default="detections",
                    help="folder for the labelled images and detections.json")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 from mlbasics.core.errors import DataFileError
@@ -99,3 +100,28 @@ def inside(root: str | os.PathLike[str], relative: str | os.PathLike[str], *,
         raise DataFileError(where, f"path {display_path(text)!r} leads out of {display_path(root)} "
                                    "(through a symbolic link)")
     return joined
+
+
+#: The photo suffixes a folder given as input is searched for (any case).
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+
+
+def image_files(inputs: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """``inputs`` with each folder replaced by the photos in it and below it (sorted; hidden names and
+    other suffixes left out), files kept as given and in order. A folder without a photo is a
+    :class:`DataFileError` naming it; what a file entry is (missing, a FIFO) is for its reader to say."""
+    found: list[str] = []
+    for entry in inputs:
+        text = os.fspath(entry)
+        if not os.path.isdir(text):
+            found.append(text)
+            continue
+        photos = []
+        for folder, dirs, names in os.walk(text):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            photos += [os.path.join(folder, name) for name in sorted(names)
+                       if not name.startswith(".") and os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES]
+        if not photos:
+            raise DataFileError(text, f"no photos ({', '.join(IMAGE_SUFFIXES)}) in this folder")
+        found += photos
+    return found
