@@ -3,7 +3,8 @@
 Three layouts are found on their own:
 
 * **VOC**: ``Annotations/*.xml`` + ``JPEGImages/`` (+ ``ImageSets/Main/{train,val}.txt``, then that split);
-* **LabelImg**: ``annotations/*.xml`` + ``images/`` (e.g. the raccoon set);
+* **LabelImg**: ``annotations/*.xml`` + ``images/`` (e.g. the raccoon set), or the photos in the folder itself
+  with ``annotations/`` beside them (what the workbook's labelling panel leaves);
 * **flat**: the XML files next to the images, in one folder.
 
 Each XML is read with :func:`mlbasics.data.voc.read_voc_xml`; its image is the file the XML's
@@ -72,8 +73,9 @@ def find_layout(root: str | os.PathLike[str]) -> tuple[str, Path, list[Path]]:
     for name, (xml_folder, image_folders) in LAYOUTS.items():
         folder = base / xml_folder
         if folder.is_dir() and any(folder.glob("*.xml")):
-            # on a case-insensitive disk Annotations and annotations are one folder: the name says which
-            return name, folder, [base / i for i in image_folders if (base / i).is_dir()]
+            # on a case-insensitive disk Annotations and annotations are one folder: the name says which;
+            # the folder itself last: photos with annotations/ beside them, as the labelling panel leaves them
+            return name, folder, [*(base / i for i in image_folders if (base / i).is_dir()), base]
     raise DataFileError(base, "no VOC annotations found: expected Annotations/*.xml + JPEGImages/ (VOC), "
                               "annotations/*.xml + images/ (LabelImg), or *.xml next to the images")
 

@@ -159,12 +159,14 @@ def test_pretrained_darknet_weights_start_the_training(small_set, tmp_path):
 
     from mlbasics.vision.yolo.model import build_detector
     from mlbasics.vision.yolo.pretrained import export_darknet, load_pretrained
-    from mlbasics.vision.yolo.spec import YoloSpec
+    from mlbasics.vision.yolo.spec import DARKNET_BATCH_NORM_EPSILON, YoloSpec
 
     keras.utils.set_random_seed(3)
     spec = YoloSpec.from_files(small_set / "anchors.txt", small_set / "data" / "classes.txt",
                                input_size=64, width=1.0, model="tiny")
-    source_spec = dataclasses.replace(spec, class_names=tuple(f"c{i}" for i in range(80)))
+    # Darknet's epsilon, as a job started from Darknet weights has: the file's numbers are the model's
+    source_spec = dataclasses.replace(spec, class_names=tuple(f"c{i}" for i in range(80)),
+                                      batch_norm_epsilon=DARKNET_BATCH_NORM_EPSILON)
     source = build_detector(source_spec)
     export_darknet(source, source_spec, tmp_path / "src.cfg", tmp_path / "src.weights")
     args = _train_args(small_set, tmp_path / "job", "--weights-final", str(tmp_path / "f.weights.h5"))

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from mlbasics.cli import main
+from mlbasics.core.errors import InputError
 from mlbasics.data.voc import write_voc_xml
 from mlbasics.vision.yolo.augment import PhotoAugmentation, PhotoBatches, augment_one, mosaic_canvas
 from mlbasics.vision.yolo.data import LoadedSet
@@ -19,7 +20,7 @@ from mlbasics.vision.yolo.fit import choose_settings, fit
 from mlbasics.vision.yolo.spec import YoloSpec
 
 REPORT_KEYS = {"map", "ap", "map_flip", "train_images", "val_images", "settings", "train_seconds", "split",
-               "weights", "config", "skipped", "warnings"}
+               "weights", "config", "skipped", "warnings", "seconds_per_epoch", "pretrained", "map_curve"}
 
 
 def _scene(rng: np.random.Generator, size=(96, 72)) -> tuple[np.ndarray, list[list[float]]]:
@@ -52,8 +53,8 @@ def photos(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def fitted(photos, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("fit")
-    assert main(["yolo", "fit", str(photos), "--out", str(out), "--epochs", "2", "--input-size", "64",
-                 "--width", "0.125", "--val-fraction", "0.25"]) == 0
+    assert main(["yolo", "fit", str(photos), "--out", str(out), "--from-scratch", "--epochs", "2",
+                 "--input-size", "64", "--width", "0.125", "--val-fraction", "0.25"]) == 0
     return out
 
 
@@ -103,7 +104,7 @@ class _StopAfterFirstEpoch(keras.callbacks.Callback):
 
 
 def test_rerun_resumes_an_interrupted_fit(photos, tmp_path):
-    options = dict(epochs=2, input_size=64, width=0.125, val_fraction=0.25, progress=False)
+    options = dict(epochs=2, input_size=64, width=0.125, val_fraction=0.25, progress=False, pretrained=None)
     with pytest.raises(KeyboardInterrupt):
         fit(photos, tmp_path, callbacks=[_StopAfterFirstEpoch()], **options)
     assert not (tmp_path / "report.json").exists()
@@ -116,7 +117,7 @@ def test_rerun_resumes_an_interrupted_fit(photos, tmp_path):
 
 
 def test_settings_follow_the_data_size():
-    few, many = choose_settings(20), choose_settings(2000)
+    few, many = choose_settings(20, pretrained=False), choose_settings(2000, pretrained=False)
     assert few.epochs > many.epochs and few.epochs <= 300 and many.epochs >= 10
     assert choose_settings(160, epochs=7, input_size=320).epochs == 7
 
@@ -168,3 +169,37 @@ def test_photo_batches_repeat_per_seed_and_epoch():
     np.testing.assert_array_equal(first[0], next(iter(feeder.batches()))[0])
     feeder.epoch = 1
     assert not np.array_equal(first[0], next(iter(feeder.batches()))[0])
+
+
+def test_panel_folder_fits_from_coco_as_it_is(tmp_path, mirror):
+    """The labelling panel's folder (photos, annotations/ beside them) trains without moving a file, and
+    ``fit`` starts from COCO by default: width 1.0, the published anchors, a mAP curve when asked."""
+    from mlbasics.data.labelling import LabelBox, LabelFolder
+    from mlbasics.data.voc import read_voc_objects
+
+    photos = tmp_path / "my photos"
+    photos.mkdir()
+    stems = [f"raccoon-{n}" for n in range(1, 11)]
+    for stem in stems:
+        (photos / f"{stem}.jpg").write_bytes((mirror / "raccoon" / "images" / f"{stem}.jpg").read_bytes())
+    folder = LabelFolder(photos, ["raccoon"])
+    for index, photo in enumerate(folder.photos):  # the reader draws the boxes the dataset's labeller drew
+        objects = read_voc_objects(mirror / "raccoon" / "annotations" / f"{photo.stem}.xml")
+        boxes = [LabelBox(int(o.x_min), int(o.y_min), int(o.x_max), int(o.y_max), "raccoon") for o in objects]
+        height, width = folder.load_photo(index).shape[:2]
+        folder.save_boxes(index, boxes, (width, height))
+    assert sorted(p.name for p in photos.iterdir()) == sorted([f"{s}.jpg" for s in stems] + ["annotations"])
+    report = fit(photos, tmp_path / "out", epochs=1, input_size=96, val_fraction=0.3, map_every=1, progress=False)
+    assert report.train_images + report.val_images == 10 and not report.skipped
+    assert report.pretrained == "coco" and report.settings.width == 1.0 and report.settings.epochs_frozen == 1
+    assert len(report.map_curve) == 1 and report.seconds_per_epoch > 0
+    anchors = (tmp_path / "out" / "data" / "anchors.txt").read_text()
+    assert anchors.startswith("23,27") and "344,319" in anchors  # COCO's, with the trained masks
+    assert YoloSpec.read(tmp_path / "out" / "detector.config.json").batch_norm_epsilon == 1e-6
+
+
+def test_pretrained_start_needs_the_published_width():
+    with pytest.raises(InputError, match="width 1.0"):
+        choose_settings(160, width=0.5)
+    assert choose_settings(160).epochs == choose_settings(160).epochs_frozen == 12
+    assert choose_settings(160, pretrained=False).width == 0.5

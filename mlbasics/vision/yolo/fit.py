@@ -34,17 +34,26 @@ EPOCH_RANGE = (10, 300)
 ANCHOR_THRESHOLD = 0.3
 #: The box loss (:data:`~mlbasics.vision.yolo.loss.BOX_LOSSES`).
 BOX_LOSS = "yolo"
+#: Fine-tuning from COCO: the input size, the optimizer steps (all of them with every pretrained layer
+#: frozen: only the prediction layers learn) and their learning rate (docs/yolo.md: measured on the
+#: raccoon split; unfreezing the rest cost 2.5x the time per epoch and lowered mAP).
+PRETRAINED_INPUT_SIZE = 320
+PRETRAINED_STEPS = 120
+FROZEN_LEARNING_RATE = 1e-3
 
 
 @dataclass(frozen=True)
 class FitSettings:
-    """What :func:`fit` trains with; each ``None`` in :func:`fit`'s arguments is chosen here."""
+    """What :func:`fit` trains with; each ``None`` in :func:`fit`'s arguments is chosen here.
+    ``epochs_frozen`` of the ``epochs`` train only the new prediction layers (a pretrained start)."""
 
     input_size: int
     width: float
     epochs: int
     batch_size: int
     learning_rate: float
+    epochs_frozen: int
+    learning_rate_frozen: float
     mosaic: float
     jitter: float
     decode_scale: float
@@ -57,15 +66,31 @@ class FitSettings:
     seed: int
 
 
-def choose_settings(train_images: int, *, input_size: int | None = None, width: float | None = None,
-                    epochs: int | None = None, seed: int = 0) -> FitSettings:
-    """Settings for ``train_images`` photos on a small CPU: tiny YOLOv3 at half width and 224 pixels,
-    and enough epochs for about :data:`TARGET_STEPS` steps (fewer photos, more epochs; 60 for raccoon's 160);
-    every anchor whose shape IoU with a box exceeds :data:`ANCHOR_THRESHOLD` learns it (docs/yolo.md: measured)."""
+def choose_settings(train_images: int, *, pretrained: bool = True, input_size: int | None = None,
+                    width: float | None = None, epochs: int | None = None, seed: int = 0) -> FitSettings:
+    """Settings for ``train_images`` photos on a small CPU (docs/yolo.md: measured).
+
+    From scratch: tiny YOLOv3 at half width and 224 pixels, enough epochs for about :data:`TARGET_STEPS`
+    steps (fewer photos, more epochs; 60 for raccoon's 160), every anchor whose shape IoU with a box
+    exceeds :data:`ANCHOR_THRESHOLD` learns it. Pretrained (COCO): the published network (width 1.0) at
+    :data:`PRETRAINED_INPUT_SIZE` with every pretrained layer frozen, about :data:`PRETRAINED_STEPS` steps
+    (12 epochs for raccoon's 160 photos) of the prediction layers alone.
+    """
     batch = 16
+    if pretrained:
+        if width not in (None, 1.0):
+            raise InputError(f"width: pretrained Darknet weights need width 1.0 (the published filter counts), "
+                             f"got {width}; use from_scratch for another width")
+        total = epochs or int(np.clip(math.ceil(PRETRAINED_STEPS * batch / max(train_images, 1)), *EPOCH_RANGE))
+        return FitSettings(input_size=input_size or PRETRAINED_INPUT_SIZE, width=1.0, epochs=total, batch_size=batch,
+                           learning_rate=FROZEN_LEARNING_RATE, epochs_frozen=total,
+                           learning_rate_frozen=FROZEN_LEARNING_RATE, mosaic=0.0,
+                           jitter=0.3, translate=0.1, decode_scale=1.25, ema_momentum=0.0, warmup_epochs=1,
+                           objectness_prior=False, anchor_threshold=ANCHOR_THRESHOLD, box_loss=BOX_LOSS, seed=seed)
     chosen_epochs = epochs or int(np.clip(math.ceil(TARGET_STEPS * batch / max(train_images, 1)), *EPOCH_RANGE))
     return FitSettings(input_size=input_size or 224, width=width or 0.5, epochs=chosen_epochs, batch_size=batch,
-                       learning_rate=2e-3, mosaic=0.0, jitter=0.5, translate=0.1, decode_scale=1.5,
+                       learning_rate=2e-3, epochs_frozen=0, learning_rate_frozen=2e-3,
+                       mosaic=0.0, jitter=0.5, translate=0.1, decode_scale=1.5,
                        ema_momentum=0.99, warmup_epochs=3, objectness_prior=False, anchor_threshold=ANCHOR_THRESHOLD,
                        box_loss=BOX_LOSS, seed=seed)
 
@@ -81,11 +106,14 @@ class FitReport:
     val_images: int
     settings: FitSettings
     train_seconds: float
+    seconds_per_epoch: float
+    pretrained: str
     split: str
     weights: str
     config: str
     skipped: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
+    map_curve: list[tuple[float, int, float]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -93,6 +121,7 @@ class FitReport:
         data["map_flip"] = round(self.map_flip, 4)
         data["ap"] = {name: round(value, 4) for name, value in self.ap.items()}
         data["train_seconds"] = round(self.train_seconds, 1)
+        data["seconds_per_epoch"] = round(self.seconds_per_epoch, 2)
         return data
 
 
@@ -187,11 +216,37 @@ def progress_bar(total: int) -> Any:
     return _Bar()
 
 
+def pretrained_files(pretrained: str | os.PathLike[str]) -> tuple[str, str, str]:
+    """``(weights, cfg, class names or "")`` of a pretrained start: ``"coco"`` (Darknet's published
+    tiny-YOLOv3, fetched on first use) or a Darknet ``.weights`` with its ``.cfg`` (and ``.names``, if
+    any) beside it."""
+    from mlbasics.io.paths import require_regular_file
+    from mlbasics.vision.yolo.coco import COCO, coco_files
+    from mlbasics.vision.yolo.pretrained import cfg_beside
+
+    if os.fspath(pretrained) == COCO:
+        files = coco_files()
+        return str(files.weights), str(files.cfg), str(files.names)
+    weights = Path(pretrained)
+    require_regular_file(weights)
+    cfg = cfg_beside(weights)
+    require_regular_file(cfg, missing="no .cfg beside the .weights (Darknet's network description)")
+    names = weights.with_suffix(".names")
+    return str(weights), str(cfg), str(names) if names.is_file() else ""
+
+
 def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, epochs: int | None = None,
         input_size: int | None = None, width: float | None = None, seed: int = 0, val_fraction: float = 0.2,
         split: str | os.PathLike[str] | None = None, classes: Sequence[str] | None = None,
-        progress: bool = True, callbacks: Sequence[Any] = ()) -> FitReport:
+        pretrained: str | os.PathLike[str] | None = "coco", map_every: int = 0, progress: bool = True,
+        callbacks: Sequence[Any] = ()) -> FitReport:
     """Convert, split, check, compute anchors, train (or resume), evaluate; write ``out_dir/report.json``.
+
+    ``pretrained``: where the weights start: ``"coco"`` (the default: Darknet's published tiny-YOLOv3,
+    its box and objectness channels kept, its anchors used), another Darknet ``.weights`` with its
+    ``.cfg`` beside it, or ``None`` (from scratch, with k-means anchors of the training boxes).
+    ``map_every`` > 0 measures validation mAP@0.5 every that many epochs (``job/history.csv``'s ``val_map``,
+    the report's ``map_curve``: seconds of training against mAP).
 
     ``split``: a JSON file ``{"val": [stems]}`` fixing the validation photos (else the folder's
     ``ImageSets``, else a split seeded by ``seed`` with ``val_fraction`` of the photos). ``None``
@@ -227,18 +282,30 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
     for record, _ in train_usable + val_usable:
         if not len(record.boxes):
             warnings.append({"file": str(record.xml), "reason": "no boxes: the photo is used as background only"})
-    settings = choose_settings(len(train_usable), input_size=input_size, width=width, epochs=epochs, seed=seed)
+    settings = choose_settings(len(train_usable), pretrained=pretrained is not None, input_size=input_size,
+                               width=width, epochs=epochs, seed=seed)
+    start = pretrained_files(pretrained) if pretrained is not None else ("", "", "")
     with atomic_write(data_dir / "classes.txt", "w") as handle:
         handle.write("\n".join(folder.classes) + "\n")
     write_split_lines(train_usable, data_dir / "train.txt", data_dir / "links", warnings)
     write_split_lines(val_usable, data_dir / "val.txt", data_dir / "links", warnings)
-    compute_anchors(train_usable, settings.input_size, data_dir / "anchors.txt", seed=seed)
+    if pretrained is None:
+        compute_anchors(train_usable, settings.input_size, data_dir / "anchors.txt", seed=seed)
+    else:  # the pretrained prediction layers' box channels belong to the file's anchors
+        from mlbasics.vision.yolo.anchors import write_anchors
+        from mlbasics.vision.yolo.pretrained import darknet_anchors
+
+        write_anchors(data_dir / "anchors.txt", darknet_anchors(start[1]))
 
     weights = out / "detector.weights.h5"
     config = TrainConfig(
         annotations=str(data_dir / "train.txt"), classes=str(data_dir / "classes.txt"),
         anchors=str(data_dir / "anchors.txt"), job_dir=str(out / "job"), weights_final=str(weights),
-        epochs_frozen=0, input_size=settings.input_size, width=settings.width, batch_size=settings.batch_size,
+        weights_stage=str(out / "job" / "stage_1.weights.h5"), map_every=map_every,
+        val_annotations=str(data_dir / "val.txt") if map_every else "",
+        pretrained=start[0], pretrained_cfg=start[1], pretrained_classes=start[2],
+        epochs_frozen=settings.epochs_frozen, learning_rate_frozen=settings.learning_rate_frozen,
+        input_size=settings.input_size, width=settings.width, batch_size=settings.batch_size,
         epochs=settings.epochs, learning_rate=settings.learning_rate, jitter=settings.jitter, seed=settings.seed,
         augment="photos", mosaic=settings.mosaic, translate=settings.translate, decode_scale=settings.decode_scale,
         ema_momentum=settings.ema_momentum, warmup_epochs=settings.warmup_epochs,
@@ -251,6 +318,7 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
         if bar is not None:
             bar.close()
     train_seconds = (read_history(config.job_dir).get("train_seconds") or [0.0])[-1]
+    seconds_per_epoch = train_seconds / settings.epochs
 
     detector = Detector.load(weights)
     val_set = load_samples([_sample(record, size) for record, size in val_usable], detector.spec.input_size)
@@ -262,8 +330,10 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
     report = FitReport(
         map=measured.map, ap={folder.classes[c]: ap for c, ap in measured.ap.items()}, map_flip=flipped.map,
         train_images=len(train_usable), val_images=len(val_set.images), settings=settings,
-        train_seconds=train_seconds, split=how, weights=str(weights), config=str(config_path_for(weights)),
-        skipped=problems, warnings=warnings)
+        train_seconds=train_seconds, seconds_per_epoch=seconds_per_epoch,
+        pretrained="" if pretrained is None else os.fspath(pretrained), split=how, weights=str(weights),
+        config=str(config_path_for(weights)), skipped=problems, warnings=warnings,
+        map_curve=[(round(seconds, 1), epoch, round(value, 4)) for seconds, epoch, value in result.map_curve])
     write_json(out / "report.json", report.as_json())
     return report
 

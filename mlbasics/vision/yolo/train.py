@@ -28,7 +28,13 @@ from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.validation import check_positive_float, check_positive_int
 from mlbasics.vision.yolo.data import LoadedSet
 from mlbasics.vision.yolo.loss import BOX_LOSSES
-from mlbasics.vision.yolo.spec import YoloSpec, check_input_size, check_model, config_path_for
+from mlbasics.vision.yolo.spec import (
+    DARKNET_BATCH_NORM_EPSILON,
+    YoloSpec,
+    check_input_size,
+    check_model,
+    config_path_for,
+)
 
 #: ``classic``: TensorFlow flip/scale/colour jitter of the letterboxed images (the synthetic lessons);
 #: ``photos``: :mod:`mlbasics.vision.yolo.augment` (mosaic, zoom from larger decoded photos, flip, colour).
@@ -47,6 +53,11 @@ class TrainConfig:
     of the weights, which is what is saved at the end of each stage; ``warmup_epochs`` ramp the
     learning rate up linearly first. ``anchor_threshold`` > 0 (photos only) also makes every anchor whose
     shape IoU with a box exceeds it responsible for the box (:func:`~mlbasics.vision.yolo.targets.assign_targets`).
+    ``pretrained_classes``: the class names of ``pretrained`` (e.g. ``coco.names``); given, the prediction
+    layers keep the file's box and objectness channels and a class of the same name
+    (:func:`~mlbasics.vision.yolo.pretrained.load_pretrained` ``reinitialise="classes"``), so training
+    starts from a detector that already finds objects. A model started from Darknet weights uses
+    Darknet's batch-norm epsilon.
     """
 
     annotations: str
@@ -82,6 +93,7 @@ class TrainConfig:
     objectness_prior: bool = False
     anchor_threshold: float = 0.0
     box_loss: str = "yolo"
+    pretrained_classes: str = ""
 
     def __post_init__(self) -> None:
         check_model(self.model)
@@ -110,14 +122,17 @@ class TrainConfig:
         if self.pretrained and self.width != 1.0:
             raise InputError(f"pretrained Darknet weights need width 1.0 (the published filter counts), "
                              f"got {self.width}")
+        if self.pretrained_classes and not self.pretrained:
+            raise InputError("pretrained_classes names the classes of pretrained Darknet weights: give pretrained too")
         if self.epochs_frozen and not (self.backbone or self.pretrained):
             raise InputError("stage 1 freezes the backbone, which is only useful if it was trained: give a backbone "
                              "(a classifier saved by lesson 05), pretrained Darknet weights, or set epochs_frozen=0")
 
     def spec(self) -> YoloSpec:
         """The detector these arguments train: anchors and class names read from their files."""
-        return YoloSpec.from_files(self.anchors, self.classes, input_size=self.input_size, width=self.width,
+        spec = YoloSpec.from_files(self.anchors, self.classes, input_size=self.input_size, width=self.width,
                                    model=self.model)
+        return replace(spec, batch_norm_epsilon=DARKNET_BATCH_NORM_EPSILON) if self.pretrained else spec
 
     def decode_size(self) -> int:
         """The side photos are letterboxed to in memory for training (a multiple of 32)."""
@@ -368,7 +383,13 @@ def _start_from(config: TrainConfig, detector, spec: YoloSpec) -> set[str]:
         return set()
     from mlbasics.vision.yolo.pretrained import cfg_beside, load_pretrained
 
-    report = load_pretrained(detector, spec, config.pretrained_cfg or cfg_beside(config.pretrained), config.pretrained)
+    file_classes: list[str] = []
+    if config.pretrained_classes:
+        from mlbasics.data.annotation_lines import read_classes
+
+        file_classes = list(read_classes(config.pretrained_classes))
+    report = load_pretrained(detector, spec, config.pretrained_cfg or cfg_beside(config.pretrained), config.pretrained,
+                             reinitialise="classes" if file_classes else "outputs", file_classes=file_classes)
     print(report.summary(), file=sys.stderr)
     return set(report.loaded)
 
