@@ -312,3 +312,24 @@ def test_boxes_saved_again_unchanged_keep_their_flags(photos):
     assert objects[0] == VocObject("dog", 1, 2, 30, 40, difficult=True, truncated=True, pose="Left")
     assert objects[1:] == [VocObject("raccoon", 41, 10, 70, 50), VocObject("dog", 5, 5, 20, 20)]
     assert read_voc_xml(path, CLASSES).boxes.tolist() == [[41, 10, 70, 50, 0], [5, 5, 20, 20, 1]]  # difficult left out
+
+
+def test_coco_prefill_proposes_object_boxes_the_reader_names(tmp_path, mirror):
+    """COCO's detector before the reader has one: a raccoon comes out as a COCO animal, proposed as
+    "object"; unnamed it is not saved, named "raccoon" it is."""
+    from mlbasics.workbook.widgets.labelling import OTHER, coco_prefill
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "raccoon-2.jpg").write_bytes((mirror / "raccoon" / "images" / "raccoon-2.jpg").read_bytes())
+    panel = LabellingPanel(folder, ["raccoon"], prefill=coco_prefill(["raccoon"]))
+    assert OTHER in panel.canvas.classes and panel.boxes and {box.name for box in panel.boxes} == {OTHER}
+    assert f"named {OTHER!r}: pick a class" in panel.summary.value
+    panel.next()  # accepted without naming: nothing of it is saved, and the panel says why
+    assert saved(panel.xml_path) == [] and "still named 'object'" in panel.summary.value
+    assert {box.name for box in panel.boxes} == {OTHER}  # the last photo: still shown, to be named
+    (folder / "annotations" / "raccoon-2.xml").unlink()
+    panel = LabellingPanel(folder, ["raccoon"], prefill=coco_prefill(["raccoon"]))
+    proposal = panel.boxes[0]
+    panel.set_boxes([LabelBox(proposal.x_min, proposal.y_min, proposal.x_max, proposal.y_max, "raccoon")])
+    assert saved(panel.xml_path) == [[proposal.x_min, proposal.y_min, proposal.x_max, proposal.y_max, 0]]

@@ -16,8 +16,10 @@ What is kept where, and in which coordinates, is :mod:`mlbasics.data.labelling`'
 - a photo that cannot be read, or whose existing XML cannot be used (not XML, a class not in the list),
   is named in the panel and passed over; such an XML is never overwritten.
 
-Model-assisted labelling: ``prefill`` (e.g. :func:`detector_prefill`) proposes boxes for a photo
-that has no XML yet; they are saved once the reader changes one of them or presses *next*.
+Model-assisted labelling: ``prefill`` (e.g. :func:`detector_prefill`, or :func:`coco_prefill` before the
+reader has a detector of their own) proposes boxes for a photo that has no XML yet; they are saved once
+the reader changes one of them or presses *next*. A proposal of a class the reader does not have is
+named :data:`OTHER` ("object"): shown, so its box can be given a class, and not saved until it has one.
 Everything the buttons do can be done from code: :meth:`LabellingPanel.set_boxes`, ``next()``,
 ``previous()``, ``skip()``, ``boxes``, ``xml_path``.
 """
@@ -37,6 +39,9 @@ from mlbasics.data.labelling import LabelBox, LabelFolder, clip_box
 #: Proposes boxes for an upright ``(H, W, 3)`` ``uint8`` photo, in its pixels.
 Prefill = Callable[[np.ndarray], Sequence[LabelBox]]
 
+
+#: The name of a proposed box whose class is none of the reader's (a COCO "cat" on a raccoon).
+OTHER = "object"
 
 #: Longest side, in pixels, of the photo as sent to the browser (larger photos are scaled down for display).
 DISPLAY_SIZE = 1280
@@ -71,10 +76,12 @@ def from_widget(value: dict[str, Any], size: tuple[int, int], scale: tuple[float
     return clip_box(x / sx, y / sy, x1 / sx, y1 / sy, str(value.get("label", "")), size)
 
 
-def detector_prefill(detector: Any, score_threshold: float = 0.3, nms_iou: float = 0.45) -> Prefill:
+def detector_prefill(detector: Any, score_threshold: float = 0.3, nms_iou: float = 0.45,
+                     classes: Sequence[str] | None = None) -> Prefill:
     """A ``prefill`` from the workbook's YOLO :class:`~mlbasics.vision.yolo.detect.Detector`: its boxes
-    (already in the photo's pixels) named by ``detector.spec.class_names``."""
-    names = detector.spec.class_names
+    (already in the photo's pixels) named by ``detector.spec.class_names``; given the reader's
+    ``classes``, a name that is not one of them becomes :data:`OTHER`."""
+    names = [name if classes is None or name in classes else OTHER for name in detector.spec.class_names]
 
     def prefill(image: np.ndarray) -> list[LabelBox]:
         found = detector.detect(image, score_threshold, nms_iou)
@@ -84,6 +91,18 @@ def detector_prefill(detector: Any, score_threshold: float = 0.3, nms_iou: float
         return [box for box in boxes if box is not None]
 
     return prefill
+
+
+def coco_prefill(classes: Sequence[str], score_threshold: float = 0.2, nms_iou: float = 0.45) -> Prefill:
+    """Proposals from Darknet's published tiny-YOLOv3 (COCO's 80 classes, fetched and converted on first
+    use): a box keeps its COCO name where the reader has that class (``person``, ``dog``), else it is
+    :data:`OTHER` for the reader to name. The threshold is below ``detect``'s 0.3: COCO's detector is
+    unsure of classes it never saw (a raccoon scores 0.1-0.35 as cat, dog or bear), and a box is
+    quicker to delete than to draw."""
+    from mlbasics.vision.yolo.coco import coco_weights
+    from mlbasics.vision.yolo.detect import Detector
+
+    return detector_prefill(Detector.load(coco_weights()), score_threshold, nms_iou, classes)
 
 
 def _boxes(count: int) -> str:
@@ -104,7 +123,8 @@ class LabellingPanel:
         self.photos = LabelFolder(folder, classes, annotations)
         self.prefill = prefill
         self.display_size = check_positive_int("display_size", display_size)
-        self.canvas = BBoxWidget(classes=list(self.photos.classes), label=self.photos.classes[0], hide_buttons=True)
+        shown = [*self.photos.classes, *([OTHER] if prefill is not None and OTHER not in self.photos.classes else [])]
+        self.canvas = BBoxWidget(classes=shown, label=self.photos.classes[0], hide_buttons=True)
         self.previous_button = widgets.Button(description="◀ previous")
         self.next_button = widgets.Button(description="next ▶", button_style="success")
         self.skip_button = widgets.Button(description="skip")
@@ -162,9 +182,12 @@ class LabellingPanel:
         return self.xml_path
 
     def next(self) -> None:
-        """Save the shown boxes (none drawn: an XML without objects) and show the next readable photo."""
-        self._save(self.boxes)
+        """Save the shown boxes (none drawn: an XML without objects) and show the next readable photo; boxes
+        left out of the saved file are still named on the next photo's line."""
+        name, left = self.photo.name, self._save(self.boxes)
         self._move(1)
+        if left:
+            self._note(f"{self.message} (in {name}{left})")
 
     def previous(self) -> None:
         """Show the previous readable photo (every change is already saved)."""
@@ -210,10 +233,13 @@ class LabellingPanel:
         self.scale = (scale[0], scale[1])
         if boxes is None and self.prefill is not None:
             proposed = list(self.prefill(image))
-            boxes = [box for box in proposed if box.name in self.photos.classes]
+            boxes = [box for box in proposed if box.name in self.photos.classes or box.name == OTHER]
             if len(boxes) < len(proposed):
                 self.message += f" {_boxes(len(proposed) - len(boxes))} of other classes left out."
             self.message += f" {_boxes(len(boxes))} proposed: correct them (saved on your first change or next)."
+            others = sum(box.name == OTHER for box in boxes)
+            if others and OTHER not in self.photos.classes:
+                self.message += f" {_boxes(others)} named {OTHER!r}: pick a class for them, or delete them."
         self._showing = True
         try:
             self.canvas.selected_index = -1
@@ -228,11 +254,15 @@ class LabellingPanel:
             return
         self._save(self.boxes)
 
-    def _save(self, boxes: list[LabelBox]) -> None:
+    def _save(self, boxes: list[LabelBox]) -> str:
+        """Save the boxes that have a class; returns what was left out (empty: nothing)."""
         named = [box for box in boxes if box.name in self.photos.classes]
         path = self.photos.save_boxes(self.index, named, self.size)
+        others = sum(box.name == OTHER for box in boxes if box not in named)
         left = f"; {_boxes(len(boxes) - len(named))} without a class left out" if len(named) < len(boxes) else ""
+        left += f" ({_boxes(others)} still named {OTHER!r}: pick a class to keep them)" if others else ""
         self._note(f"saved {_boxes(len(named))} in {path.name}{left}")
+        return left
 
     def _note(self, message: str) -> None:
         from html import escape
