@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import tempfile
+import contextlib
+import signal
+from collections.abc import Iterator
 
 from mlbasics.cli._args import existing_dir
+from mlbasics.io.files import owned_tempdir, remove_stale_owned
 
 #: What the certificate warning means, printed with --https.
 CERTIFICATE_NOTE = """\
@@ -27,26 +30,60 @@ def _port(text: str) -> int:
     return value
 
 
+#: The certificate folder's name in the system's temporary folder: ``mlbasics-serve-<pid>.<random>``.
+CERT_DIR_PREFIX = "mlbasics-serve-"
+#: The signals that stop the server the way Ctrl+C does: its certificate folder is removed.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+class _Stop(BaseException):
+    """Raised in the main thread by a stop signal (a BaseException, like KeyboardInterrupt)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """For the length of the block, SIGINT, SIGTERM and SIGHUP raise :class:`_Stop`, so that the
+    blocks around the server end and clean up; a second signal during the clean-up is ignored."""
+
+    def stop(signum: int, frame: object) -> None:
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        raise _Stop(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from mlbasics.export.web.server import CERTIFICATE_HOSTS_NOTE, make_server
 
     host = "0.0.0.0" if args.phone and args.host is None else (args.host or "127.0.0.1")
     https = args.https or args.phone
-    with tempfile.TemporaryDirectory(prefix="mlbasics-serve-") as cert_dir:
-        server = make_server(args.folder, host, args.port, https=https, cert_dir=cert_dir)
-        print(f"serving {args.folder} on {host}:{server.port}")
-        print(f"open {server.url}" + (" on the phone" if args.phone else ""))
-        if server.fingerprint:
-            print(f"certificate SHA-256 fingerprint: {server.fingerprint}")
-            print(CERTIFICATE_NOTE)
-            print(CERTIFICATE_HOSTS_NOTE)
-        print("stop with Ctrl+C", flush=True)
+    for folder in remove_stale_owned(CERT_DIR_PREFIX):
+        print(f"removed {folder}, the certificate folder of a server that was killed")
+    with _stop_on_signals(), contextlib.ExitStack() as stack:
         try:
+            # Plain HTTP needs no folder; HTTPS keeps its certificate and key in a private one.
+            cert_dir = stack.enter_context(owned_tempdir(CERT_DIR_PREFIX)) if https else None
+            server = make_server(args.folder, host, args.port, https=https, cert_dir=cert_dir)
+            stack.callback(server.httpd.server_close)
+            print(f"serving {args.folder} on {host}:{server.port}")
+            print(f"open {server.url}" + (" on the phone" if args.phone else ""))
+            if server.fingerprint:
+                print(f"certificate SHA-256 fingerprint: {server.fingerprint}")
+                print(CERTIFICATE_NOTE)
+                print(CERTIFICATE_HOSTS_NOTE)
+            print("stop with Ctrl+C (or SIGTERM / SIGHUP)", flush=True)
             server.httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.httpd.server_close()
+        except _Stop as stop:
+            print(f"stopped ({stop})" + ("; the certificate and its key are deleted" if https else ""), flush=True)
     return 0
 
 
