@@ -1,13 +1,19 @@
-// The camera page: open the camera, letterbox each frame, run the detector with ONNX Runtime Web
-// (WebAssembly, from ./runtime/, never a CDN), decode, draw labelled boxes and the frame rate.
+// The camera page: open the camera, and for each new camera frame letterbox it, run the detector
+// with ONNX Runtime Web (from ./runtime/, never a CDN), decode, and draw labelled boxes.
 //
-// URL options (all optional): ?threads=N  WebAssembly threads (more than 1 needs the
-// cross-origin isolation `mlbasics serve` sets up); ?score=0.3  score threshold;
+// The detector runs once per new camera frame (requestVideoFrameCallback): frames that arrive while
+// it works are skipped, never run twice. The page shows the camera's frame rate, the rate of frames
+// it processed and the inference milliseconds as separate figures. Tap the picture to pause or
+// resume; the slider sets the score threshold (kept in this browser).
+//
+// URL options (all optional): ?threads=N  WebAssembly threads (default: see defaultThreads; more
+// than 1 needs the cross-origin isolation `mlbasics serve` sets up); ?score=0.3  score threshold;
 // ?tag=1  read the frame number that test videos carry in their bottom-left corner; ?keep=1  keep the
 // last network input in window.lastInput (RGB / 255, NHWC), to compare pixels with Python's letterbox;
 // ?frames=N  stop after N frames.
 // For tests and benchmarks the page exposes window.detections (the latest frames' boxes) and
-// window.stats (frames, fps, inference milliseconds).
+// window.stats (frames processed, camera frames, both rates per second over the last second, inference
+// milliseconds, backend, threads).
 import { detect, letterbox, letterboxInput, toOriginal } from "./yolo.js";
 
 const params = new URLSearchParams(location.search);
@@ -15,17 +21,46 @@ const COLOURS = ["#e6194b", "#3cb44b", "#0082c8", "#f58230", "#911eb4", "#46f0f0
 const KEEP_FRAMES = 300;
 const TAG_BITS = 12;
 const TAG_BLOCK = 8;
+/** Box labels are drawn this many CSS pixels high, whatever the camera's size and the screen's. */
+const LABEL_CSS_PX = 16;
+const RUNTIME = "runtime/ort.wasm.min.js";
 
 const video = document.getElementById("video");
 const overlay = document.getElementById("overlay");
 const status = document.getElementById("status");
+const slider = document.getElementById("threshold");
+const sliderValue = document.getElementById("threshold-value");
+const figures = { fps: document.getElementById("fps"), camera: document.getElementById("camera"),
+                  infer: document.getElementById("infer"),
+                  paused: document.getElementById("paused") };
 window.detections = [];
-window.stats = { frames: 0, fps: 0, inferMs: [], error: null, ready: false };
+window.stats = { frames: 0, cameraFrames: 0, fps: 0, cameraFps: 0, inferMs: [], error: null, ready: false,
+                 paused: false, backend: null, threads: null, labelCssPx: null };
 
 function fail(message) {
   window.stats.error = message;
   status.textContent = message;
   status.className = "error";
+}
+
+/**
+ * WebAssembly threads: every core the browser reports, up to 4. Measured on a 2-core machine
+ * (docs/cloud.md): all cores ran the detector faster than ONNX Runtime Web's default of half of
+ * them; past 4, phones' slow efficiency cores and the threads' start-up cost are not worth it.
+ */
+function defaultThreads() {
+  if (!self.crossOriginIsolated) return 1;  // threads need SharedArrayBuffer, which needs isolation
+  return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+}
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`${src} did not load: export again with \`mlbasics export ... --formats web\``));
+    document.head.append(script);
+  });
 }
 
 /** The frame number a test video draws as TAG_BITS black/white blocks along its bottom-left edge. */
@@ -38,36 +73,152 @@ function readTag(rgba, width, height) {
   return tag;
 }
 
-/** The processed frame itself, then its boxes and the frame rate: boxes never lag behind the picture. */
+/** CSS pixels per frame pixel: the canvas shows the frame whole (object-fit: contain). */
+function displayScale(width, height) {
+  const rect = overlay.getBoundingClientRect();
+  return Math.min(rect.width / width, rect.height / height) || 1;
+}
+
+/** The processed frame itself, then its boxes: boxes never lag behind the picture. */
 function draw(frameCanvas, found, width, height, classes) {
   if (overlay.width !== width || overlay.height !== height) {
     overlay.width = width;
     overlay.height = height;
   }
+  const scale = displayScale(width, height);
+  const fontPx = Math.ceil(LABEL_CSS_PX / scale);
+  window.stats.labelCssPx = fontPx * scale;
   const g = overlay.getContext("2d");
   g.drawImage(frameCanvas, 0, 0);
-  g.lineWidth = Math.max(2, width / 320);
-  g.font = `${Math.max(12, Math.round(width / 40))}px sans-serif`;
+  g.lineWidth = Math.max(2, 3 / scale);
+  g.font = `${fontPx}px system-ui, sans-serif`;
+  const textHeight = Math.ceil(fontPx * 1.3);
   for (const d of found) {
     const [x0, y0, x1, y1] = d.box;
     const colour = COLOURS[d.cls % COLOURS.length];
     const label = `${classes[d.cls]} ${d.score.toFixed(2)}`;
     g.strokeStyle = colour;
     g.strokeRect(x0, y0, x1 - x0, y1 - y0);
-    const textHeight = parseInt(g.font, 10) + 4;
     const textY = y0 >= textHeight ? y0 - textHeight : y1;
     g.fillStyle = colour;
-    g.fillRect(x0, textY, g.measureText(label).width + 6, textHeight);
+    g.fillRect(x0, textY, g.measureText(label).width + fontPx / 2, textHeight);
     g.fillStyle = "#fff";
-    g.fillText(label, x0 + 3, textY + textHeight - 5);
+    g.fillText(label, x0 + fontPx / 4, textY + fontPx * 1.05);
   }
-  const fpsText = `${window.stats.fps.toFixed(1)} fps`;
-  const boxWidth = g.measureText(fpsText).width + 8;
-  const boxHeight = parseInt(g.font, 10) + 6;
-  g.fillStyle = "rgba(0, 0, 0, 0.6)";
-  g.fillRect(width - boxWidth, 0, boxWidth, boxHeight);
-  g.fillStyle = "#fff";
-  g.fillText(fpsText, width - boxWidth + 4, boxHeight - 5);
+}
+
+/**
+ * Camera frames as they arrive: counts them (window.stats.cameraFrames, cameraFps) and lets the
+ * detector wait for the next one it has not seen (nextFrame), so it never runs twice on a frame.
+ * requestVideoFrameCallback where the browser has it; else one check per screen refresh of the
+ * decoder's frame counter.
+ */
+function frameClock() {
+  const times = [];
+  let start = null;
+  let latest = 0;
+  let latestTime = 0;
+  let waiting = null;
+  const arrived = (now, presented) => {
+    if (start === null) start = presented - 1;
+    if (presented === latest) return;
+    latest = presented;
+    latestTime = now;
+    window.stats.cameraFrames = presented - start;
+    times.push(now);
+    while (times[0] < now - 2000) times.shift();  // rate() reads the last second; paused, nobody does
+    if (waiting) {
+      waiting();
+      waiting = null;
+    }
+  };
+  if ("requestVideoFrameCallback" in HTMLVideoElement.prototype) {
+    const tick = (now, meta) => {
+      arrived(now, meta.presentedFrames);
+      video.requestVideoFrameCallback(tick);
+    };
+    video.requestVideoFrameCallback(tick);
+  } else {
+    const poll = (now) => {
+      const quality = video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality() : null;
+      arrived(now, quality ? quality.totalVideoFrames : Math.round(video.currentTime * 1000));
+      requestAnimationFrame(poll);
+    };
+    requestAnimationFrame(poll);
+  }
+  let seen = 0;
+  return {
+    /** Resolves with {number, time} of a frame newer than the last one taken, once it is shown. */
+    async nextFrame() {
+      while (latest === seen || latest === 0) await new Promise((resolve) => { waiting = resolve; });
+      seen = latest;
+      return { number: seen - start, time: latestTime };
+    },
+    /** The camera frames' arrival times over the last seconds (for rate()). */
+    times,
+  };
+}
+
+/**
+ * Events per second over the second before `now`: `times` are the camera frames' arrival times,
+ * for the processed frames too (each is the arrival of the frame it processed), so the processed
+ * rate is never above the camera's.
+ */
+function rate(times, now, since) {
+  while (times.length && times[0] <= now - 1000) times.shift();
+  return times.length * 1000 / Math.max(Math.min(1000, now - since), 1);
+}
+
+/** Tap (or click) the picture to pause or resume; resolves at once when running. */
+function pauser() {
+  let resume = null;
+  const show = () => {
+    figures.paused.textContent = window.stats.paused ? "paused: tap to resume" : "";
+  };
+  overlay.addEventListener("click", () => {
+    window.stats.paused = !window.stats.paused;
+    show();
+    if (!window.stats.paused && resume) {
+      resume();
+      resume = null;
+    }
+  });
+  return () => (window.stats.paused ? new Promise((resolve) => { resume = resolve; }) : Promise.resolve());
+}
+
+function thresholdControl(settings) {
+  const stored = Number(localStorage.getItem("mlbasics.score_threshold"));
+  if (params.get("score") !== null) settings.score_threshold = Number(params.get("score"));
+  else if (stored > 0 && stored < 1) settings.score_threshold = stored;
+  const show = () => {
+    slider.value = String(settings.score_threshold);
+    sliderValue.textContent = settings.score_threshold.toFixed(2);
+  };
+  slider.addEventListener("input", () => {
+    settings.score_threshold = Number(slider.value);
+    localStorage.setItem("mlbasics.score_threshold", slider.value);
+    show();
+  });
+  show();
+}
+
+const MODEL_NAMES = { tiny: "tiny-YOLOv3", full: "YOLOv3" };
+
+function describe(settings, backend, threads) {
+  const names = settings.classes.length <= 6 ? `: ${settings.classes.join(", ")}` : "";
+  const plural = settings.classes.length === 1 ? "class" : "classes";
+  return `${MODEL_NAMES[settings.model] ?? settings.model} · ${settings.classes.length} ${plural}${names} · ${backend} · ` +
+         `${threads} thread${threads === 1 ? "" : "s"} · input ${settings.input_size}×${settings.input_size}`;
+}
+
+async function registerOffline() {
+  // The service worker keeps the page, the runtime and the model for the next visit without the server.
+  if (!("serviceWorker" in navigator) || params.get("sw") === "0") return;
+  try {
+    await navigator.serviceWorker.register("sw.js");
+  } catch (error) {
+    console.warn(`offline copy unavailable: ${error.message}`);
+  }
 }
 
 async function main() {
@@ -75,16 +226,17 @@ async function main() {
     fail("The camera needs a secure context: open this page over https:// (mlbasics serve --phone) or on localhost.");
     return;
   }
-  if (typeof ort === "undefined") {
-    fail("runtime/ort.wasm.min.js did not load: export again with `mlbasics export ... --formats web`.");
-    return;
-  }
+  registerOffline();
+  await loadScript(RUNTIME);
   const settings = await (await fetch("detector.json")).json();
-  settings.score_threshold = Number(params.get("score") ?? settings.score_threshold);
+  thresholdControl(settings);
+  const threads = params.get("threads") !== null ? Math.max(1, Number(params.get("threads"))) : defaultThreads();
   ort.env.wasm.wasmPaths = new URL("runtime/", location.href).href;
-  ort.env.wasm.numThreads = Number(params.get("threads") ?? (self.crossOriginIsolated ? 0 : 1));
+  ort.env.wasm.numThreads = self.crossOriginIsolated ? threads : 1;
   status.textContent = "loading the model...";
   const session = await ort.InferenceSession.create("model.onnx", { executionProviders: ["wasm"] });
+  window.stats.backend = "WebAssembly SIMD";
+  window.stats.threads = ort.env.wasm.numThreads;
 
   status.textContent = "opening the camera...";
   const stream = await navigator.mediaDevices.getUserMedia({
@@ -98,18 +250,20 @@ async function main() {
   const size = settings.input_size;
   const frameCanvas = new OffscreenCanvas(1, 1);
   const frameContext = frameCanvas.getContext("2d", { willReadFrequently: true });
-  const frameTimes = [];
+  const processedTimes = [];
+  const clock = frameClock();
+  const since = performance.now();
+  const whileRunning = pauser();
   window.stats.ready = true;
-  status.textContent = "";
+  status.textContent = describe(settings, window.stats.backend, window.stats.threads);
 
   const maxFrames = Number(params.get("frames") ?? Infinity);
   while (window.stats.frames < maxFrames) {
+    await whileRunning();
+    const { number: cameraFrame, time: arrivedAt } = await clock.nextFrame();
     const width = video.videoWidth;
     const height = video.videoHeight;
-    if (!width || !height) {
-      await new Promise((resolve) => requestAnimationFrame(resolve));
-      continue;
-    }
+    if (!width || !height) continue;
     // One snapshot of the current frame (the video may move on between two reads), as RGBA bytes.
     const frame = await createImageBitmap(video);
     if (frameCanvas.width !== width || frameCanvas.height !== height) {
@@ -131,18 +285,20 @@ async function main() {
     const found = detect(grids, settings).map((d) => ({ ...d, box: toOriginal(d.box, placement, width, height) }));
 
     const now = performance.now();
-    frameTimes.push(now);
-    while (frameTimes.length && frameTimes[0] < now - 1000) frameTimes.shift();
+    processedTimes.push(arrivedAt);
     const stats = window.stats;
     stats.frames += 1;
-    stats.fps = frameTimes.length > 1 ? (frameTimes.length - 1) * 1000 / (now - frameTimes[0]) : 0;
+    stats.fps = rate(processedTimes, now, since);
+    stats.cameraFps = rate(clock.times, now, since);
     stats.inferMs.push(inferMs);
     if (stats.inferMs.length > KEEP_FRAMES) stats.inferMs.shift();
-    window.detections.push({ frame: stats.frames, tag, width, height, boxes: found.map((d) => d.box),
+    window.detections.push({ frame: stats.frames, cameraFrame, tag, width, height, boxes: found.map((d) => d.box),
                              scores: found.map((d) => d.score), classes: found.map((d) => d.cls) });
     if (window.detections.length > KEEP_FRAMES) window.detections.shift();
     draw(frameCanvas, found, width, height, settings.classes);
-    await new Promise((resolve) => setTimeout(resolve, 0));  // let the page breathe between frames
+    figures.fps.textContent = `processed ${stats.fps.toFixed(1)} fps`;
+    figures.camera.textContent = `camera ${stats.cameraFps.toFixed(1)} fps`;
+    figures.infer.textContent = `inference ${inferMs.toFixed(0)} ms`;
   }
   status.textContent = `stopped after ${window.stats.frames} frames`;
 }
