@@ -78,12 +78,13 @@ def camera_browser(video: str | os.PathLike[str], **context: Any) -> Iterator[An
 
 def run_page(url: str, video: str | os.PathLike[str], frames: int = 60, threads: int = 1,
              screenshot: str | os.PathLike[str] | None = None, timeout_s: float = 120,
-             attempts: int = 2) -> PageRun:
+             attempts: int = 2, query: str = "") -> PageRun:
     """Open the page at ``url`` in headless Chromium with ``video`` (``.y4m``) as the camera, let it
     process ``frames`` frames with ``threads`` WebAssembly threads, and return what it reported.
 
     Inside a running asyncio loop (a Jupyter kernel) it runs from a worker thread, since
-    Playwright's synchronous API refuses to run inside one. A browser that fails to start or to
+    Playwright's synchronous API refuses to run inside one. ``query``: more URL options of the page
+    (``"proxy=0&sw=0"``, see ``static/app.js``). A browser that fails to start or to
     finish in ``timeout_s`` (a busy machine running another Chromium) is tried again, up to
     ``attempts`` times in all; an error the page itself reports is raised at once."""
     import asyncio
@@ -94,9 +95,9 @@ def run_page(url: str, video: str | os.PathLike[str], frames: int = 60, threads:
             try:
                 asyncio.get_running_loop()
             except RuntimeError:
-                return _run_page(url, video, frames, threads, screenshot, timeout_s)
+                return _run_page(url, video, frames, threads, screenshot, timeout_s, query)
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
-                return pool.submit(_run_page, url, video, frames, threads, screenshot, timeout_s).result()
+                return pool.submit(_run_page, url, video, frames, threads, screenshot, timeout_s, query).result()
         except PageError:
             raise
         except Exception as exc:  # noqa: BLE001 - Playwright's launch and timeout errors have several types
@@ -111,10 +112,10 @@ class PageError(RuntimeError):
 
 
 def _run_page(url: str, video: str | os.PathLike[str], frames: int, threads: int,
-              screenshot: str | os.PathLike[str] | None, timeout_s: float) -> PageRun:
+              screenshot: str | os.PathLike[str] | None, timeout_s: float, query: str = "") -> PageRun:
     with camera_browser(video) as context:
         page = context.new_page()
-        page.goto(f"{url}?tag=1&threads={threads}&frames={frames}")
+        page.goto(f"{url}?tag=1&threads={threads}&frames={frames}" + (f"&{query}" if query else ""))
         page.wait_for_function(f"window.stats.frames >= {frames} || window.stats.error", timeout=timeout_s * 1000)
         stats = page.evaluate("window.stats")
         if stats["error"]:

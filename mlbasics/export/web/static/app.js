@@ -10,7 +10,8 @@
 // than 1 needs the cross-origin isolation `mlbasics serve` sets up); ?score=0.3  score threshold;
 // ?tag=1  read the frame number that test videos carry in their bottom-left corner; ?keep=1  keep the
 // last network input in window.lastInput (RGB / 255, NHWC), to compare pixels with Python's letterbox;
-// ?frames=N  stop after N frames.
+// ?frames=N  stop after N frames; ?proxy=0  run inference on the page's thread, not in a worker;
+// ?sw=0  no service worker.
 // For tests and benchmarks the page exposes window.detections (the latest frames' boxes) and
 // window.stats (frames processed, camera frames, both rates per second over the last second, inference
 // milliseconds, backend, threads).
@@ -44,13 +45,15 @@ function fail(message) {
 }
 
 /**
- * WebAssembly threads: every core the browser reports, up to 4. Measured on a 2-core machine
- * (docs/cloud.md): all cores ran the detector faster than ONNX Runtime Web's default of half of
- * them; past 4, phones' slow efficiency cores and the threads' start-up cost are not worth it.
+ * WebAssembly threads: half the cores (rounded up), at most 4, chosen by measurement
+ * (`python -m benchmarks web`, docs/cloud.md): on the 2-core test machine, busy with another job,
+ * one thread ran the COCO-sized model in 264 ms a frame and two threads in 318 ms (onnxruntime in
+ * Python: 88 and 104 ms). ONNX Runtime Web's own default is the same; it is set here so the page
+ * can say what it runs. ?threads=N overrides it.
  */
 function defaultThreads() {
   if (!self.crossOriginIsolated) return 1;  // threads need SharedArrayBuffer, which needs isolation
-  return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+  return Math.max(1, Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2)));
 }
 
 function loadScript(src) {
@@ -122,11 +125,13 @@ function frameClock() {
   const arrived = (now, presented) => {
     if (start === null) start = presented - 1;
     if (presented === latest) return;
+    // The counter counts every frame shown, also those shown while inference held the page's thread
+    // and no callback could run: each arrival carries how many frames it stands for.
+    times.push({ time: now, frames: presented - Math.max(latest, start) });
     latest = presented;
     latestTime = now;
     window.stats.cameraFrames = presented - start;
-    times.push(now);
-    while (times[0] < now - 2000) times.shift();  // rate() reads the last second; paused, nobody does
+    while (times[0].time < now - 2000) times.shift();  // rate() reads the last second; paused, nobody does
     if (waiting) {
       waiting();
       waiting = null;
@@ -160,13 +165,14 @@ function frameClock() {
 }
 
 /**
- * Events per second over the second before `now`: `times` are the camera frames' arrival times,
- * for the processed frames too (each is the arrival of the frame it processed), so the processed
- * rate is never above the camera's.
+ * Frames per second over the second before `now`: `events` are camera frame arrivals ({time, frames}),
+ * for the processed frames too (each counts 1 at the arrival of the frame it processed, which stands
+ * for at least one camera frame), so the processed rate is never above the camera's.
  */
-function rate(times, now, since) {
-  while (times.length && times[0] <= now - 1000) times.shift();
-  return times.length * 1000 / Math.max(Math.min(1000, now - since), 1);
+function rate(events, now, since) {
+  while (events.length && events[0].time <= now - 1000) events.shift();
+  const frames = events.reduce((sum, e) => sum + e.frames, 0);
+  return frames * 1000 / Math.max(Math.min(1000, now - since), 1);
 }
 
 /** Tap (or click) the picture to pause or resume; resolves at once when running. */
@@ -233,9 +239,12 @@ async function main() {
   const threads = params.get("threads") !== null ? Math.max(1, Number(params.get("threads"))) : defaultThreads();
   ort.env.wasm.wasmPaths = new URL("runtime/", location.href).href;
   ort.env.wasm.numThreads = self.crossOriginIsolated ? threads : 1;
+  // In a worker, so that inference never holds the page's thread: taps, the slider and the camera's
+  // frame callbacks go on while the model runs (?proxy=0: on the page's thread).
+  ort.env.wasm.proxy = params.get("proxy") !== "0";
   status.textContent = "loading the model...";
   const session = await ort.InferenceSession.create("model.onnx", { executionProviders: ["wasm"] });
-  window.stats.backend = "WebAssembly SIMD";
+  window.stats.backend = ort.env.wasm.proxy ? "WebAssembly SIMD in a worker" : "WebAssembly SIMD";
   window.stats.threads = ort.env.wasm.numThreads;
 
   status.textContent = "opening the camera...";
@@ -285,7 +294,7 @@ async function main() {
     const found = detect(grids, settings).map((d) => ({ ...d, box: toOriginal(d.box, placement, width, height) }));
 
     const now = performance.now();
-    processedTimes.push(arrivedAt);
+    processedTimes.push({ time: arrivedAt, frames: 1 });
     const stats = window.stats;
     stats.frames += 1;
     stats.fps = rate(processedTimes, now, since);
