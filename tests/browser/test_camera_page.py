@@ -141,3 +141,29 @@ def test_the_page_works_offline_after_one_visit(page):
         tab.wait_for_function("window.stats.frames >= 3 || window.stats.error", timeout=60_000)
         assert tab.evaluate("window.stats.error") is None
         assert tab.evaluate("window.detections.length") >= 3
+
+
+def test_the_page_runs_on_webgpu_where_the_browser_has_an_adapter(page, capsys):
+    from mlbasics.export.web.check import camera_browser
+    from mlbasics.export.web.server import serving
+
+    folder, video, frames, spec, settings = page
+    # --enable-unsafe-webgpu: headless Chromium without a GPU then offers SwiftShader's (a GPU emulated on the CPU)
+    with serving(folder, port=0) as server, camera_browser(video, args=("--enable-unsafe-webgpu",)) as context:
+        tab = context.new_page()
+        tab.goto(server.url + "?tag=1&sw=0&frames=12&backend=webgpu")  # even a software adapter
+        if not tab.evaluate("navigator.gpu ? navigator.gpu.requestAdapter().then((a) => a !== null) : false"):
+            pytest.skip("this Chromium offers no WebGPU adapter, even with --enable-unsafe-webgpu")
+        tab.wait_for_function("window.stats.frames >= 12 || window.stats.error", timeout=120_000)
+        stats = tab.evaluate("window.stats")
+        records = tab.evaluate("window.detections")
+        if stats["gpuAdapter"] == "software":  # unasked, the page keeps to WebAssembly: faster than an emulated GPU
+            tab.goto(server.url + "?sw=0&frames=1")
+            tab.wait_for_function("window.stats.frames >= 1 || window.stats.error", timeout=60_000)
+            assert tab.evaluate("window.stats.backend").startswith("WebAssembly SIMD")
+    assert stats["error"] is None and stats["backend"] == "WebGPU"
+    share, boxes = agreement(records, frames, folder / "model.onnx", spec, settings)
+    with capsys.disabled():
+        print(f"\ncamera page on WebGPU ({stats['gpuAdapter']} adapter): {boxes} boxes, {share:.1%} with a partner "
+              f"at IoU >= 0.9, inference {np.median(stats['inferMs']):.1f} ms/frame (median)")
+    assert boxes >= 20 and share >= 0.95

@@ -57,9 +57,9 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "h
 
 
 @contextlib.contextmanager
-def camera_browser(video: str | os.PathLike[str], **context: Any) -> Iterator[Any]:
+def camera_browser(video: str | os.PathLike[str], args: tuple[str, ...] = (), **context: Any) -> Iterator[Any]:
     """A Playwright browser context of headless Chromium whose camera plays ``video`` (``.y4m``);
-    ``context``: Playwright's ``new_context`` options (``**PHONE`` for a phone)."""
+    ``args``: more Chromium flags; ``context``: Playwright's ``new_context`` options (``**PHONE`` for a phone)."""
     from playwright.sync_api import sync_playwright
 
     from mlbasics.core.errors import InputError
@@ -67,9 +67,9 @@ def camera_browser(video: str | os.PathLike[str], **context: Any) -> Iterator[An
     executable = chromium()
     if executable is None:
         raise InputError("Chromium not found: install it (Debian: apt-get install chromium) or set MLBASICS_CHROMIUM")
-    args = [*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={Path(video).resolve()}"]
+    flags = [*CHROMIUM_ARGS, *args, f"--use-file-for-fake-video-capture={Path(video).resolve()}"]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=args)
+        browser = playwright.chromium.launch(executable_path=executable, args=flags)
         try:
             yield browser.new_context(**{"viewport": {"width": 700, "height": 560}, **context})
         finally:

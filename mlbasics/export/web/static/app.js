@@ -11,7 +11,8 @@
 // ?tag=1  read the frame number that test videos carry in their bottom-left corner; ?keep=1  keep the
 // last network input in window.lastInput (RGB / 255, NHWC), to compare pixels with Python's letterbox;
 // ?frames=N  stop after N frames; ?proxy=0  run inference on the page's thread, not in a worker;
-// ?sw=0  no service worker.
+// ?sw=0  no service worker; ?backend=wasm|webgpu  the backend (default: WebGPU where the browser
+// gives a GPU adapter, else WebAssembly).
 // For tests and benchmarks the page exposes window.detections (the latest frames' boxes) and
 // window.stats (frames processed, camera frames, both rates per second over the last second, inference
 // milliseconds, backend, threads).
@@ -24,7 +25,8 @@ const TAG_BITS = 12;
 const TAG_BLOCK = 8;
 /** Box labels are drawn this many CSS pixels high, whatever the camera's size and the screen's. */
 const LABEL_CSS_PX = 16;
-const RUNTIME = "runtime/ort.wasm.min.js";
+/** ONNX Runtime Web's builds: WebAssembly (CPU) only, and WebGPU (with the CPU one for what the GPU lacks). */
+const RUNTIMES = { wasm: "runtime/ort.wasm.min.js", webgpu: "runtime/ort.webgpu.min.js" };
 
 const video = document.getElementById("video");
 const overlay = document.getElementById("overlay");
@@ -36,7 +38,7 @@ const figures = { fps: document.getElementById("fps"), camera: document.getEleme
                   paused: document.getElementById("paused") };
 window.detections = [];
 window.stats = { frames: 0, cameraFrames: 0, fps: 0, cameraFps: 0, inferMs: [], error: null, ready: false,
-                 paused: false, backend: null, threads: null, labelCssPx: null };
+                 paused: false, backend: null, gpuAdapter: null, threads: null, labelCssPx: null };
 
 function fail(message) {
   window.stats.error = message;
@@ -54,6 +56,40 @@ function fail(message) {
 function defaultThreads() {
   if (!self.crossOriginIsolated) return 1;  // threads need SharedArrayBuffer, which needs isolation
   return Math.max(1, Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2)));
+}
+
+/**
+ * The best backend the browser has: WebGPU where it gives a hardware GPU adapter, else WebAssembly.
+ * A software adapter (a GPU emulated on the CPU, such as SwiftShader) is slower than WebAssembly and
+ * is used only when asked for: ?backend=webgpu (or ?backend=wasm: never WebGPU).
+ */
+async function pickBackend() {
+  const wanted = params.get("backend");
+  if (wanted === "wasm" || !navigator.gpu) return "wasm";
+  try {
+    const adapter = await navigator.gpu.requestAdapter();
+    if (!adapter) return "wasm";
+    const software = Boolean(adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter);
+    window.stats.gpuAdapter = software ? "software" : "hardware";
+    return software && wanted !== "webgpu" ? "wasm" : "webgpu";
+  } catch {
+    return "wasm";
+  }
+}
+
+/** An inference session on `backend`; WebGPU falls back to WebAssembly when it cannot run the model. */
+async function createSession(backend) {
+  if (backend === "webgpu") {
+    try {
+      return [await ort.InferenceSession.create("model.onnx", { executionProviders: ["webgpu", "wasm"] }), "WebGPU"];
+    } catch (error) {
+      console.warn(`WebGPU cannot run this model (${error.message}): WebAssembly instead`);
+      return [await ort.InferenceSession.create("model.onnx", { executionProviders: ["wasm"] }),
+              "WebAssembly SIMD (WebGPU failed)"];
+    }
+  }
+  const session = await ort.InferenceSession.create("model.onnx", { executionProviders: ["wasm"] });
+  return [session, ort.env.wasm.proxy ? "WebAssembly SIMD in a worker" : "WebAssembly SIMD"];
 }
 
 function loadScript(src) {
@@ -233,7 +269,8 @@ async function main() {
     return;
   }
   registerOffline();
-  await loadScript(RUNTIME);
+  const backend = await pickBackend();
+  await loadScript(RUNTIMES[backend]);
   const settings = await (await fetch("detector.json")).json();
   thresholdControl(settings);
   const threads = params.get("threads") !== null ? Math.max(1, Number(params.get("threads"))) : defaultThreads();
@@ -241,10 +278,11 @@ async function main() {
   ort.env.wasm.numThreads = self.crossOriginIsolated ? threads : 1;
   // In a worker, so that inference never holds the page's thread: taps, the slider and the camera's
   // frame callbacks go on while the model runs (?proxy=0: on the page's thread).
-  ort.env.wasm.proxy = params.get("proxy") !== "0";
+  // (WebGPU runs on the page's thread: it does not block it, and the runtime's worker cannot use the GPU.)
+  ort.env.wasm.proxy = backend === "wasm" && params.get("proxy") !== "0";
   status.textContent = "loading the model...";
-  const session = await ort.InferenceSession.create("model.onnx", { executionProviders: ["wasm"] });
-  window.stats.backend = ort.env.wasm.proxy ? "WebAssembly SIMD in a worker" : "WebAssembly SIMD";
+  const [session, backendName] = await createSession(backend);
+  window.stats.backend = backendName;
   window.stats.threads = ort.env.wasm.numThreads;
 
   status.textContent = "opening the camera...";
