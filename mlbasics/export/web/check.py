@@ -12,7 +12,7 @@ import contextlib
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,11 +53,12 @@ class PageRun:
 
 
 #: A phone held upright: an iPhone 12-15's CSS viewport, at its device pixel ratio, with touch.
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "has_touch": True, "is_mobile": True}
+PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "has_touch": True,
+                         "is_mobile": True}
 
 
 @contextlib.contextmanager
-def camera_browser(video: str | os.PathLike[str], args: tuple[str, ...] = (), **context: Any) -> Iterator[Any]:
+def camera_browser(video: str | os.PathLike[str], args: Sequence[str] = (), **context: Any) -> Iterator[Any]:
     """A Playwright browser context of headless Chromium whose camera plays ``video`` (``.y4m``);
     ``args``: more Chromium flags; ``context``: Playwright's ``new_context`` options (``**PHONE`` for a phone)."""
     from playwright.sync_api import sync_playwright
@@ -78,13 +79,14 @@ def camera_browser(video: str | os.PathLike[str], args: tuple[str, ...] = (), **
 
 def run_page(url: str, video: str | os.PathLike[str], frames: int = 60, threads: int = 1,
              screenshot: str | os.PathLike[str] | None = None, timeout_s: float = 120,
-             attempts: int = 2, query: str = "") -> PageRun:
+             attempts: int = 2, query: str = "", phone: bool = False) -> PageRun:
     """Open the page at ``url`` in headless Chromium with ``video`` (``.y4m``) as the camera, let it
     process ``frames`` frames with ``threads`` WebAssembly threads, and return what it reported.
 
     Inside a running asyncio loop (a Jupyter kernel) it runs from a worker thread, since
     Playwright's synchronous API refuses to run inside one. ``query``: more URL options of the page
-    (``"proxy=0&sw=0"``, see ``static/app.js``). A browser that fails to start or to
+    (``"proxy=0&sw=0"``, see ``static/app.js``); ``phone``: a phone's viewport (:data:`PHONE`), the
+    screenshot in CSS pixels (390x844). A browser that fails to start or to
     finish in ``timeout_s`` (a busy machine running another Chromium) is tried again, up to
     ``attempts`` times in all; an error the page itself reports is raised at once."""
     import asyncio
@@ -95,9 +97,10 @@ def run_page(url: str, video: str | os.PathLike[str], frames: int = 60, threads:
             try:
                 asyncio.get_running_loop()
             except RuntimeError:
-                return _run_page(url, video, frames, threads, screenshot, timeout_s, query)
+                return _run_page(url, video, frames, threads, screenshot, timeout_s, query, phone)
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
-                return pool.submit(_run_page, url, video, frames, threads, screenshot, timeout_s, query).result()
+                return pool.submit(_run_page, url, video, frames, threads, screenshot, timeout_s, query,
+                                   phone).result()
         except PageError:
             raise
         except Exception as exc:  # noqa: BLE001 - Playwright's launch and timeout errors have several types
@@ -112,8 +115,9 @@ class PageError(RuntimeError):
 
 
 def _run_page(url: str, video: str | os.PathLike[str], frames: int, threads: int,
-              screenshot: str | os.PathLike[str] | None, timeout_s: float, query: str = "") -> PageRun:
-    with camera_browser(video) as context:
+              screenshot: str | os.PathLike[str] | None, timeout_s: float, query: str = "",
+              phone: bool = False) -> PageRun:
+    with camera_browser(video, **(PHONE if phone else {})) as context:
         page = context.new_page()
         page.goto(f"{url}?tag=1&threads={threads}&frames={frames}" + (f"&{query}" if query else ""))
         page.wait_for_function(f"window.stats.frames >= {frames} || window.stats.error", timeout=timeout_s * 1000)
@@ -121,7 +125,7 @@ def _run_page(url: str, video: str | os.PathLike[str], frames: int, threads: int
         if stats["error"]:
             raise PageError(f"the page failed: {stats['error']}")
         if screenshot is not None:
-            page.screenshot(path=str(screenshot))
+            page.screenshot(path=str(screenshot), scale="css")
         return PageRun(page.evaluate("window.detections"), float(stats["fps"]), list(stats["inferMs"]),
                        Path(screenshot) if screenshot else None, float(stats["cameraFps"]), int(stats["frames"]),
                        int(stats["cameraFrames"]), stats["backend"], stats["threads"])
