@@ -136,6 +136,10 @@ def test_the_page_works_offline_after_one_visit(page):
             tab.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
             manifest = tab.evaluate("fetch('manifest.webmanifest').then((r) => r.json())")
             assert manifest["display"] == "fullscreen" and {i["sizes"] for i in manifest["icons"]} >= {"192x192"}
+            # Chromium's own check behind "Install app" / "Add to Home Screen": manifest, icons, service worker
+            # (Playwright's contexts are incognito ones, where nothing installs: that one reason is expected)
+            installability = context.new_cdp_session(tab).send("Page.getInstallabilityErrors")
+            assert [e["errorId"] for e in installability["installabilityErrors"]] in ([], ["in-incognito"])
         # the server is stopped and its port closed: the reload comes from the service worker's cache
         tab.reload()
         tab.wait_for_function("window.stats.frames >= 3 || window.stats.error", timeout=60_000)
@@ -167,3 +171,18 @@ def test_the_page_runs_on_webgpu_where_the_browser_has_an_adapter(page, capsys):
         print(f"\ncamera page on WebGPU ({stats['gpuAdapter']} adapter): {boxes} boxes, {share:.1%} with a partner "
               f"at IoU >= 0.9, inference {np.median(stats['inferMs']):.1f} ms/frame (median)")
     assert boxes >= 20 and share >= 0.95
+
+
+def test_the_page_runs_over_https(page, tmp_path):
+    """What --phone serves: TLS set up per connection (so that plain http:// gets a hint) carries the page,
+    its runtime and model, with the isolation headers that WebAssembly threads need."""
+    from mlbasics.export.web.check import camera_browser
+    from mlbasics.export.web.server import serving
+
+    folder, video, _, _, _ = page
+    with serving(folder, port=0, https=True, cert_dir=tmp_path) as server, \
+            camera_browser(video, ignore_https_errors=True) as context:  # the phone's "proceed" after checking
+        tab = context.new_page()
+        tab.goto(f"https://localhost:{server.port}/?sw=0")
+        tab.wait_for_function("window.stats.frames >= 3 || window.stats.error", timeout=60_000)
+        assert tab.evaluate("window.stats.error") is None and tab.evaluate("self.crossOriginIsolated")

@@ -147,6 +147,13 @@ def test_a_port_in_use_is_one_line_naming_it(page, tmp_path):
         f"still running): stop that one, or choose another port with --port N (--port 0: any free port)"]
 
 
+def test_a_host_that_is_not_this_machines_is_one_line_naming_it(page):
+    with pytest.raises(InputError, match="--host 192.0.2.1: not an address of this machine"):
+        make_server(page, host="192.0.2.1", port=0)  # TEST-NET-1: never assigned
+    with pytest.raises(InputError, match="--host no-such-host.invalid: not an address"):
+        make_server(page, host="no-such-host.invalid", port=0)
+
+
 def test_plain_http_on_the_https_port_is_told_to_use_https(page, tmp_path):
     with serving(page, port=0, https=True, cert_dir=tmp_path / "tls") as server:
         with pytest.raises(urllib.error.HTTPError) as caught:
