@@ -300,4 +300,5 @@ def serving(folder: str | os.PathLike[str], **kwargs: object) -> Iterator[Server
 
 #: Printed with an HTTPS server: which names the certificate covers.
 CERTIFICATE_HOSTS_NOTE = ("The certificate covers localhost, 127.0.0.1, this machine's name and its network "
-                          "address; it expires in a week and is deleted when the server stops.")
+                          "address; it expires in a week. It and its key are deleted when the server stops "
+                          "(Ctrl+C, SIGTERM, SIGHUP), or at the next start after a kill -9.")
