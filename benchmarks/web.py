@@ -91,11 +91,12 @@ def main() -> None:
     print(f"camera: 640x480 at 30 fps (fake); {os.cpu_count()} cores; {options.frames} frames per run; "
           f"medians after {WARM_UP} warm-up frames")
     print("model                           threads  page ms  Python ms  Python/page  processed fps  camera fps  "
-          "backend")
+          "letterbox ms  backend")
     for name, spec, threads, page, browser, python in rows:
         label = f"{name}: {spec.input_size}x{spec.input_size}, width {spec.width:g}, {spec.num_classes} cl."
         print(f"{label:31s} {threads:7d} {browser:8.1f} {python:10.1f} {python / browser:12.2f} "
-              f"{page.fps:14.1f} {page.camera_fps:11.1f}  {page.backend}, {page.threads} thread(s)")
+              f"{page.fps:14.1f} {page.camera_fps:11.1f} {np.median(page.letterbox_ms[WARM_UP:]):13.1f}  "
+              f"{page.backend}, {page.threads} thread(s)")
     for name in options.models:
         best = min((r for r in rows if r[0] == name), key=lambda r: r[4])
         print(f"{name}: fastest in the page with {best[2]} thread(s), {best[4]:.1f} ms")

@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +39,8 @@ class PageRun:
     frame number, ``cameraFrame`` = the camera frame it was (counted from 1), ``boxes`` ``(n, 4)``
     frame pixels, ``scores``, ``classes``), its rate of processed frames (per second, over the last
     second), in-browser inference milliseconds per frame, the camera's own frame rate, how many
-    frames it processed out of how many the camera gave, and the backend and threads it ran on."""
+    frames it processed out of how many the camera gave, the backend and threads it ran on, and the
+    milliseconds per frame of its letterbox (JavaScript bicubic resize)."""
 
     detections: list[dict[str, Any]]
     fps: float
@@ -50,6 +51,7 @@ class PageRun:
     camera_frames: int = 0
     backend: str | None = None
     threads: int | None = None
+    letterbox_ms: list[float] = field(default_factory=list)
 
 
 #: A phone held upright: an iPhone 12-15's CSS viewport, at its device pixel ratio, with touch.
@@ -128,7 +130,7 @@ def _run_page(url: str, video: str | os.PathLike[str], frames: int, threads: int
             page.screenshot(path=str(screenshot), scale="css")
         return PageRun(page.evaluate("window.detections"), float(stats["fps"]), list(stats["inferMs"]),
                        Path(screenshot) if screenshot else None, float(stats["cameraFps"]), int(stats["frames"]),
-                       int(stats["cameraFrames"]), stats["backend"], stats["threads"])
+                       int(stats["cameraFrames"]), stats["backend"], stats["threads"], list(stats["letterboxMs"]))
 
 
 def _visible(boxes: np.ndarray) -> np.ndarray:

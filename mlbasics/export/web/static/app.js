@@ -15,7 +15,7 @@
 // gives a GPU adapter, else WebAssembly).
 // For tests and benchmarks the page exposes window.detections (the latest frames' boxes) and
 // window.stats (frames processed, camera frames, both rates per second over the last second, inference
-// milliseconds, backend, threads).
+// and letterbox milliseconds, backend, threads).
 import { detect, letterbox, letterboxInput, toOriginal } from "./yolo.js";
 
 const params = new URLSearchParams(location.search);
@@ -37,7 +37,7 @@ const figures = { fps: document.getElementById("fps"), camera: document.getEleme
                   infer: document.getElementById("infer"),
                   paused: document.getElementById("paused") };
 window.detections = [];
-window.stats = { frames: 0, cameraFrames: 0, fps: 0, cameraFps: 0, inferMs: [], error: null, ready: false,
+window.stats = { frames: 0, cameraFrames: 0, fps: 0, cameraFps: 0, inferMs: [], letterboxMs: [], error: null, ready: false,
                  paused: false, backend: null, gpuAdapter: null, threads: null, labelCssPx: null };
 
 function fail(message) {
@@ -322,8 +322,10 @@ async function main() {
     const rgba = frameContext.getImageData(0, 0, width, height).data;
     const tag = params.get("tag") ? readTag(rgba, width, height) : null;
     // Letterbox with Pillow's bicubic resize, as geometry/letterbox.py does; RGB / 255 as in training.
+    const prepStarted = performance.now();
     const placement = letterbox(width, height, size);
     const input = letterboxInput(rgba, width, height, size, settings.fill, placement);
+    const letterboxMs = performance.now() - prepStarted;
     if (params.get("keep")) window.lastInput = { tag, input: Array.from(input) };  // what the model saw (tests)
     const started = performance.now();
     const outputs = await session.run({ [settings.input_name]: new ort.Tensor("float32", input, [1, size, size, 3]) });
@@ -339,6 +341,8 @@ async function main() {
     stats.cameraFps = rate(clock.times, now, since);
     stats.inferMs.push(inferMs);
     if (stats.inferMs.length > KEEP_FRAMES) stats.inferMs.shift();
+    stats.letterboxMs.push(letterboxMs);
+    if (stats.letterboxMs.length > KEEP_FRAMES) stats.letterboxMs.shift();
     window.detections.push({ frame: stats.frames, cameraFrame, tag, width, height, boxes: found.map((d) => d.box),
                              scores: found.map((d) => d.score), classes: found.map((d) => d.cls) });
     if (window.detections.length > KEEP_FRAMES) window.detections.shift();
