@@ -229,9 +229,10 @@ function pauser() {
 }
 
 function thresholdControl(settings) {
-  const stored = Number(localStorage.getItem("mlbasics.score_threshold"));
-  if (params.get("score") !== null) settings.score_threshold = Number(params.get("score"));
-  else if (stored > 0 && stored < 1) settings.score_threshold = stored;
+  // ?score=, else the slider's last value in this browser, else the export's; a value outside (0, 1) is ignored.
+  const fraction = (text) => (text !== null && Number(text) > 0 && Number(text) < 1 ? Number(text) : null);
+  settings.score_threshold = fraction(params.get("score")) ?? fraction(localStorage.getItem("mlbasics.score_threshold"))
+    ?? settings.score_threshold;
   const show = () => {
     slider.value = String(settings.score_threshold);
     sliderValue.textContent = settings.score_threshold.toFixed(2);
@@ -273,7 +274,8 @@ async function main() {
   await loadScript(RUNTIMES[backend]);
   const settings = await (await fetch("detector.json")).json();
   thresholdControl(settings);
-  const threads = params.get("threads") !== null ? Math.max(1, Number(params.get("threads"))) : defaultThreads();
+  const asked = Number.parseInt(params.get("threads") ?? "", 10);  // ?threads=N, a whole number from 1 to 64
+  const threads = asked >= 1 && asked <= 64 ? asked : defaultThreads();
   ort.env.wasm.wasmPaths = new URL("runtime/", location.href).href;
   ort.env.wasm.numThreads = self.crossOriginIsolated ? threads : 1;
   // In a worker, so that inference never holds the page's thread: taps, the slider and the camera's
