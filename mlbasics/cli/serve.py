@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import signal
-from collections.abc import Iterator
 
 from mlbasics.cli._args import existing_dir
+from mlbasics.cli._signals import Stopped, stop_on_signals
 from mlbasics.io.files import owned_tempdir, remove_stale_owned
 
 #: What the certificate warning means, printed with --https.
@@ -32,33 +31,6 @@ def _port(text: str) -> int:
 
 #: The certificate folder's name in the system's temporary folder: ``mlbasics-serve-<pid>.<random>``.
 CERT_DIR_PREFIX = "mlbasics-serve-"
-#: The signals that stop the server the way Ctrl+C does: its certificate folder is removed.
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
-class _Stop(BaseException):
-    """Raised in the main thread by a stop signal (a BaseException, like KeyboardInterrupt)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-
-
-@contextlib.contextmanager
-def _stop_on_signals() -> Iterator[None]:
-    """For the length of the block, SIGINT, SIGTERM and SIGHUP raise :class:`_Stop`, so that the
-    blocks around the server end and clean up; a second signal during the clean-up is ignored."""
-
-    def stop(signum: int, frame: object) -> None:
-        for sig in STOP_SIGNALS:
-            signal.signal(sig, signal.SIG_IGN)
-        raise _Stop(signum)
-
-    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -68,7 +40,8 @@ def _serve(args: argparse.Namespace) -> int:
     https = args.https or args.phone
     for folder in remove_stale_owned(CERT_DIR_PREFIX):
         print(f"removed {folder}, the certificate folder of a server that was killed")
-    with _stop_on_signals(), contextlib.ExitStack() as stack:
+    stopped = None
+    with stop_on_signals(), contextlib.ExitStack() as stack:
         try:
             # Plain HTTP needs no folder; HTTPS keeps its certificate and key in a private one.
             cert_dir = stack.enter_context(owned_tempdir(CERT_DIR_PREFIX)) if https else None
@@ -82,8 +55,10 @@ def _serve(args: argparse.Namespace) -> int:
                 print(CERTIFICATE_HOSTS_NOTE)
             print("stop with Ctrl+C (or SIGTERM / SIGHUP)", flush=True)
             server.httpd.serve_forever()
-        except _Stop as stop:
-            print(f"stopped ({stop})" + ("; the certificate and its key are deleted" if https else ""), flush=True)
+        except Stopped as signal_name:
+            stopped = str(signal_name)
+    # Here the server is closed and the certificate folder removed (the blocks above have ended).
+    print(f"stopped ({stopped})" + ("; the certificate and its key are deleted" if https else ""), flush=True)
     return 0
 
 

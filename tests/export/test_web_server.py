@@ -141,6 +141,8 @@ def test_a_port_in_use_is_one_line_naming_it(page, tmp_path):
         with pytest.raises(InputError, match=f"port {port} is in use.*--port"):
             make_server(page, port=port)
         done = _cli(["serve", str(page), "--port", str(port)], tmp_path)
+        with_https = _cli(["serve", str(page), "--port", str(port), "--https"], tmp_path)
+    assert with_https.returncode == 2 and _folders(tmp_path) == []  # its certificate folder is gone too
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         f"mlbasics serve: error: port {port} is in use on 127.0.0.1 (another server, or an earlier `mlbasics serve` "
