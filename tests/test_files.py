@@ -227,3 +227,30 @@ def test_regular_file_problem_names_fifos_without_opening_them(tmp_path):
     assert regular_file_problem(tmp_path / "x.jpg") == "not a regular file (a FIFO)"
     assert regular_file_problem(tmp_path / "ok.jpg") is None
     assert regular_file_problem(tmp_path / "no.jpg", missing="gone") == "gone"
+
+
+def test_owned_tempdir_is_removed_and_only_dead_owners_folders_are_swept(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    import tempfile
+
+    from mlbasics.io.files import owned_tempdir, remove_stale_owned
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with owned_tempdir("demo-") as folder:
+        assert folder.parent == tmp_path and folder.name.startswith(f"demo-{os.getpid()}.")
+        assert oct(folder.stat().st_mode & 0o777) == "0o700"
+        (folder / "key.pem").write_text("k")
+        assert remove_stale_owned("demo-") == []  # its owner (this process) is alive
+    assert not folder.exists()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = int(dead.stdout)  # a process that has exited
+    (tmp_path / f"demo-{gone}.abc").mkdir()
+    target = tmp_path / "kept"
+    target.mkdir()
+    (tmp_path / f"demo-{gone}.link").symlink_to(target)  # a link is never followed nor removed
+    (tmp_path / f"demo-{gone}.file").write_text("")  # nor a file
+    (tmp_path / "other-123.abc").mkdir()  # nor another prefix
+    assert remove_stale_owned("demo-") == [tmp_path / f"demo-{gone}.abc"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"demo-{gone}.link", f"demo-{gone}.file", "kept", "other-123.abc"])

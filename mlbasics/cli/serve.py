@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import tempfile
+import contextlib
 
 from mlbasics.cli._args import existing_dir
+from mlbasics.cli._signals import Stopped, stop_on_signals
+from mlbasics.io.files import owned_tempdir, remove_stale_owned
 
 #: What the certificate warning means, printed with --https.
 CERTIFICATE_NOTE = """\
@@ -27,26 +29,36 @@ def _port(text: str) -> int:
     return value
 
 
+#: The certificate folder's name in the system's temporary folder: ``mlbasics-serve-<pid>.<random>``.
+CERT_DIR_PREFIX = "mlbasics-serve-"
+
+
 def _serve(args: argparse.Namespace) -> int:
     from mlbasics.export.web.server import CERTIFICATE_HOSTS_NOTE, make_server
 
     host = "0.0.0.0" if args.phone and args.host is None else (args.host or "127.0.0.1")
     https = args.https or args.phone
-    with tempfile.TemporaryDirectory(prefix="mlbasics-serve-") as cert_dir:
-        server = make_server(args.folder, host, args.port, https=https, cert_dir=cert_dir)
-        print(f"serving {args.folder} on {host}:{server.port}")
-        print(f"open {server.url}" + (" on the phone" if args.phone else ""))
-        if server.fingerprint:
-            print(f"certificate SHA-256 fingerprint: {server.fingerprint}")
-            print(CERTIFICATE_NOTE)
-            print(CERTIFICATE_HOSTS_NOTE)
-        print("stop with Ctrl+C", flush=True)
+    for folder in remove_stale_owned(CERT_DIR_PREFIX):
+        print(f"removed {folder}, the certificate folder of a server that was killed")
+    stopped = None
+    with stop_on_signals(), contextlib.ExitStack() as stack:
         try:
+            # Plain HTTP needs no folder; HTTPS keeps its certificate and key in a private one.
+            cert_dir = stack.enter_context(owned_tempdir(CERT_DIR_PREFIX)) if https else None
+            server = make_server(args.folder, host, args.port, https=https, cert_dir=cert_dir)
+            stack.callback(server.httpd.server_close)
+            print(f"serving {args.folder} on {host}:{server.port}")
+            print(f"open {server.url}" + (" on the phone" if args.phone else ""))
+            if server.fingerprint:
+                print(f"certificate SHA-256 fingerprint: {server.fingerprint}")
+                print(CERTIFICATE_NOTE)
+                print(CERTIFICATE_HOSTS_NOTE)
+            print("stop with Ctrl+C (or SIGTERM / SIGHUP)", flush=True)
             server.httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.httpd.server_close()
+        except Stopped as signal_name:
+            stopped = str(signal_name)
+    # Here the server is closed and the certificate folder removed (the blocks above have ended).
+    print(f"stopped ({stopped})" + ("; the certificate and its key are deleted" if https else ""), flush=True)
     return 0
 
 

@@ -104,6 +104,48 @@ def remove_stale_temporaries(folder: str | os.PathLike[str], *, recursive: bool 
     return removed
 
 
+#: Process-owned folders in the system's temporary folder (:func:`owned_tempdir`):
+#: ``<prefix><pid of the owner>.<random>``.
+_OWNED_NAME = re.compile(r"(\d+)\.[A-Za-z0-9_]+")
+
+
+def remove_stale_owned(prefix: str, folder: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Remove the folders of :func:`owned_tempdir` named ``<prefix><pid>.<random>`` in ``folder``
+    (default: the system's temporary folder) whose owner process is gone (killed with SIGKILL,
+    power cut); only this user's folders, never a symbolic link. Returns what was removed. No age
+    limit, unlike :func:`is_stale_temporary`: a server may rightly run for days."""
+    top = Path(tempfile.gettempdir() if folder is None else folder)
+    removed = []
+    with contextlib.suppress(OSError), os.scandir(top) as entries:
+        for entry in entries:
+            match = _OWNED_NAME.fullmatch(entry.name[len(prefix):]) if entry.name.startswith(prefix) else None
+            if match is None or not entry.is_dir(follow_symlinks=False):
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            someone_elses = hasattr(os, "getuid") and info.st_uid != os.getuid()
+            if someone_elses or _alive(int(match.group(1))):
+                continue
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
+
+
+@contextlib.contextmanager
+def owned_tempdir(prefix: str) -> Iterator[Path]:
+    """A private folder (mode 0700) ``<tmp>/<prefix><pid>.<random>`` for the length of the block,
+    removed with its files when the block ends, whatever the reason. A process that cannot run
+    the end of the block (SIGKILL) leaves it behind with its owner's pid in the name:
+    :func:`remove_stale_owned` with the same ``prefix`` removes it at the next start."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}."))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def disk_full_error(target: str | os.PathLike[str]) -> OSError:
     """The one-line ``OSError`` for a write to ``target`` that ran out of space."""
     return OSError(errno.ENOSPC, "disk full (no space left on device); the earlier version, if any, "

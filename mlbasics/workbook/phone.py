@@ -14,14 +14,16 @@ if TYPE_CHECKING:
 
 
 def try_camera_page(model: Any, spec: YoloSpec, frames: np.ndarray, folder: str | os.PathLike[str] = "web",
-                    page_frames: int = 40) -> dict[str, Any]:
+                    page_frames: int = 40, phone: bool = True) -> dict[str, Any]:
     """Write ``folder/tiny_yolo3-web`` (:func:`mlbasics.export.web.to_web`), make a 4:3 ``.y4m`` of
     ``frames`` (``(n, S, S, 3)`` uint8, on grey, as a camera would frame them), open the page on
-    it in headless Chromium and compare its boxes with Python's on the same frames.
+    it in headless Chromium (at a phone's size, 390x844 with touch, unless ``phone=False``) and
+    compare its boxes with Python's on the same frames.
 
-    Returns ``{"page": folder, "screenshot": png path or None, "fps": ..., "infer_ms": median,
-    "agreement": share of boxes with a partner at IoU >= 0.9, "boxes": compared, "skipped": reason
-    or None}``; where Chromium or npm is missing the page is still written and ``skipped`` says why.
+    Returns ``{"page": folder, "screenshot": png path or None, "fps": processed frames per second,
+    "camera_fps": ..., "infer_ms": median, "backend": ..., "threads": ..., "agreement": share of
+    boxes with a partner at IoU >= 0.9, "boxes": compared, "skipped": reason or None}``; where
+    Chromium or npm is missing the page is still written and ``skipped`` says why.
     """
     import json
 
@@ -32,8 +34,9 @@ def try_camera_page(model: Any, spec: YoloSpec, frames: np.ndarray, folder: str 
     from mlbasics.export.web.y4m import TAG_BLOCK, read_y4m, tag_frame, write_y4m
 
     root = Path(folder)
-    result: dict[str, Any] = {"page": root / "tiny_yolo3-web", "screenshot": None, "fps": None, "infer_ms": None,
-                              "agreement": None, "boxes": 0, "skipped": None}
+    result: dict[str, Any] = {"page": root / "tiny_yolo3-web", "screenshot": None, "fps": None, "camera_fps": None,
+                              "infer_ms": None, "backend": None, "threads": None, "agreement": None, "boxes": 0,
+                              "skipped": None}
     try:
         to_web(model, spec, result["page"])
     except MlbasicsError as exc:
@@ -53,10 +56,11 @@ def try_camera_page(model: Any, spec: YoloSpec, frames: np.ndarray, folder: str 
         video_frames.append(tag_frame(canvas, number))
     video = write_y4m(root / "camera.y4m", video_frames, fps=15)
     with serving(result["page"], port=0) as server:
-        run = run_page(server.url, video, frames=page_frames, screenshot=root / "page.png")
+        run = run_page(server.url, video, frames=page_frames, screenshot=root / "page.png", phone=phone)
     settings = json.loads((result["page"] / "detector.json").read_text(encoding="utf-8"))
     share, boxes = agreement(run.detections, read_y4m(video), result["page"] / "model.onnx", spec, settings)
-    result.update(screenshot=run.screenshot, fps=run.fps, infer_ms=float(np.median(run.infer_ms)), agreement=share,
+    result.update(screenshot=run.screenshot, fps=run.fps, camera_fps=run.camera_fps,
+                  infer_ms=float(np.median(run.infer_ms)), backend=run.backend, threads=run.threads, agreement=share,
                   boxes=boxes)
     return result
 

@@ -3,6 +3,8 @@
 ``to_web(model, spec, out_dir)`` writes a self-contained static folder::
 
     index.html, app.js, yolo.js      the page (templates in ``static/``)
+    sw.js, manifest.webmanifest,     the service worker (offline after one visit) and the web app
+    icon-192.png, icon-512.png       manifest with its icons (Add to Home Screen)
     model.onnx                       the network (the ONNX exporter's file)
     detector.json                    the decode settings: the spec's anchors, masks, grids, classes ...
     runtime/                         ONNX Runtime Web's WebAssembly build and a licence notice, copied from
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 
 STATIC = Path(__file__).with_name("static")
 #: The page's files, copied from :data:`STATIC`.
-PAGE_FILES = ("index.html", "app.js", "yolo.js")
+PAGE_FILES = ("index.html", "app.js", "yolo.js", "sw.js", "manifest.webmanifest", "icon-192.png", "icon-512.png")
 #: Grey of the letterbox padding (:func:`mlbasics.geometry.letterbox.letterbox`'s ``fill``).
 FILL = 128
 

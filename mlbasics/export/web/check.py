@@ -8,10 +8,12 @@ and counts the boxes that have a partner of the same class at IoU >= 0.9 on the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,23 +36,59 @@ def chromium() -> str | None:
 @dataclass
 class PageRun:
     """What the page reported: ``detections`` (one record per processed frame: ``tag`` = the video's
-    frame number, ``boxes`` ``(n, 4)`` frame pixels, ``scores``, ``classes``), its frame rate (frames
-    per second over the last second) and in-browser inference milliseconds per frame."""
+    frame number, ``cameraFrame`` = the camera frame it was (counted from 1), ``boxes`` ``(n, 4)``
+    frame pixels, ``scores``, ``classes``), its rate of processed frames (per second, over the last
+    second), in-browser inference milliseconds per frame, the camera's own frame rate, how many
+    frames it processed out of how many the camera gave, the backend and threads it ran on, and the
+    milliseconds per frame of its letterbox (JavaScript bicubic resize)."""
 
     detections: list[dict[str, Any]]
     fps: float
     infer_ms: list[float]
     screenshot: Path | None = None
+    camera_fps: float = 0.0
+    frames: int = 0
+    camera_frames: int = 0
+    backend: str | None = None
+    threads: int | None = None
+    letterbox_ms: list[float] = field(default_factory=list)
+
+
+#: A phone held upright: an iPhone 12-15's CSS viewport, at its device pixel ratio, with touch.
+PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "has_touch": True,
+                         "is_mobile": True}
+
+
+@contextlib.contextmanager
+def camera_browser(video: str | os.PathLike[str], args: Sequence[str] = (), **context: Any) -> Iterator[Any]:
+    """A Playwright browser context of headless Chromium whose camera plays ``video`` (``.y4m``);
+    ``args``: more Chromium flags; ``context``: Playwright's ``new_context`` options (``**PHONE`` for a phone)."""
+    from playwright.sync_api import sync_playwright
+
+    from mlbasics.core.errors import InputError
+
+    executable = chromium()
+    if executable is None:
+        raise InputError("Chromium not found: install it (Debian: apt-get install chromium) or set MLBASICS_CHROMIUM")
+    flags = [*CHROMIUM_ARGS, *args, f"--use-file-for-fake-video-capture={Path(video).resolve()}"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=flags)
+        try:
+            yield browser.new_context(**{"viewport": {"width": 700, "height": 560}, **context})
+        finally:
+            browser.close()
 
 
 def run_page(url: str, video: str | os.PathLike[str], frames: int = 60, threads: int = 1,
              screenshot: str | os.PathLike[str] | None = None, timeout_s: float = 120,
-             attempts: int = 2) -> PageRun:
+             attempts: int = 2, query: str = "", phone: bool = False) -> PageRun:
     """Open the page at ``url`` in headless Chromium with ``video`` (``.y4m``) as the camera, let it
     process ``frames`` frames with ``threads`` WebAssembly threads, and return what it reported.
 
     Inside a running asyncio loop (a Jupyter kernel) it runs from a worker thread, since
-    Playwright's synchronous API refuses to run inside one. A browser that fails to start or to
+    Playwright's synchronous API refuses to run inside one. ``query``: more URL options of the page
+    (``"proxy=0&sw=0"``, see ``static/app.js``); ``phone``: a phone's viewport (:data:`PHONE`), the
+    screenshot in CSS pixels (390x844). A browser that fails to start or to
     finish in ``timeout_s`` (a busy machine running another Chromium) is tried again, up to
     ``attempts`` times in all; an error the page itself reports is raised at once."""
     import asyncio
@@ -61,9 +99,10 @@ def run_page(url: str, video: str | os.PathLike[str], frames: int = 60, threads:
             try:
                 asyncio.get_running_loop()
             except RuntimeError:
-                return _run_page(url, video, frames, threads, screenshot, timeout_s)
+                return _run_page(url, video, frames, threads, screenshot, timeout_s, query, phone)
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
-                return pool.submit(_run_page, url, video, frames, threads, screenshot, timeout_s).result()
+                return pool.submit(_run_page, url, video, frames, threads, screenshot, timeout_s, query,
+                                   phone).result()
         except PageError:
             raise
         except Exception as exc:  # noqa: BLE001 - Playwright's launch and timeout errors have several types
@@ -78,31 +117,20 @@ class PageError(RuntimeError):
 
 
 def _run_page(url: str, video: str | os.PathLike[str], frames: int, threads: int,
-              screenshot: str | os.PathLike[str] | None, timeout_s: float) -> PageRun:
-    from playwright.sync_api import sync_playwright
-
-    from mlbasics.core.errors import InputError
-
-    executable = chromium()
-    if executable is None:
-        raise InputError("Chromium not found: install it (Debian: apt-get install chromium) or set MLBASICS_CHROMIUM")
-    args = [*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={Path(video).resolve()}"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=args)
-        try:
-            page = browser.new_page(viewport={"width": 700, "height": 560})
-            page.goto(f"{url}?tag=1&threads={threads}&frames={frames}")
-            page.wait_for_function(f"window.stats.frames >= {frames} || window.stats.error",
-                                   timeout=timeout_s * 1000)
-            stats = page.evaluate("window.stats")
-            if stats["error"]:
-                raise PageError(f"the page failed: {stats['error']}")
-            if screenshot is not None:
-                page.screenshot(path=str(screenshot))
-            return PageRun(page.evaluate("window.detections"), float(stats["fps"]), list(stats["inferMs"]),
-                           Path(screenshot) if screenshot else None)
-        finally:
-            browser.close()
+              screenshot: str | os.PathLike[str] | None, timeout_s: float, query: str = "",
+              phone: bool = False) -> PageRun:
+    with camera_browser(video, **(PHONE if phone else {})) as context:
+        page = context.new_page()
+        page.goto(f"{url}?tag=1&threads={threads}&frames={frames}" + (f"&{query}" if query else ""))
+        page.wait_for_function(f"window.stats.frames >= {frames} || window.stats.error", timeout=timeout_s * 1000)
+        stats = page.evaluate("window.stats")
+        if stats["error"]:
+            raise PageError(f"the page failed: {stats['error']}")
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot), scale="css")
+        return PageRun(page.evaluate("window.detections"), float(stats["fps"]), list(stats["inferMs"]),
+                       Path(screenshot) if screenshot else None, float(stats["cameraFps"]), int(stats["frames"]),
+                       int(stats["cameraFrames"]), stats["backend"], stats["threads"], list(stats["letterboxMs"]))
 
 
 def _visible(boxes: np.ndarray) -> np.ndarray:

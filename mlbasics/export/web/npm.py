@@ -24,8 +24,10 @@ from mlbasics.io.files import atomic_path
 
 #: The committed package.json + package-lock.json.
 RUNTIME_SPEC = Path(__file__).with_name("runtime")
-#: Files the page needs from the package: the WebAssembly build of ONNX Runtime Web, its loader and binary.
-RUNTIME_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
+#: Files the page needs from the package: the WebAssembly build of ONNX Runtime Web, its loader and binary,
+#: then the WebGPU build (its binary is the asyncify one, 27 MB), loaded only where the browser has a GPU adapter.
+RUNTIME_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm",
+                 "ort.webgpu.min.js", "ort-wasm-simd-threaded.asyncify.mjs", "ort-wasm-simd-threaded.asyncify.wasm")
 PACKAGE = "onnxruntime-web"
 
 
