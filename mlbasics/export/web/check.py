@@ -192,6 +192,21 @@ def agreement(records: list[dict[str, Any]], frames: list[np.ndarray], model_pat
     return (matched / total if total else 1.0), total
 
 
+def truth_hits(records: list[dict[str, Any]], truths: Sequence[np.ndarray], iou_threshold: float = 0.5
+               ) -> tuple[float, int]:
+    """``(share, frames)``: of the page's processed frames (``records``, each with its video ``tag``), the
+    share on which every labelled box ``truths[tag]`` ``(n, 4)`` (frame pixels) has a page box at IoU >=
+    ``iou_threshold``, whatever its class (a one-class detector's test), and how many frames were processed."""
+    from mlbasics.geometry.boxes import box_iou
+
+    hits = 0
+    for record in records:
+        page = np.asarray(record["boxes"], dtype=np.float64).reshape(-1, 4)
+        truth = np.asarray(truths[int(record["tag"])], dtype=np.float64).reshape(-1, 4)
+        hits += all(len(page) and box_iou(box, page).max() >= iou_threshold for box in truth)
+    return (hits / len(records) if records else 0.0), len(records)
+
+
 def untrained_detector(spec: YoloSpec, images: np.ndarray, seed: int = 3) -> Any:
     """A stand-in for a trained detector (tests, benchmarks): ``spec``'s network with seeded random
     weights, its prediction layers rescaled on ``images`` ``(n, S, S, 3)`` float32 in [0, 1] so the
