@@ -6,7 +6,8 @@ import argparse
 import importlib.util
 import json
 
-from mlbasics.cli._args import existing_file, existing_path, given, positive_int
+from mlbasics.cli._args import existing_file, existing_path, given, in_range
+from mlbasics.core import limits
 from mlbasics.core.errors import InputError
 
 #: Beam options the command passes through as they are (``--name value``).
@@ -97,11 +98,11 @@ def _add_embed(subparsers: argparse._SubParsersAction) -> None:
     embed.add_argument("--weights", choices=("imagenet",), default=None,
                        help="pretrained weights for a backbone by name (downloads them)")
     # None: run_embedding_pipeline's own defaults apply (reading them here would import Beam for --help)
-    embed.add_argument("--image-size", type=positive_int, default=None,
+    embed.add_argument("--image-size", type=in_range(limits.IMAGE_SIDE), default=None,
                        help="input size of a backbone by name (default: the pipeline's image_size)")
-    embed.add_argument("--batch-size", type=positive_int, default=None,
+    embed.add_argument("--batch-size", type=in_range(limits.BATCH_SIZE), default=None,
                        help="largest inference batch (default: the pipeline's batch_size)")
-    embed.add_argument("--shards", type=positive_int, default=None,
+    embed.add_argument("--shards", type=in_range(limits.SHARDS), default=None,
                        help="parts the workers split the image list into (default: the pipeline's shards)")
     for name in BEAM_OPTIONS:
         if name == "runner":
