@@ -270,14 +270,30 @@ def test_detect_refuses_to_overwrite_its_input_photos(detector, data, tmp_path, 
         assert photo.read_bytes() == before and not (target / "detections.json").exists()
 
 
-def test_a_fifo_among_the_images_is_refused_before_any_work(detector, data, tmp_path, capsys):
-    fifo = tmp_path / "fifo.jpg"
-    os.mkfifo(fifo)  # reading it would block forever: refused without opening it
-    code, stdout, err = run(["yolo", "detect", data / "JPEGImages" / "test_00000.jpg", fifo, "--weights", detector,
-                             "--out", tmp_path / "o"], capsys)
+def test_detect_names_and_skips_what_is_not_an_image_file(detector, data, tmp_path, capsys):
+    # a FIFO (never opened: reading it would block), a dangling link, a link loop, a folder named .jpg:
+    # each is one "skipped" line and an "error" entry; the good photo is still detected
+    os.mkfifo(tmp_path / "fifo.jpg")
+    (tmp_path / "dangling.jpg").symlink_to(tmp_path / "gone.jpg")
+    (tmp_path / "loop.jpg").symlink_to(tmp_path / "loop.jpg")
+    (tmp_path / "folder.jpg").mkdir()
+    good = data / "JPEGImages" / "test_00000.jpg"
+    bad = [tmp_path / name for name in ("fifo.jpg", "dangling.jpg", "loop.jpg", "folder.jpg")]
+    code, stdout, err = run(["yolo", "detect", bad[0], good, *bad[1:], "--weights", detector, "--out",
+                             tmp_path / "o"], capsys)
+    assert code == 0 and "Traceback" not in err
+    assert err.splitlines() == [f"skipped {bad[0]}: not a regular file (a FIFO)",
+                                f"skipped {bad[1]}: no such image file (broken symbolic link to "
+                                f"{str(tmp_path / 'gone.jpg')!r})",
+                                f"skipped {bad[2]}: symbolic link loop (the link leads back to itself)",
+                                f"skipped {bad[3]}: is a folder, expected a file"]
+    report = json.loads((tmp_path / "o" / "detections.json").read_text())
+    assert ["error" in entry for entry in report["images"]] == [True, False, True, True, True]
+    # only unusable entries: nothing written, one line naming the first
+    code, stdout, err = run(["yolo", "detect", *bad, "--weights", detector, "--out", tmp_path / "none"], capsys)
     assert code == 2 and stdout == ""
-    assert_one_error(err, "yolo detect", "argument images: not a regular file (a FIFO)", str(fifo))
-    assert not (tmp_path / "o").exists()
+    assert_one_error(err, "yolo detect", str(bad[0]), "no usable image: all 4 skipped")
+    assert not (tmp_path / "none" / "detections.json").exists()
 
 
 @pytest.mark.parametrize("content", ["", "\n", "  \n\t\n\n", "\ufeff\r\n"], ids=["empty", "newline", "blank", "bom"])

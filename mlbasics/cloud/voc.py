@@ -30,10 +30,11 @@ def voc_to_lines_anywhere(voc_root: PathLike, split: str, classes: Sequence[str]
     ``skipped`` list it is raised.
     """
     from mlbasics.core.batch import each_usable
-    from mlbasics.data.annotation_lines import voc_line
+    from mlbasics.data.annotation_lines import image_ids, voc_line
     from mlbasics.data.voc import read_voc_xml
 
-    ids = gs_read_text(split_file_anywhere(voc_root, split)).split()
+    ids_file = split_file_anywhere(voc_root, split)
+    ids = image_ids(gs_read_text(ids_file), ids_file, skipped)
     paths = {image_id: join(voc_root, "Annotations", f"{image_id}.xml") for image_id in ids}
     files = gs_read_many(list(paths.values()))
 

@@ -9,6 +9,7 @@ link is judged by its target) and never ``open``.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -44,12 +45,20 @@ def require_regular_file(path: str | os.PathLike[str], *, missing: str = "no suc
         raise DataFileError(path, missing) from None
     except PermissionError:
         raise DataFileError(path, "permission denied") from None
+    except OSError as exc:  # ELOOP: a symbolic link that leads back to itself; ENAMETOOLONG; EIO
+        raise DataFileError(path, _os_reason(exc)) from None
     if stat.S_ISREG(mode):
         return
     if stat.S_ISDIR(mode):
         raise DataFileError(path, FOLDER_REASON)
     kind = next((words for test, words in _KINDS if test(mode)), f"file type {stat.S_IFMT(mode):#o}")
     raise DataFileError(path, f"not a regular file ({kind})")
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop (the link leads back to itself)"
+    return f"cannot be read ({exc.strerror or exc})"
 
 
 def regular_file_problem(path: str | os.PathLike[str], *, missing: str = "no such file") -> str | None:
@@ -99,3 +108,35 @@ def inside(root: str | os.PathLike[str], relative: str | os.PathLike[str], *,
         raise DataFileError(where, f"path {display_path(text)!r} leads out of {display_path(root)} "
                                    "(through a symbolic link)")
     return joined
+
+
+def relative_path_problem(text: str) -> str | None:
+    """Why ``text``, a path read from a data file (a VOC ``<filename>``, an image id, a list-file line),
+    would lead out of the folder it is relative to, or ``None`` when it is a plain relative path.
+
+    Empty, absolute (``/x``, ``C:\\x``, ``\\\\server\\x``) and any ``..`` part (with ``/`` or ``\\``) are
+    refused: such a record could make a converter read or copy a file from anywhere on the disk.
+    """
+    parts = text.replace("\\", "/").split("/")
+    if not text.strip():
+        return "is empty"
+    if text.startswith(("/", "\\")) or os.path.isabs(text) or (len(text) > 1 and text[1] == ":"):
+        return f"{display_path(text)!r} is an absolute path, expected a name inside the folder"
+    if ".." in parts:
+        return f"{display_path(text)!r} leads out of the folder ('..'), expected a name inside it"
+    return None
+
+
+def require_utf8_name(path: str | os.PathLike[str]) -> None:
+    """Raise ``DataFileError`` when ``path`` is not valid UTF-8 (bytes kept by Python as lone surrogates).
+
+    For outputs that must hold the name as text (annotation lines, YOLO's data.yaml, JSON reports):
+    such a file is named (with ``\\xff`` escapes) and skipped instead of ending the run in a
+    ``UnicodeEncodeError``. Rename the file to use it.
+    """
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise DataFileError(display_path(text), "the file name is not valid UTF-8 and cannot be written into a "
+                                                "UTF-8 text file: rename it") from None

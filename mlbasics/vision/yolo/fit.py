@@ -201,12 +201,14 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
     """
     from mlbasics.data.voc_folder import read_split, read_voc_folder, split_records
     from mlbasics.io.files import atomic_write, write_json
+    from mlbasics.io.outputs import check_output_location
     from mlbasics.vision.yolo.data import load_samples
     from mlbasics.vision.yolo.detect import Detector
     from mlbasics.vision.yolo.evaluate import evaluate_model
     from mlbasics.vision.yolo.spec import config_path_for
     from mlbasics.vision.yolo.train import TrainConfig, read_history, train
 
+    check_output_location(out_dir, [voc_root])  # before anything is written: never among the user's photos
     out = Path(out_dir)
     data_dir = out / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
