@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -399,3 +401,183 @@ def detector(tmp_path_factory) -> Path:
     build_detector(spec).save_weights(str(folder / "final.weights.h5"))
     spec.write(folder / "final.config.json")
     return folder / "final.weights.h5"
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    """An untrained 32x32 backbone embedder saved as .keras (as tests/pipelines uses)."""
+    from mlbasics.vision.cnn import build_backbone_classifier, embedding_model, save_keras
+
+    return save_keras(embedding_model(build_backbone_classifier(32, 4, width=1 / 64)),
+                      tmp_path_factory.mktemp("model") / "tiny.keras")
+
+
+@pytest.fixture
+def crops(tmp_path) -> Path:
+    from mlbasics.data.synthetic import write_object_crops
+
+    write_object_crops(tmp_path / "src", 4, size=24, seed=7)
+    return tmp_path / "src"
+
+
+# --- 3 (continued). links that loop and folders named like photos: embed, faces ---------------------------------
+
+
+def test_embed_names_a_link_loop_and_a_folder_named_like_a_photo(tiny_model, crops, tmp_path, capsys):
+    from mlbasics.pipelines.embeddings import run_embedding_pipeline
+
+    (crops / "loop.jpg").symlink_to(crops / "loop.jpg")
+    (crops / "x.jpg").mkdir()
+    jpeg(crops / "x.jpg" / "inside.jpg", size=(24, 24))  # a folder's content is still searched
+    (crops / "a.png").symlink_to(crops / "b.png")
+    (crops / "b.png").symlink_to(crops / "a.png")
+    summary = run_embedding_pipeline(crops, tmp_path / "out", tiny_model)
+    assert (summary.embedded, summary.failed) == (5, 4)
+    dead = (tmp_path / "out" / "dead_letter.csv").read_text(encoding="utf-8")
+    assert "loop.jpg,symbolic link loop (the link leads back to itself)" in dead
+    assert "x.jpg,\"is a folder, expected a file\"" in dead or "x.jpg,is a folder, expected a file" in dead
+    assert "a.png,symbolic link loop" in dead and "b.png,symbolic link loop" in dead
+
+
+def test_faces_listing_names_link_loops_and_folders(tmp_path):
+    from mlbasics.pipelines.faces.records import list_photos_checked
+
+    jpeg(tmp_path / "ann" / "1.jpg")
+    (tmp_path / "ann" / "loop.jpg").symlink_to(tmp_path / "ann" / "loop.jpg")
+    (tmp_path / "folder.jpg").mkdir()
+    jpeg(tmp_path / "folder.jpg" / "2.jpg")
+    photos, skipped = list_photos_checked(tmp_path)
+    assert photos == ["ann/1.jpg", "folder.jpg/2.jpg"]
+    assert skipped == {"ann/loop.jpg": "symbolic link loop (the link leads back to itself)",
+                       "folder.jpg": "is a folder, expected a file"}
+
+
+def test_a_link_loop_as_an_argument_is_one_line(tmp_path, capsys):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    for args, prog in ((["embed", loop, "--out", tmp_path / "o", "--model", "MobileNetV3Small"], "embed"),
+                       (["faces", "identify", loop, loop, "--out", tmp_path / "o"], "faces identify"),
+                       (["yolo", "check", loop, "--classes", loop], "yolo check")):
+        code, out, err = run(args, capsys)
+        assert code == 2 and out == ""
+        assert "Traceback" not in err and err.count("\n") == 1 and str(loop) in err, err
+        assert err.startswith(f"mlbasics {prog}: error: "), err
+
+
+# --- 5. faults: a kill -9, a full disk, an output that is a file ------------------------------------------------
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_a_rerun_of_fit_removes_what_a_kill_9_left(tmp_path, capsys):
+    """A kill -9 during training leaves its atomic writes' temporary folders; the next run removes them."""
+    root = voc_set(tmp_path / "voc", stems=tuple(f"p{i}" for i in range(6)))
+    shutil.rmtree(root / "ImageSets")
+    out = tmp_path / "out"
+    left = [out / "job" / "checkpoints" / f".mlbasics-tmp.{_dead_pid()}.abc123",
+            out / f".mlbasics-tmp.{_dead_pid()}.def456"]
+    for folder in left:
+        folder.mkdir(parents=True)
+        (folder / "last.weights.h5").write_bytes(b"half a checkpoint")
+    live = out / "job" / f".mlbasics-tmp.{os.getpid()}.live"  # a write in progress is left alone
+    live.mkdir(parents=True)
+    code, stdout, err = run(["yolo", "fit", root, "--out", out, "--epochs", "1", "--input-size", "64",
+                             "--width", "0.125", "--val-fraction", "0.3"], capsys)
+    assert code == 0, err
+    assert not any(folder.exists() for folder in left) and live.exists()
+
+
+def _run_cli_with_full_disk(args: list[str], suffix: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run ``mlbasics ARGS`` in a fresh process (its real stderr) where every atomic write of a file ending in
+    ``suffix`` fails as on a full disk."""
+    script = f"""
+import contextlib, errno, sys
+import mlbasics.io.files as files
+real = files.open_synced
+@contextlib.contextmanager
+def failing(path, mode="wb"):
+    with real(path, mode) as handle:
+        if str(path).endswith({suffix!r}):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        yield handle
+files.open_synced = failing
+from mlbasics.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+    return subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+
+
+def test_a_full_disk_is_one_line_and_nothing_else(tiny_model, crops, tmp_path):
+    for args, suffix, prog in (
+            (["embed", crops, "--out", tmp_path / "emb", "--model", tiny_model], ".npy", "embed"),
+            (["yolo", "convert", yolo_set(tmp_path / "set"), "--from", "yolo", "--to", "coco", "--out",
+              tmp_path / "c.json"], ".json", "yolo convert")):
+        result = _run_cli_with_full_disk(args, suffix, tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.startswith(f"mlbasics {prog}: error: ") and "disk full" in result.stderr
+        assert "the earlier version, if any, is unchanged" in result.stderr
+
+
+def test_embed_out_an_existing_file_is_one_line(tiny_model, crops, tmp_path, capsys):
+    (tmp_path / "afile").write_text("keep me")
+    for args, prog in ((["embed", crops, "--out", tmp_path / "afile", "--model", tiny_model], "embed"),
+                       (["faces", "identify", crops, tmp_path / "afile", "--out", tmp_path / "afile"],
+                        "faces identify"),
+                       (["faces", "tag", crops, crops, "--out", tmp_path / "afile"], "faces tag")):
+        code, out, err = run(args, capsys)
+        assert code == 2 and out == ""
+        assert_one_error(err, prog, "argument --out: is a file, expected a folder to write into", str(tmp_path))
+    assert (tmp_path / "afile").read_text() == "keep me"
+
+
+# --- 6. messages that say what to do ------------------------------------------------------------------------------
+
+
+def test_dask_without_an_address_says_a_local_cluster_is_started(capsys):
+    import argparse
+
+    from mlbasics.cli.embed import check_runner_options
+
+    check_runner_options(argparse.Namespace(runner="DaskRunner", dask_address=None))
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "starting a local Dask cluster" in err and "--dask-address" in err
+    check_runner_options(argparse.Namespace(runner=None, dask_address=None))
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("address, reason", [("tcp://127.0.0.1:{port}", "Connection refused"),
+                                             ("tcp://127.0.0.1:notaport", "must look like tcp://HOST:PORT"),
+                                             ("nowhere", "must look like tcp://HOST:PORT")])
+def test_a_dead_dask_address_names_it_and_what_to_do(address, reason, crops, tmp_path, capsys):
+    import time
+
+    from tests.browser.lab_server import free_port
+
+    address = address.format(port=free_port())
+    for args, prog in ((["embed", crops, "--out", tmp_path / "o", "--model", "MobileNetV3Small"], "embed"),
+                       (["faces", "identify", crops, tmp_path / "state.json", "--out", tmp_path / "o"],
+                        "faces identify")):
+        started = time.monotonic()
+        code, out, err = run([*args, "--runner", "DaskRunner", "--dask-address", address], capsys)
+        assert code == 2 and out == "" and time.monotonic() - started < 10
+        assert_one_error(err, prog, address, reason)
+        if reason == "Connection refused":
+            assert "mlbasics cluster start" in err
+        assert not (tmp_path / "o").exists()
+
+
+def test_the_training_config_checks_the_same_upper_bounds():
+    from mlbasics.core.errors import InputError
+    from mlbasics.vision.yolo.train import TrainConfig
+
+    base = {"annotations": "a.txt", "classes": "c.txt", "anchors": "x.txt", "job_dir": "job", "epochs_frozen": 0}
+    for name, value in (("input_size", 2**30), ("width", 1e5), ("seed", 2**64), ("batch_size", 10**9),
+                        ("learning_rate", 1e300)):
+        with pytest.raises(InputError, match=f"^{name} must be"):
+            TrainConfig(**base, **{name: value})

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import sys
 
-from mlbasics.cli._args import existing_file, existing_path, given, in_range
+from mlbasics.cli._args import existing_file, existing_path, given, in_range, output_dir
 from mlbasics.core import limits
 from mlbasics.core.errors import InputError
 
@@ -42,10 +43,26 @@ def check_runner_installed(runner: str | None) -> None:
                          "pip install -e '.[pipelines]' 'apache-beam[gcp]' (see docs/pipelines.md)")
 
 
+def check_runner_options(args: argparse.Namespace) -> None:
+    """Before any work: the runner's extra is installed, a ``--dask-address`` answers, and a DaskRunner
+    without one says (on stderr, one line) that it starts a local cluster for this run."""
+    from mlbasics.pipelines.runners import check_scheduler_reachable
+
+    check_runner_installed(args.runner)
+    if args.runner is None or not args.runner.endswith("DaskRunner"):
+        return
+    if args.dask_address:
+        check_scheduler_reachable(args.dask_address)
+    else:
+        print("note: --runner DaskRunner without --dask-address: starting a local Dask cluster in this process for "
+              "this run (to use a running one, give --dask-address tcp://HOST:PORT, as `mlbasics cluster start` "
+              "prints it)", file=sys.stderr)
+
+
 def _embed(args: argparse.Namespace) -> int:
     from mlbasics.pipelines.embeddings import run_embedding_pipeline
 
-    check_runner_installed(args.runner)
+    check_runner_options(args)
     summary = run_embedding_pipeline(args.source, args.out, args.model, weights=args.weights,
                                      beam_args=beam_args_from(args),
                                      **given(args, "image_size", "batch_size", "shards"))
@@ -91,7 +108,7 @@ def _add_embed(subparsers: argparse._SubParsersAction) -> None:
                                               "index.csv, dead_letter.csv, embedding_map.png, summary.json.")
     embed.add_argument("source", type=existing_path,
                        help="a folder, a glob (local or gs://) or a .txt/.csv list of image paths")
-    embed.add_argument("--out", required=True, help="output folder (local or gs://)")
+    embed.add_argument("--out", type=output_dir, required=True, help="output folder (local or gs://)")
     embed.add_argument("--model", type=keras_file_or_name, required=True,
                        help="a .keras file (e.g. from `mlbasics embed-model`) or a backbone name: "
                             "MobileNetV3Small, ...")

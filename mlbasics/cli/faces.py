@@ -7,7 +7,7 @@ import dataclasses
 import json
 import sys
 
-from mlbasics.cli._args import existing_dir, existing_file, given, in_range
+from mlbasics.cli._args import existing_dir, existing_file, given, in_range, output_dir
 from mlbasics.cli.embed import add_runner_options
 from mlbasics.core import limits
 from mlbasics.pipelines.faces.detection import DEFAULT_MIN_FACE_SIZE, DETECTORS, LOWEST_MIN_FACE_SIZE
@@ -39,10 +39,10 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _identify(args: argparse.Namespace) -> int:
-    from mlbasics.cli.embed import beam_args_from, check_runner_installed
+    from mlbasics.cli.embed import beam_args_from, check_runner_options
     from mlbasics.pipelines.faces.identify import identify
 
-    check_runner_installed(args.runner)
+    check_runner_options(args)
     report = identify(args.images_dir, args.state, args.out, _cache(args), threshold=args.threshold,
                       beam_args=beam_args_from(args), **given(args, "shards"))
     _print(report)
@@ -102,7 +102,7 @@ def _add_identify(verbs: argparse._SubParsersAction) -> None:
     identify.add_argument("images_dir", type=existing_dir)
     # not checked here: the library's error also says which command writes it
     identify.add_argument("state", help="state file written by `mlbasics faces train`")
-    identify.add_argument("--out", required=True, help="folder for the facebox JSON files")
+    identify.add_argument("--out", type=output_dir, required=True, help="folder for the facebox JSON files")
     _add_threshold_option(identify)
     add_runner_options(identify)
     identify.add_argument("--shards", type=in_range(limits.SHARDS), default=None,
@@ -116,7 +116,7 @@ def _add_tag(verbs: argparse._SubParsersAction) -> None:
     tag = verbs.add_parser("tag", help="images + identify JSON (+ labels/<name>.jpg) -> tagged images")
     tag.add_argument("images_dir", type=existing_dir)
     tag.add_argument("identified_dir", type=existing_dir, help="folder written by `mlbasics faces identify`")
-    tag.add_argument("--out", required=True, help="folder for the tagged images")
+    tag.add_argument("--out", type=output_dir, required=True, help="folder for the tagged images")
     tag.add_argument("--labels-dir", type=existing_dir, default=None, help="folder of label images named after people")
     tag.add_argument("--state", type=existing_file, default=None,
                      help="state file, to warn about labels of unknown names")

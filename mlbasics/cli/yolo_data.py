@@ -29,6 +29,12 @@ def _read(args: argparse.Namespace, source: str, split: str, *, check_images: bo
     if args.source_format in ("voc", "lines") and not args.classes:
         raise InputError(f"--classes is required to read {args.source_format} (one class name per line)")
     classes = read_classes(args.classes) if args.classes else None
+    if args.source_format == "yolo":  # a data.yaml's path: is followed: say where the photos come from
+        from mlbasics.data.yolo_txt import yolo_dataset_folder
+
+        folder, given = yolo_dataset_folder(source), Path(source)
+        if folder.resolve() != (given if given.is_dir() else given.parent).resolve():
+            print(f"reading the dataset in {folder.resolve()} (the 'path:' of its data.yaml)")
     return read_annotations(source, args.source_format, split=split, classes=classes, images_dir=args.images_dir,
                             check_images=check_images, decode_images=decode_images)
 
@@ -36,7 +42,6 @@ def _read(args: argparse.Namespace, source: str, split: str, *, check_images: bo
 def _convert(args: argparse.Namespace) -> int:
     from mlbasics.cli._args import output_file
     from mlbasics.data.convert import check_output, write_annotations
-    from mlbasics.data.yolo_txt import yolo_dataset_folder
 
     check = output_dir if args.target_format == "yolo" else output_file
     try:
@@ -45,10 +50,6 @@ def _convert(args: argparse.Namespace) -> int:
         raise InputError(f"--out: {exc}") from None
     check_output(args.source, args.source_format, args.out, args.target_format, images_dir=args.images_dir,
                  classes_file=args.classes)
-    if args.source_format == "yolo":  # a data.yaml's path: is followed: say where the photos come from
-        folder, source = yolo_dataset_folder(args.source), Path(args.source)
-        if folder.resolve() != (source if source.is_dir() else source.parent).resolve():
-            print(f"reading the dataset in {folder.resolve()} (the 'path:' of its data.yaml)")
     converted = _read(args, args.source, args.split, decode_images=args.decode_images)
     read_problems = len(converted.problems)
     target = write_annotations(converted, args.target_format, args.out, split=args.split,
