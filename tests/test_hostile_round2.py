@@ -18,24 +18,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mlbasics.cli import main
 from mlbasics.core.errors import DataFileError
 from mlbasics.data.voc import write_voc_xml
+from tests.hostile_files import assert_one_error, run, untrained_detector
 
 CLASSES = ["cat", "dog"]
-
-
-def run(args, capsys) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def assert_one_error(err: str, prog: str, *named: str) -> None:
-    assert "Traceback" not in err, err
-    assert err.count("\n") == 1 and err.startswith(f"mlbasics {prog}: error: "), err
-    for name in named:
-        assert name in err, err
 
 
 def jpeg(path: Path, size=(64, 48), seed: int = 0) -> Path:
@@ -393,14 +380,7 @@ def test_the_json_and_yaml_readers_name_the_file(tmp_path):
 @pytest.fixture(scope="module")
 def detector(tmp_path_factory) -> Path:
     """An untrained tiny detector's ``final.weights.h5`` (input 64, width 0.125) with its config beside it."""
-    from mlbasics.vision.yolo.model import build_detector
-    from mlbasics.vision.yolo.spec import YoloSpec
-
-    folder = tmp_path_factory.mktemp("detector")
-    spec = YoloSpec(np.array([[5, 5], [10, 10], [15, 15], [20, 20], [30, 30], [40, 40]]), CLASSES, 64, 0.125)
-    build_detector(spec).save_weights(str(folder / "final.weights.h5"))
-    spec.write(folder / "final.config.json")
-    return folder / "final.weights.h5"
+    return untrained_detector(tmp_path_factory.mktemp("detector"), CLASSES)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from PIL import Image
 from mlbasics.cli import main
 from mlbasics.core.batch import each_usable, require_usable
 from mlbasics.core.errors import DataFileError
-from tests.hostile_files import bomb_png
+from tests.hostile_files import assert_one_error, bomb_png, run, untrained_detector
 
 CLASSES = ("circle", "square", "triangle", "cross")
 
@@ -40,14 +40,7 @@ def voc(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def detector(tmp_path_factory) -> Path:
     """An untrained tiny detector's ``final.weights.h5`` (input 64, width 0.125) with its config beside it."""
-    from mlbasics.vision.yolo.model import build_detector
-    from mlbasics.vision.yolo.spec import YoloSpec
-
-    folder = tmp_path_factory.mktemp("detector")
-    spec = YoloSpec(np.array([[5, 5], [10, 10], [15, 15], [20, 20], [30, 30], [40, 40]]), CLASSES, 64, 0.125)
-    build_detector(spec).save_weights(str(folder / "final.weights.h5"))
-    spec.write(folder / "final.config.json")
-    return folder / "final.weights.h5"
+    return untrained_detector(tmp_path_factory.mktemp("detector"), CLASSES)
 
 
 @pytest.fixture
@@ -74,19 +67,6 @@ def weights_copy(detector: Path, folder: Path, name: str) -> Path:
     """A copy of the detector's config beside a (to be broken) ``<name>.weights.h5``."""
     shutil.copy(detector.with_name("final.config.json"), folder / f"{name}.config.json")
     return folder / f"{name}.weights.h5"
-
-
-def run(args, capsys) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def assert_one_error(err: str, prog: str, *named: str) -> None:
-    assert "Traceback" not in err, err
-    assert err.count("\n") == 1 and err.startswith(f"mlbasics {prog}: error: "), err
-    for name in named:
-        assert name in err, err
 
 
 # --- 1. tracebacks: broken weights, folders for files, a decompression bomb -------------------------------

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Iterator
 
 from mlbasics.core.errors import MlbasicsError
+from mlbasics.pipelines.beam_noise import filter_installed
 
 
 def original_os_error(exc: BaseException) -> OSError | None:
@@ -46,20 +47,8 @@ class DropReportedErrors(logging.Filter):
         return error is None or original_error(error) is None
 
 
-@contextlib.contextmanager
-def _reported_errors_not_logged() -> Iterator[None]:
-    added = []
-    for name in RUNNER_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, DropReportedErrors) for f in logger.filters):
-            dropper = DropReportedErrors()
-            logger.addFilter(dropper)
-            added.append((logger, dropper))
-    try:
-        yield
-    finally:
-        for logger, dropper in added:
-            logger.removeFilter(dropper)
+def _reported_errors_not_logged() -> contextlib.AbstractContextManager[None]:
+    return filter_installed(DropReportedErrors, RUNNER_LOGGERS)
 
 
 @contextlib.contextmanager
