@@ -561,3 +561,33 @@ def test_the_training_config_checks_the_same_upper_bounds():
                         ("learning_rate", 1e300)):
         with pytest.raises(InputError, match=f"^{name} must be"):
             TrainConfig(**base, **{name: value})
+
+
+def test_upload_voc_refuses_an_id_that_leads_out_before_copying(tmp_path):
+    from mlbasics.cloud.voc import upload_voc
+
+    root = voc_set(tmp_path / "voc")
+    (root / "ImageSets" / "Main" / "train.txt").write_text("p0\n../../secret\n")
+    with pytest.raises(DataFileError, match=r"train.txt:2: image id '../../secret' leads out of the folder"):
+        upload_voc(root, "train", str(tmp_path / "copy"))
+    assert not (tmp_path / "copy").exists()
+
+
+def test_lines_and_anchors_are_not_written_over_their_inputs(tmp_path, capsys):
+    root = voc_set(tmp_path / "voc")
+    ids = root / "ImageSets" / "Main" / "train.txt"
+    before = ids.read_bytes()
+    code, out, err = run(["yolo", "voc-lines", root, "--classes", root / "classes.txt", "--out",
+                          root / "ImageSets" / ".." / "ImageSets" / "Main" / "train.txt"], capsys)
+    assert code == 2 and out == ""
+    assert_one_error(err, "yolo voc-lines", "would overwrite the input", str(ids))
+    assert ids.read_bytes() == before
+    lines = tmp_path / "lines.txt"
+    lines.write_text(f"{root / 'JPEGImages' / 'p0.jpg'} 4,4,16,14,0\n")
+    (tmp_path / "link.txt").symlink_to(lines)
+    for target in (lines, tmp_path / "link.txt", root / "classes.txt"):
+        code, out, err = run(["yolo", "anchors", lines, "--classes", root / "classes.txt", "--k", "1", "--out",
+                              target], capsys)
+        assert code == 2 and out == ""
+        assert_one_error(err, "yolo anchors", "would overwrite the input")
+    assert lines.read_text().startswith(str(root)) and (root / "classes.txt").read_text() == "cat\ndog\n"

@@ -19,6 +19,7 @@ from mlbasics.cli._args import (
 from mlbasics.cli.yolo_data import add_verbs as _add_data_verbs
 from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.io.outputs import check_no_input_overwritten
 from mlbasics.vision.cnn import train_backbone_classifier
 from mlbasics.vision.yolo.anchors import kmeans_anchors
 from mlbasics.vision.yolo.detect import detect_files
@@ -50,6 +51,7 @@ def _voc_lines(args: argparse.Namespace) -> int:
     from mlbasics.core.batch import require_usable
 
     out = args.out or f"{args.voc_root.rstrip('/')}/{args.split}.txt"
+    check_no_input_overwritten([out], [args.classes, f"{args.voc_root.rstrip('/')}/ImageSets/Main/{args.split}.txt"])
     skipped: list[DataFileError] = []
     if any(str(p).startswith("gs://") for p in (args.voc_root, args.classes, out)):
         from mlbasics.cloud.voc import read_classes_anywhere, split_file_anywhere, voc_to_lines_anywhere
@@ -92,6 +94,7 @@ def _anchors(args: argparse.Namespace) -> int:
     from mlbasics.data.annotation_lines import read_annotation_lines, read_classes
     from mlbasics.vision.yolo.anchors import box_sizes, kmeans_anchors, mean_iou, write_anchors
 
+    check_no_input_overwritten([args.out], [args.annotations, args.classes])
     report = read_annotation_lines(args.annotations, len(read_classes(args.classes)), decode_images=True)
     _report_skipped(report.problems)
     sizes = box_sizes(np.concatenate([s.boxes for s in report.samples]))
