@@ -591,3 +591,17 @@ def test_lines_and_anchors_are_not_written_over_their_inputs(tmp_path, capsys):
         assert code == 2 and out == ""
         assert_one_error(err, "yolo anchors", "would overwrite the input")
     assert lines.read_text().startswith(str(root)) and (root / "classes.txt").read_text() == "cat\ndog\n"
+
+
+def test_the_pipelines_check_the_same_upper_bounds(tmp_path):
+    from mlbasics.core.errors import InputError
+    from mlbasics.pipelines.embeddings import run_embedding_pipeline
+    from mlbasics.pipelines.faces.identify import identify
+
+    with pytest.raises(InputError, match=r"^shards must be an integer in 1..10,000 \(one task"):
+        run_embedding_pipeline(tmp_path, tmp_path / "out", "MobileNetV3Small", shards=10**12)
+    with pytest.raises(InputError, match=r"^batch_size must be an integer in 1..4,096"):
+        run_embedding_pipeline(tmp_path, tmp_path / "out", "MobileNetV3Small", batch_size=2**40)
+    with pytest.raises(InputError, match=r"^shards must be an integer in 1..10,000"):
+        identify(tmp_path, tmp_path / "state.json", tmp_path / "out", None, shards=10**12)
+    assert not (tmp_path / "out").exists()
