@@ -605,3 +605,17 @@ def test_the_pipelines_check_the_same_upper_bounds(tmp_path):
     with pytest.raises(InputError, match=r"^shards must be an integer in 1..10,000"):
         identify(tmp_path, tmp_path / "state.json", tmp_path / "out", None, shards=10**12)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_full_disk_during_fit_and_detect_is_one_line(detector, tmp_path):
+    root = voc_set(tmp_path / "voc", stems=tuple(f"p{i}" for i in range(6)))
+    photo = root / "JPEGImages" / "p0.jpg"
+    for args, suffix, prog in (
+            (["yolo", "fit", root, "--out", tmp_path / "fit", "--epochs", "1", "--input-size", "64", "--width",
+              "0.125"], "anchors.txt", "yolo fit"),
+            (["yolo", "detect", photo, "--weights", detector, "--out", tmp_path / "found"], "detections.json",
+             "yolo detect")):
+        result = _run_cli_with_full_disk(args, suffix, tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.startswith(f"mlbasics {prog}: error: ") and f"{suffix}: disk full" in result.stderr
