@@ -27,8 +27,8 @@ from typing import Any
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 #: The workbook's JupyterLab settings (a Jupyter config folder).
 CONFIG_DIR = Path(__file__).resolve().parent / "jupyter_config"
-#: Signals forwarded to JupyterLab.
-FORWARDED = (signal.SIGTERM, signal.SIGHUP)
+#: Signals forwarded to JupyterLab (Windows has no SIGHUP).
+FORWARDED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 #: Seconds JupyterLab gets to stop after a forwarded signal before it is killed.
 STOP_SECONDS = 30.0
 
