@@ -619,3 +619,21 @@ def test_a_full_disk_during_fit_and_detect_is_one_line(detector, tmp_path):
         assert result.returncode == 2, result.stderr
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
         assert result.stderr.startswith(f"mlbasics {prog}: error: ") and f"{suffix}: disk full" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["convert", "voc-lines"])
+def test_a_fifo_or_folder_named_xml_is_skipped_by_the_voc_readers(command, tmp_path, capsys, no_hang):
+    root = voc_set(tmp_path / "voc", stems=("p0", "p1", "p2"))
+    (root / "Annotations" / "p1.xml").unlink()
+    os.mkfifo(root / "Annotations" / "p1.xml")  # opening it would wait forever
+    (root / "Annotations" / "p2.xml").unlink()
+    (root / "Annotations" / "p2.xml").mkdir()
+    args = {"convert": ["yolo", "convert", root, "--from", "voc", "--classes", root / "classes.txt", "--to", "lines",
+                        "--out", tmp_path / "o.txt"],
+            "voc-lines": ["yolo", "voc-lines", root, "--classes", root / "classes.txt", "--out",
+                          tmp_path / "o.txt"]}[command]
+    code, out, err = run(args, capsys)
+    assert code == 0 and "Traceback" not in err
+    assert err.splitlines() == [f"skipped {root / 'Annotations' / 'p1.xml'}: not a regular file (a FIFO)",
+                                f"skipped {root / 'Annotations' / 'p2.xml'}: is a folder, expected a file"]
+    assert len((tmp_path / "o.txt").read_text().splitlines()) == 1
