@@ -30,3 +30,17 @@ def mirror() -> Path:
         pytest.skip("no offline data mirror: set MLBASICS_DATA_MIRROR (see README)")
     return Path(folder)
 
+
+@pytest.fixture
+def no_hang():
+    """Fail the test (instead of waiting forever) if it runs past 120 s: a FIFO opened for reading blocks."""
+    import signal
+
+    def stop(signum, frame):
+        raise TimeoutError("the test hung (a FIFO was opened?)")
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(120)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)

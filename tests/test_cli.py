@@ -1,5 +1,6 @@
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,15 +35,41 @@ def test_console_script_is_installed():
     assert result.returncode == 0 and "lab" in result.stdout
 
 
-def test_lab_passes_options_through_to_jupyterlab(monkeypatch):
+class _FakeLab:
+    """Stands in for the JupyterLab process: records its command line and environment, exits at once."""
+
+    seen: dict = {}
+
+    def __init__(self, command, env=None):
+        _FakeLab.seen.update(command=command, env=env)
+
+    def wait(self, timeout=None):
+        return 0
+
+    def poll(self):
+        return 0
+
+
+@pytest.mark.parametrize("root", [False, True])
+def test_lab_passes_options_through_to_jupyterlab(root, monkeypatch, capsys):
     import subprocess as sp
 
-    seen = {}
-    monkeypatch.setattr(sp, "call", lambda command: seen.setdefault("command", command) and 0)
+    from mlbasics.workbook import lab
+
+    monkeypatch.setattr(sp, "Popen", _FakeLab)
+    monkeypatch.setattr(lab, "running_as_root", lambda: root)
     assert main(["lab", "--no-browser", "--ServerApp.port=8999"]) == 0
-    assert seen["command"][1:3] == ["-m", "jupyterlab"]
-    assert seen["command"][-2:] == ["--no-browser", "--ServerApp.port=8999"]
-    assert seen["command"][3].startswith("--notebook-dir=") and seen["command"][3].endswith("notebooks")
+    command = _FakeLab.seen["command"]
+    assert command[1:3] == ["-m", "jupyterlab"]
+    assert command[3].startswith("--notebook-dir=") and command[3].endswith("notebooks")
+    assert command[4:] == ["--no-browser", "--ServerApp.port=8999", *(["--allow-root"] if root else [])]
+    err = capsys.readouterr().err
+    assert err == ("mlbasics lab: running as root (a container or a cloud notebook?): passing --allow-root to "
+                   "JupyterLab, which refuses root otherwise\n" if root else "")
+    # the workbook's own settings come first; the user's JUPYTER_CONFIG_PATH is kept after them
+    assert _FakeLab.seen["env"]["JUPYTER_CONFIG_PATH"].split(os.pathsep)[0] == str(lab.CONFIG_DIR)
+    monkeypatch.setattr(lab, "running_as_root", lambda: True)
+    assert main(["lab", "--allow-root"]) == 0 and _FakeLab.seen["command"].count("--allow-root") == 1
 
 
 def test_other_commands_reject_unknown_options(capsys):
@@ -159,7 +186,8 @@ def test_a_bad_option_through_the_console_entry_point(files):
     args = ["yolo", "anchors", str(files / "train.txt"), "--classes", str(files / "classes.txt"), "--input-size", "-5"]
     result = subprocess.run([sys.executable, "-m", "mlbasics.cli", *args], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == "mlbasics yolo anchors: error: argument --input-size: must be an integer >= 1, got '-5'\n"
+    assert result.stderr == ("mlbasics yolo anchors: error: argument --input-size: must be an integer in 32..2,048, "
+                             "got '-5'\n")
 
 
 def _fail_with(monkeypatch, exc: BaseException) -> None:

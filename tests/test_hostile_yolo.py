@@ -20,7 +20,7 @@ from PIL import Image
 from mlbasics.cli import main
 from mlbasics.core.batch import each_usable, require_usable
 from mlbasics.core.errors import DataFileError
-from tests.hostile_files import bomb_png
+from tests.hostile_files import assert_one_error, bomb_png, run, untrained_detector
 
 CLASSES = ("circle", "square", "triangle", "cross")
 
@@ -40,14 +40,7 @@ def voc(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def detector(tmp_path_factory) -> Path:
     """An untrained tiny detector's ``final.weights.h5`` (input 64, width 0.125) with its config beside it."""
-    from mlbasics.vision.yolo.model import build_detector
-    from mlbasics.vision.yolo.spec import YoloSpec
-
-    folder = tmp_path_factory.mktemp("detector")
-    spec = YoloSpec(np.array([[5, 5], [10, 10], [15, 15], [20, 20], [30, 30], [40, 40]]), CLASSES, 64, 0.125)
-    build_detector(spec).save_weights(str(folder / "final.weights.h5"))
-    spec.write(folder / "final.config.json")
-    return folder / "final.weights.h5"
+    return untrained_detector(tmp_path_factory.mktemp("detector"), CLASSES)
 
 
 @pytest.fixture
@@ -74,19 +67,6 @@ def weights_copy(detector: Path, folder: Path, name: str) -> Path:
     """A copy of the detector's config beside a (to be broken) ``<name>.weights.h5``."""
     shutil.copy(detector.with_name("final.config.json"), folder / f"{name}.config.json")
     return folder / f"{name}.weights.h5"
-
-
-def run(args, capsys) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def assert_one_error(err: str, prog: str, *named: str) -> None:
-    assert "Traceback" not in err, err
-    assert err.count("\n") == 1 and err.startswith(f"mlbasics {prog}: error: "), err
-    for name in named:
-        assert name in err, err
 
 
 # --- 1. tracebacks: broken weights, folders for files, a decompression bomb -------------------------------
@@ -270,15 +250,30 @@ def test_detect_refuses_to_overwrite_its_input_photos(detector, data, tmp_path, 
         assert photo.read_bytes() == before and not (target / "detections.json").exists()
 
 
-def test_a_fifo_among_the_images_is_named_and_skipped(detector, data, tmp_path, capsys):
-    fifo = tmp_path / "fifo.jpg"
-    os.mkfifo(fifo)  # reading it would block forever: judged without opening it, named, and the rest go on
-    code, stdout, err = run(["yolo", "detect", data / "JPEGImages" / "test_00000.jpg", fifo, "--weights", detector,
-                             "--out", tmp_path / "o"], capsys)
-    assert code == 0 and "test_00000.jpg" in stdout
-    assert str(fifo) in err and "FIFO" in err and "Traceback" not in err
-    entries = json.loads((tmp_path / "o" / "detections.json").read_text())["images"]
-    assert "detections" in entries[0] and "FIFO" in entries[1]["error"]
+def test_detect_names_and_skips_what_is_not_an_image_file(detector, data, tmp_path, capsys):
+    # a FIFO (never opened: reading it would block), a dangling link, a link loop, a folder named .jpg:
+    # each is one "skipped" line and an "error" entry; the good photo is still detected
+    os.mkfifo(tmp_path / "fifo.jpg")
+    (tmp_path / "dangling.jpg").symlink_to(tmp_path / "gone.jpg")
+    (tmp_path / "loop.jpg").symlink_to(tmp_path / "loop.jpg")
+    (tmp_path / "folder.jpg").mkdir()
+    good = data / "JPEGImages" / "test_00000.jpg"
+    bad = [tmp_path / name for name in ("fifo.jpg", "dangling.jpg", "loop.jpg", "folder.jpg")]
+    code, stdout, err = run(["yolo", "detect", bad[0], good, *bad[1:], "--weights", detector, "--out",
+                             tmp_path / "o"], capsys)
+    assert code == 0 and "Traceback" not in err
+    assert err.splitlines() == [f"skipped {bad[0]}: not a regular file (a FIFO)",
+                                f"skipped {bad[1]}: no such image file (broken symbolic link to "
+                                f"{str(tmp_path / 'gone.jpg')!r})",
+                                f"skipped {bad[2]}: symbolic link loop (the link leads back to itself)",
+                                f"skipped {bad[3]}: is a folder, expected a file"]
+    report = json.loads((tmp_path / "o" / "detections.json").read_text())
+    assert ["error" in entry for entry in report["images"]] == [True, False, True, True, True]
+    # only unusable entries: nothing written, one line naming the first
+    code, stdout, err = run(["yolo", "detect", *bad, "--weights", detector, "--out", tmp_path / "none"], capsys)
+    assert code == 2 and stdout == ""
+    assert_one_error(err, "yolo detect", str(bad[0]), "no usable image: all 4 skipped")
+    assert not (tmp_path / "none" / "detections.json").exists()
 
 
 @pytest.mark.parametrize("content", ["", "\n", "  \n\t\n\n", "\ufeff\r\n"], ids=["empty", "newline", "blank", "bom"])

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from mlbasics.core.limits import Range
+
 
 class _HelpFormatter(argparse.HelpFormatter):
     """Shows an option's default in ``--help`` (defaults come from the library, so the help is the one place
@@ -80,6 +82,21 @@ def fraction(text: str) -> float:
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}")
     return value
+
+
+def in_range(allowed: Range) -> Callable[[str], Any]:
+    """The argparse type of an option whose values are ``allowed`` (declared in :mod:`mlbasics.core.limits`):
+    ``--seed 2**64`` or ``--width 1e5`` is refused naming the flag, the interval and its reason."""
+
+    def convert(text: str) -> Any:
+        value = _number(text, int if allowed.integer else float, allowed.describe())
+        problem = allowed.problem(value)
+        if problem:
+            raise argparse.ArgumentTypeError(problem.replace(f"got {value!r}", f"got {text!r}"))
+        return value
+
+    convert.__name__ = "in_range"  # argparse names the type in some messages
+    return convert
 
 
 def _is_url(text: str) -> bool:

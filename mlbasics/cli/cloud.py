@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from mlbasics.cli._args import add_track, existing_dir, existing_file, non_negative_int, positive_int
+from mlbasics.cli._args import add_track, existing_dir, existing_file, in_range
+from mlbasics.core import limits
 
 
 def _upload_voc(args: argparse.Namespace) -> int:
@@ -91,7 +92,7 @@ def _add_upload_voc(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("voc_root", type=existing_dir)
     p.add_argument("--out", required=True, help="gs://bucket/folder (or a local folder)")
     p.add_argument("--split", default="train", help="split to copy")
-    p.add_argument("--count", type=positive_int, default=None, help="only the first COUNT images")
+    p.add_argument("--count", type=in_range(limits.COUNT), default=None, help="only the first COUNT images")
     p.set_defaults(func=_upload_voc)
 
 
@@ -119,8 +120,9 @@ def _add_spec(verbs: argparse._SubParsersAction) -> None:
                    "takes the mlbasics command's arguments: --trainer-args yolo train ...")
     p.add_argument("--machine-type", default="n1-standard-4", help="Compute Engine machine type")
     p.add_argument("--accelerator-type", default="NVIDIA_TESLA_T4", help="'' for none")
-    p.add_argument("--accelerator-count", type=non_negative_int, default=1, help="accelerators per replica")
-    p.add_argument("--replica-count", type=positive_int, default=1,
+    p.add_argument("--accelerator-count", type=in_range(limits.ACCELERATORS), default=1,
+                   help="accelerators per replica")
+    p.add_argument("--replica-count", type=in_range(limits.REPLICAS), default=1,
                    help="machines: 1 chief + REPLICA_COUNT-1 workers, trained under MultiWorkerMirroredStrategy")
     p.add_argument("--region", default="us-central1", help="Vertex AI region")
     p.add_argument("--trainer-args", nargs=argparse.REMAINDER, default=[],
@@ -152,7 +154,7 @@ def _add_submit(verbs: argparse._SubParsersAction) -> None:
 def _add_emulator(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("emulator", help="run a local GCS emulator until Ctrl-C")
     p.add_argument("--bucket", action="append", default=[], help="bucket to create (repeatable)")
-    p.add_argument("--port", type=positive_int, default=None, help="port to listen on (default: a free one)")
+    p.add_argument("--port", type=in_range(limits.PORT), default=None, help="port to listen on (default: a free one)")
     p.set_defaults(func=_emulator)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from mlbasics.cli._args import add_track, positive_float, positive_int
+from mlbasics.cli._args import add_track, in_range
+from mlbasics.core import limits
 
 
 def _state_dir(args: argparse.Namespace) -> str:
@@ -42,14 +43,14 @@ def _add_state_dir(parser: argparse.ArgumentParser) -> None:
 
 def _add_start(verbs: argparse._SubParsersAction) -> None:
     start = verbs.add_parser("start", help="start a dask scheduler and N workers on 127.0.0.1 (in the background)")
-    start.add_argument("--workers", type=positive_int, default=2, help="worker processes, one thread each")
+    start.add_argument("--workers", type=in_range(limits.WORKERS), default=2, help="worker processes, one thread each")
     _add_state_dir(start)
     start.set_defaults(func=_start)
 
 
 def _add_stop(verbs: argparse._SubParsersAction) -> None:
     stop = verbs.add_parser("stop", help="stop exactly the processes `mlbasics cluster start` started")
-    stop.add_argument("--grace", type=positive_float, default=5.0,
+    stop.add_argument("--grace", type=in_range(limits.SECONDS), default=5.0,
                       help="seconds a process gets to exit after SIGTERM before SIGKILL")
     _add_state_dir(stop)
     stop.set_defaults(func=_stop)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import sys
 
-from mlbasics.cli._args import existing_file, existing_path, given, positive_int
+from mlbasics.cli._args import existing_file, existing_path, given, in_range, output_dir
+from mlbasics.core import limits
 from mlbasics.core.errors import InputError
 
 #: Beam options the command passes through as they are (``--name value``).
@@ -41,10 +43,26 @@ def check_runner_installed(runner: str | None) -> None:
                          "pip install -e '.[pipelines]' 'apache-beam[gcp]' (see docs/pipelines.md)")
 
 
+def check_runner_options(args: argparse.Namespace) -> None:
+    """Before any work: the runner's extra is installed, a ``--dask-address`` answers, and a DaskRunner
+    without one says (on stderr, one line) that it starts a local cluster for this run."""
+    from mlbasics.pipelines.runners import check_scheduler_reachable
+
+    check_runner_installed(args.runner)
+    if args.runner is None or not args.runner.endswith("DaskRunner"):
+        return
+    if args.dask_address:
+        check_scheduler_reachable(args.dask_address)
+    else:
+        print("note: --runner DaskRunner without --dask-address: starting a local Dask cluster in this process for "
+              "this run (to use a running one, give --dask-address tcp://HOST:PORT, as `mlbasics cluster start` "
+              "prints it)", file=sys.stderr)
+
+
 def _embed(args: argparse.Namespace) -> int:
     from mlbasics.pipelines.embeddings import run_embedding_pipeline
 
-    check_runner_installed(args.runner)
+    check_runner_options(args)
     summary = run_embedding_pipeline(args.source, args.out, args.model, weights=args.weights,
                                      beam_args=beam_args_from(args),
                                      **given(args, "image_size", "batch_size", "shards"))
@@ -90,18 +108,18 @@ def _add_embed(subparsers: argparse._SubParsersAction) -> None:
                                               "index.csv, dead_letter.csv, embedding_map.png, summary.json.")
     embed.add_argument("source", type=existing_path,
                        help="a folder, a glob (local or gs://) or a .txt/.csv list of image paths")
-    embed.add_argument("--out", required=True, help="output folder (local or gs://)")
+    embed.add_argument("--out", type=output_dir, required=True, help="output folder (local or gs://)")
     embed.add_argument("--model", type=keras_file_or_name, required=True,
                        help="a .keras file (e.g. from `mlbasics embed-model`) or a backbone name: "
                             "MobileNetV3Small, ...")
     embed.add_argument("--weights", choices=("imagenet",), default=None,
                        help="pretrained weights for a backbone by name (downloads them)")
     # None: run_embedding_pipeline's own defaults apply (reading them here would import Beam for --help)
-    embed.add_argument("--image-size", type=positive_int, default=None,
+    embed.add_argument("--image-size", type=in_range(limits.IMAGE_SIDE), default=None,
                        help="input size of a backbone by name (default: the pipeline's image_size)")
-    embed.add_argument("--batch-size", type=positive_int, default=None,
+    embed.add_argument("--batch-size", type=in_range(limits.BATCH_SIZE), default=None,
                        help="largest inference batch (default: the pipeline's batch_size)")
-    embed.add_argument("--shards", type=positive_int, default=None,
+    embed.add_argument("--shards", type=in_range(limits.SHARDS), default=None,
                        help="parts the workers split the image list into (default: the pipeline's shards)")
     for name in BEAM_OPTIONS:
         if name == "runner":

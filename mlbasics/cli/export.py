@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mlbasics.cli._args import existing_file, output_dir, positive_int
+from mlbasics.cli._args import existing_file, in_range, output_dir
+from mlbasics.core import limits
 from mlbasics.export.formats import FORMATS
 
 
@@ -92,5 +93,6 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
                         help="formats to write; web: a folder with a camera page for a detector (mlbasics serve); "
                              "full-integer int8 needs representative images: use the Python API (lesson 12)")
     export.add_argument("--out", type=output_dir, default="exported", help="folder for the exported files")
-    export.add_argument("--check", type=positive_int, default=8, help="random inputs compared against Keras")
+    export.add_argument("--check", type=in_range(limits.EXPORT_CHECKS), default=8,
+                        help="random inputs compared against Keras")
     export.set_defaults(func=_export)

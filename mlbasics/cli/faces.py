@@ -7,8 +7,9 @@ import dataclasses
 import json
 import sys
 
-from mlbasics.cli._args import existing_dir, existing_file, given, positive_float, positive_int
+from mlbasics.cli._args import existing_dir, existing_file, given, in_range, output_dir
 from mlbasics.cli.embed import add_runner_options
+from mlbasics.core import limits
 from mlbasics.pipelines.faces.detection import DEFAULT_MIN_FACE_SIZE, DETECTORS, LOWEST_MIN_FACE_SIZE
 from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD
 
@@ -38,10 +39,10 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _identify(args: argparse.Namespace) -> int:
-    from mlbasics.cli.embed import beam_args_from, check_runner_installed
+    from mlbasics.cli.embed import beam_args_from, check_runner_options
     from mlbasics.pipelines.faces.identify import identify
 
-    check_runner_installed(args.runner)
+    check_runner_options(args)
     report = identify(args.images_dir, args.state, args.out, _cache(args), threshold=args.threshold,
                       beam_args=beam_args_from(args), **given(args, "shards"))
     _print(report)
@@ -75,7 +76,8 @@ def _add_cache_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_detection_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--min-face-size", type=positive_int, default=DEFAULT_MIN_FACE_SIZE, metavar="PIXELS",
+    parser.add_argument("--min-face-size", type=in_range(limits.FACE_SIZE), default=DEFAULT_MIN_FACE_SIZE,
+                        metavar="PIXELS",
                         help=f"smallest face to find, side of its box in pixels (>= {LOWEST_MIN_FACE_SIZE}; "
                              f"default {DEFAULT_MIN_FACE_SIZE}): smaller finds more, larger is faster")
     parser.add_argument("--detector", choices=DETECTORS, default="hog",
@@ -83,7 +85,7 @@ def _add_detection_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_threshold_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--threshold", type=positive_float, default=DEFAULT_THRESHOLD,
+    parser.add_argument("--threshold", type=in_range(limits.FACE_DISTANCE), default=DEFAULT_THRESHOLD,
                         help="largest descriptor distance that counts as a match")
 
 
@@ -100,10 +102,10 @@ def _add_identify(verbs: argparse._SubParsersAction) -> None:
     identify.add_argument("images_dir", type=existing_dir)
     # not checked here: the library's error also says which command writes it
     identify.add_argument("state", help="state file written by `mlbasics faces train`")
-    identify.add_argument("--out", required=True, help="folder for the facebox JSON files")
+    identify.add_argument("--out", type=output_dir, required=True, help="folder for the facebox JSON files")
     _add_threshold_option(identify)
     add_runner_options(identify)
-    identify.add_argument("--shards", type=positive_int, default=None,
+    identify.add_argument("--shards", type=in_range(limits.SHARDS), default=None,
                           help="parts the workers split the images folder into (default: the pipeline's shards)")
     identify.add_argument("--beam-option", action="append", default=[], metavar="NAME=VALUE")
     _add_cache_option(identify)
@@ -114,7 +116,7 @@ def _add_tag(verbs: argparse._SubParsersAction) -> None:
     tag = verbs.add_parser("tag", help="images + identify JSON (+ labels/<name>.jpg) -> tagged images")
     tag.add_argument("images_dir", type=existing_dir)
     tag.add_argument("identified_dir", type=existing_dir, help="folder written by `mlbasics faces identify`")
-    tag.add_argument("--out", required=True, help="folder for the tagged images")
+    tag.add_argument("--out", type=output_dir, required=True, help="folder for the tagged images")
     tag.add_argument("--labels-dir", type=existing_dir, default=None, help="folder of label images named after people")
     tag.add_argument("--state", type=existing_file, default=None,
                      help="state file, to warn about labels of unknown names")

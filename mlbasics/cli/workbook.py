@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 
 def _lab(args: argparse.Namespace) -> int:
-    notebooks = Path(__file__).resolve().parents[2] / "notebooks"
-    command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={notebooks}", *args.extra]
-    return subprocess.call(command)
+    from mlbasics.workbook.lab import run_lab
+
+    return run_lab(args.extra)
 
 
 def _info(args: argparse.Namespace) -> int:

@@ -11,16 +11,15 @@ from mlbasics.cli._args import (
     default_of,
     existing_dir,
     existing_file,
-    existing_path,
     fraction,
-    non_negative_int,
+    in_range,
     output_dir,
     output_file,
-    positive_float,
-    positive_int,
 )
 from mlbasics.cli.yolo_data import add_verbs as _add_data_verbs
+from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.io.outputs import check_no_input_overwritten
 from mlbasics.vision.cnn import train_backbone_classifier
 from mlbasics.vision.yolo.anchors import kmeans_anchors
 from mlbasics.vision.yolo.detect import detect_files
@@ -52,6 +51,7 @@ def _voc_lines(args: argparse.Namespace) -> int:
     from mlbasics.core.batch import require_usable
 
     out = args.out or f"{args.voc_root.rstrip('/')}/{args.split}.txt"
+    check_no_input_overwritten([out], [args.classes, f"{args.voc_root.rstrip('/')}/ImageSets/Main/{args.split}.txt"])
     skipped: list[DataFileError] = []
     if any(str(p).startswith("gs://") for p in (args.voc_root, args.classes, out)):
         from mlbasics.cloud.voc import read_classes_anywhere, split_file_anywhere, voc_to_lines_anywhere
@@ -94,6 +94,7 @@ def _anchors(args: argparse.Namespace) -> int:
     from mlbasics.data.annotation_lines import read_annotation_lines, read_classes
     from mlbasics.vision.yolo.anchors import box_sizes, kmeans_anchors, mean_iou, write_anchors
 
+    check_no_input_overwritten([args.out], [args.annotations, args.classes])
     report = read_annotation_lines(args.annotations, len(read_classes(args.classes)), decode_images=True)
     _report_skipped(report.problems)
     sizes = box_sizes(np.concatenate([s.boxes for s in report.samples]))
@@ -222,9 +223,11 @@ def _add_make_data(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("make-data", help="write the synthetic shapes set in VOC layout plus annotation lines")
     p.add_argument("--out", type=output_dir, required=True, help="folder to write into")
     for split, count in lessons.SPLITS.items():  # the lessons' set unless told otherwise
-        p.add_argument(f"--{split}", type=non_negative_int, default=count, help=f"{split} images (0: no {split} split)")
-    p.add_argument("--image-size", type=positive_int, default=lessons.INPUT_SIZE, help="image side in pixels")
-    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed")
+        p.add_argument(f"--{split}", type=in_range(limits.IMAGES_TO_WRITE), default=count,
+                       help=f"{split} images (0: no {split} split)")
+    p.add_argument("--image-size", type=in_range(limits.IMAGE_SIDE), default=lessons.INPUT_SIZE,
+                   help="image side in pixels")
+    p.add_argument("--seed", type=in_range(limits.SEED), default=0, help="random seed")
     p.set_defaults(func=_make_data)
 
 
@@ -248,24 +251,27 @@ def _add_anchors(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("anchors", help="k-means (1 - IoU) anchors from an annotation file")
     p.add_argument("annotations", type=existing_file)
     p.add_argument("--classes", type=existing_file, required=True)
-    p.add_argument("--k", type=positive_int, default=6, help="6 for tiny YOLOv3, 9 for YOLOv3")
-    p.add_argument("--input-size", type=positive_int, default=None,
+    p.add_argument("--k", type=in_range(limits.ANCHORS), default=6, help="6 for tiny YOLOv3, 9 for YOLOv3")
+    p.add_argument("--input-size", type=in_range(limits.INPUT_SIZE), default=None,
                    help="scale boxes to the letterboxed input of this size first (default: keep image pixels)")
     p.add_argument("--out", type=output_file, default="anchors.txt", help="anchors file to write")
-    p.add_argument("--seed", type=non_negative_int, default=default_of(kmeans_anchors, "seed"), help="random seed")
+    p.add_argument("--seed", type=in_range(limits.SEED), default=default_of(kmeans_anchors, "seed"), help="random seed")
     p.set_defaults(func=_anchors)
 
 
 def _add_backbone(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("backbone", help="train lesson 05's classifier (the tiny-YOLOv3 backbone) on shape crops")
     p.add_argument("--out", type=output_file, required=True, help="where to save it (.keras)")
-    p.add_argument("--width", type=positive_float, default=lessons.WIDTH, help="fraction of the published filters")
-    p.add_argument("--input-size", type=positive_int, default=lessons.CROP_SIZE, help="crop side in pixels")
-    p.add_argument("--epochs", type=positive_int, default=default_of(train_backbone_classifier, "epochs"),
+    p.add_argument("--width", type=in_range(limits.WIDTH), default=lessons.WIDTH,
+                   help="fraction of the published filters")
+    p.add_argument("--input-size", type=in_range(limits.IMAGE_SIDE), default=lessons.CROP_SIZE,
+                   help="crop side in pixels")
+    p.add_argument("--epochs", type=in_range(limits.EPOCHS), default=default_of(train_backbone_classifier, "epochs"),
                    help="training epochs")
-    p.add_argument("--train-count", type=positive_int, default=default_of(train_backbone_classifier, "train_count"),
+    p.add_argument("--train-count", type=in_range(limits.TRAIN_COUNT),
+                   default=default_of(train_backbone_classifier, "train_count"),
                    help="training crops (classes in turn)")
-    p.add_argument("--seed", type=non_negative_int, default=default_of(train_backbone_classifier, "seed"),
+    p.add_argument("--seed", type=in_range(limits.SEED), default=default_of(train_backbone_classifier, "seed"),
                    help="random seed")
     p.set_defaults(func=_backbone)
 
@@ -292,22 +298,24 @@ def _add_train(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("--weights-final", type=output_file, help="final weights (default JOB_DIR/trained_final.weights.h5)")
     p.add_argument("--model", choices=("tiny", "full"), default=default_of(TrainConfig, "model"),
                    help="tiny YOLOv3 (2 scales) or YOLOv3 (3 scales)")
-    p.add_argument("--input-size", type=positive_int, default=default_of(TrainConfig, "input_size"),
+    p.add_argument("--input-size", type=in_range(limits.INPUT_SIZE), default=default_of(TrainConfig, "input_size"),
                    help="a multiple of 32")
-    p.add_argument("--width", type=positive_float, default=default_of(TrainConfig, "width"),
+    p.add_argument("--width", type=in_range(limits.WIDTH), default=default_of(TrainConfig, "width"),
                    help="fraction of the published filter counts")
-    p.add_argument("--batch-size", type=positive_int, default=default_of(TrainConfig, "batch_size"),
+    p.add_argument("--batch-size", type=in_range(limits.BATCH_SIZE), default=default_of(TrainConfig, "batch_size"),
                    help="images per step over all replicas (the global batch; each of N replicas takes 1/N)")
     # 0, not TrainConfig's default: a frozen stage needs --backbone, which is optional here
-    p.add_argument("--epochs-frozen", type=non_negative_int, default=0, help="stage-1 epochs (needs --backbone)")
-    p.add_argument("--epochs", type=positive_int, default=default_of(TrainConfig, "epochs"),
+    p.add_argument("--epochs-frozen", type=in_range(limits.EPOCHS_OR_NONE), default=0,
+                   help="stage-1 epochs (needs --backbone)")
+    p.add_argument("--epochs", type=in_range(limits.EPOCHS), default=default_of(TrainConfig, "epochs"),
                    help="total epochs, both stages")
-    p.add_argument("--learning-rate-frozen", type=positive_float,
+    p.add_argument("--learning-rate-frozen", type=in_range(limits.LEARNING_RATE),
                    default=default_of(TrainConfig, "learning_rate_frozen"), help="Adam learning rate of stage 1")
-    p.add_argument("--learning-rate", type=positive_float, default=default_of(TrainConfig, "learning_rate"),
+    p.add_argument("--learning-rate", type=in_range(limits.LEARNING_RATE),
+                   default=default_of(TrainConfig, "learning_rate"),
                    help="Adam learning rate of stage 2 (decays over it)")
     p.add_argument("--mixed-precision", action="store_true", help="mixed_bfloat16 (outputs stay float32)")
-    p.add_argument("--seed", type=non_negative_int, default=default_of(TrainConfig, "seed"), help="random seed")
+    p.add_argument("--seed", type=in_range(limits.SEED), default=default_of(TrainConfig, "seed"), help="random seed")
     p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="Keras fit: 2 = one line per epoch")
     p.set_defaults(func=_train)
 
@@ -325,15 +333,16 @@ def _add_fit(verbs: argparse._SubParsersAction) -> None:
                        help="start from random weights (default: from Darknet's published tiny-YOLOv3 trained on COCO)")
     start.add_argument("--pretrained", type=existing_file,
                        help="another Darknet .weights to start from, its .cfg (and .names, if any) beside it")
-    p.add_argument("--epochs", type=positive_int, help="training epochs (default: chosen from the number of photos)")
-    p.add_argument("--input-size", type=positive_int,
+    p.add_argument("--epochs", type=in_range(limits.EPOCHS),
+                   help="training epochs (default: chosen from the number of photos)")
+    p.add_argument("--input-size", type=in_range(limits.INPUT_SIZE),
                    help=f"network input, a multiple of 32 (default {PRETRAINED_INPUT_SIZE}; 224 from scratch)")
-    p.add_argument("--width", type=positive_float,
+    p.add_argument("--width", type=in_range(limits.WIDTH),
                    help="fraction of the published filter counts (default 1.0, what pretrained weights need; "
                         "0.5 from scratch)")
-    p.add_argument("--map-every", type=non_negative_int, default=default_of(fit, "map_every"),
+    p.add_argument("--map-every", type=in_range(limits.EPOCHS_OR_NONE), default=default_of(fit, "map_every"),
                    help="measure validation mAP@0.5 every N epochs (report.json's map_curve; 0: only at the end)")
-    p.add_argument("--seed", type=non_negative_int, default=default_of(fit, "seed"), help="random seed")
+    p.add_argument("--seed", type=in_range(limits.SEED), default=default_of(fit, "seed"), help="random seed")
     p.add_argument("--val-fraction", type=fraction, default=default_of(fit, "val_fraction"),
                    help="share of photos for validation when the folder has no ImageSets")
     p.add_argument("--split", type=existing_file,
@@ -357,8 +366,10 @@ def _add_detector_options(p: argparse.ArgumentParser) -> None:
 
 def _add_detect(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("detect", help="find objects in photos; write labelled images and detections.json")
-    p.add_argument("images", nargs="+", type=existing_path, metavar="PHOTOS_OR_FOLDERS",
-                   help="photos, or folders searched for photos (and below them)")
+    # not checked here: one missing file, FIFO or broken link is named and skipped, the rest detected
+    p.add_argument("images", nargs="+", metavar="PHOTOS_OR_FOLDERS",
+                   help="photos, or folders searched for photos (and below them); one that cannot be read is "
+                        "named and skipped")
     _add_detector_options(p)
     p.add_argument("--out", type=output_dir, default="detections",
                    help="folder for the labelled images and detections.json")

@@ -9,7 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from mlbasics.cli._args import existing_dir, existing_file, existing_path, output_dir, positive_int
+from mlbasics.cli._args import existing_dir, existing_file, existing_path, in_range, output_dir
+from mlbasics.core import limits
 from mlbasics.core.errors import InputError
 from mlbasics.data.convert import READ_FORMATS, WRITE_FORMATS
 
@@ -28,19 +29,27 @@ def _read(args: argparse.Namespace, source: str, split: str, *, check_images: bo
     if args.source_format in ("voc", "lines") and not args.classes:
         raise InputError(f"--classes is required to read {args.source_format} (one class name per line)")
     classes = read_classes(args.classes) if args.classes else None
+    if args.source_format == "yolo":  # a data.yaml's path: is followed: say where the photos come from
+        from mlbasics.data.yolo_txt import yolo_dataset_folder
+
+        folder, given = yolo_dataset_folder(source), Path(source)
+        if folder.resolve() != (given if given.is_dir() else given.parent).resolve():
+            print(f"reading the dataset in {folder.resolve()} (the 'path:' of its data.yaml)")
     return read_annotations(source, args.source_format, split=split, classes=classes, images_dir=args.images_dir,
                             check_images=check_images, decode_images=decode_images)
 
 
 def _convert(args: argparse.Namespace) -> int:
     from mlbasics.cli._args import output_file
-    from mlbasics.data.convert import write_annotations
+    from mlbasics.data.convert import check_output, write_annotations
 
     check = output_dir if args.target_format == "yolo" else output_file
     try:
         check(args.out)
     except argparse.ArgumentTypeError as exc:
         raise InputError(f"--out: {exc}") from None
+    check_output(args.source, args.source_format, args.out, args.target_format, images_dir=args.images_dir,
+                 classes_file=args.classes)
     converted = _read(args, args.source, args.split, decode_images=args.decode_images)
     read_problems = len(converted.problems)
     target = write_annotations(converted, args.target_format, args.out, split=args.split,
@@ -122,7 +131,7 @@ def _add_report(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("--val", type=existing_path, help="the validation annotations (same format): overlap with SOURCE")
     p.add_argument("--val-split", default="val", help="split of --val for a VOC or YOLO dataset")
     p.add_argument("--anchors", type=existing_file, help="anchors file (input pixels) to compare the boxes with")
-    p.add_argument("--input-size", type=positive_int,
+    p.add_argument("--input-size", type=in_range(limits.INPUT_SIZE),
                    help="the network's input: box sizes letterboxed to it and compared with the strides")
     p.add_argument("--model", choices=MODELS, default="tiny", help="whose strides (tiny: 32, 16; full: 32, 16, 8)")
     p.add_argument("--config", type=existing_file,

@@ -30,10 +30,11 @@ def voc_to_lines_anywhere(voc_root: PathLike, split: str, classes: Sequence[str]
     ``skipped`` list it is raised.
     """
     from mlbasics.core.batch import each_usable
-    from mlbasics.data.annotation_lines import voc_line
+    from mlbasics.data.annotation_lines import image_ids, voc_line
     from mlbasics.data.voc import read_voc_xml
 
-    ids = gs_read_text(split_file_anywhere(voc_root, split)).split()
+    ids_file = split_file_anywhere(voc_root, split)
+    ids = image_ids(gs_read_text(ids_file), ids_file, skipped)
     paths = {image_id: join(voc_root, "Annotations", f"{image_id}.xml") for image_id in ids}
     files = gs_read_many(list(paths.values()))
 
@@ -61,10 +62,12 @@ def write_lines_anywhere(path: PathLike, lines: Sequence[str]) -> str:
 def upload_voc(voc_root: str | os.PathLike[str], split: str, destination: str, count: int | None = None) -> list[str]:
     """Copy the first ``count`` images of ``split`` (all if None) of a local VOC folder to ``destination``
     in VOC layout (JPEG, XML, the split's id list and ``classes.txt``); return the image ids copied."""
+    from mlbasics.data.annotation_lines import image_ids
     from mlbasics.io.text import read_text
 
-    ids = read_text(os.path.join(voc_root, "ImageSets", "Main", f"{split}.txt"),
-                    missing=f"no split {split!r} in this VOC folder").split()
+    ids_file = os.path.join(voc_root, "ImageSets", "Main", f"{split}.txt")
+    # an id with .. or an absolute path would upload a file from outside the folder: refused before any copy
+    ids = image_ids(read_text(ids_file, missing=f"no split {split!r} in this VOC folder"), ids_file, None)
     ids = ids[:count] if count is not None else ids
     for image_id in ids:
         for folder, suffix in (("JPEGImages", ".jpg"), ("Annotations", ".xml")):

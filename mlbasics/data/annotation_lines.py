@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlbasics.core.errors import DataFileError
+from mlbasics.io.paths import relative_path_problem
 from mlbasics.io.text import read_text
 
 if TYPE_CHECKING:
@@ -106,10 +107,29 @@ def voc_to_lines(voc_root: str | os.PathLike[str], split: str, classes: Sequence
     from mlbasics.data.voc import read_voc_xml
 
     root = Path(voc_root)
-    ids = read_text(split_file(root, split), missing=f"no split {split!r} in this VOC folder").split()
+    ids_file = split_file(root, split)
+    ids = image_ids(read_text(ids_file, missing=f"no split {split!r} in this VOC folder"), ids_file, skipped)
     return [voc_line(image_id, annotation) for image_id, annotation in
             each_usable(ids, lambda image_id: read_voc_xml(root / "Annotations" / f"{image_id}.xml", classes),
                         skipped)]
+
+
+def image_ids(text: str, ids_file: str | os.PathLike[str], skipped: list[DataFileError] | None) -> list[str]:
+    """The image ids of an ``ImageSets`` list (white-space separated words). An id that is absolute or has
+    a ``..`` part would read an XML file and a photo from outside the VOC folder: it is added to
+    ``skipped`` naming the list file and line (raised without a list), and the others go on."""
+    ids = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        for word in line.split():
+            problem = relative_path_problem(word)
+            if problem is None:
+                ids.append(word)
+                continue
+            error = DataFileError(ids_file, f"image id {problem}", line=number)
+            if skipped is None:
+                raise error
+            skipped.append(error)
+    return ids
 
 
 def split_file(voc_root: str | os.PathLike[str], split: str) -> Path:

@@ -14,7 +14,6 @@ are left out by default. An image without annotations is a photo with no boxes.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,15 +25,16 @@ from mlbasics.core.errors import DataFileError
 from mlbasics.data.annotation_lines import Sample
 from mlbasics.data.converted import Converted, box_problem, clip_to_image
 
+#: Largest image side (pixels) a COCO entry may state: far beyond any photo, small enough that ``1e999``
+#: (read as infinity) or a 400-digit number is named instead of overflowing.
+MAX_SIDE = 1_000_000
+
 
 def read_coco_json(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The top-level mapping of a COCO file, with ``images``, ``annotations`` and ``categories`` lists."""
-    from mlbasics.io.text import read_text
+    from mlbasics.io.text import parse_json, read_text
 
-    try:
-        data = json.loads(read_text(path, missing="no such COCO file"))
-    except json.JSONDecodeError as exc:
-        raise DataFileError(path, f"not valid JSON ({exc.msg}, column {exc.colno})", line=exc.lineno) from None
+    data = parse_json(read_text(path, missing="no such COCO file"), path)
     if not isinstance(data, dict):
         raise DataFileError(path, "expected a JSON object with images/annotations/categories, "
                                   f"got {type(data).__name__}")
@@ -76,9 +76,11 @@ def _image_entry(entry: Any, index: int, path: str) -> tuple[Any, str, tuple[int
         raise DataFileError(path, f"{where} (id {entry['id']}).file_name: missing or not text")
     width: Any = entry.get("width")
     height: Any = entry.get("height")
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in (width, height)):
-        raise DataFileError(path, f"{where} (id {entry['id']}, {name}): width/height must be numbers > 0, "
-                                  f"got {width!r}x{height!r}")
+    # 1e999 parses as inf and int(inf) overflows: a side must be a finite number of pixels
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= MAX_SIDE
+               for v in (width, height)):
+        raise DataFileError(path, f"{where} (id {entry['id']}, {name}): width/height must be numbers > 0 "
+                                  f"(and at most {MAX_SIDE:,} pixels), got {width!r}x{height!r}")
     return entry["id"], name, (int(width), int(height))
 
 
@@ -91,7 +93,10 @@ def _box(annotation: Any, index: int, class_of: dict[Any, int], path: str) -> tu
     if (not isinstance(bbox, list) or len(bbox) != 4
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bbox)):
         raise DataFileError(path, f"{where}.bbox: expected [x, y, width, height] numbers, got {bbox!r}")
-    x, y, w, h = (float(v) for v in bbox)
+    try:
+        x, y, w, h = (float(v) for v in bbox)
+    except OverflowError:  # an integer with hundreds of digits
+        raise DataFileError(path, f"{where}.bbox: numbers too large to be pixels") from None
     return x, y, x + w, y + h, class_of[annotation["category_id"]]
 
 

@@ -41,22 +41,24 @@ def read_voc(voc_root: str | os.PathLike[str], split: str, classes: Sequence[str
     """The images of ``ImageSets/Main/<split>.txt`` with their VOC XML boxes; a bad XML file or image
     (missing, unreadable, a box outside it) is a problem naming the XML file."""
     from mlbasics.core.batch import each_usable, require_usable
-    from mlbasics.data.annotation_lines import parse_line, split_file, voc_line
+    from mlbasics.data.annotation_lines import image_ids, parse_line, split_file, voc_line
     from mlbasics.data.voc import read_voc_xml
     from mlbasics.io.text import read_text
 
     root = Path(voc_root)
     ids_file = split_file(root, split)
-    ids = read_text(ids_file, missing=f"no split {split!r} in this VOC folder").split()
+    problems: list[DataFileError] = []
+    ids = image_ids(read_text(ids_file, missing=f"no split {split!r} in this VOC folder"), ids_file, problems)
 
     def read(image_id: str) -> Sample:
         xml = root / "Annotations" / f"{image_id}.xml"
         try:
             return parse_line(voc_line(image_id, read_voc_xml(xml, classes)), len(classes), root)
+        except DataFileError:
+            raise
         except ValueError as exc:
             raise DataFileError(xml, str(exc)) from None
 
-    problems: list[DataFileError] = []
     samples = [s for _, s in each_usable(ids, read, problems)]
     require_usable(len(samples), problems, where=ids_file, what="image id")
     return Converted(samples, list(classes), problems)
@@ -110,12 +112,14 @@ def write_lines_file(samples: Sequence[Sample], classes: Sequence[str], path: st
     """Write annotation lines (image paths relative to the file's folder, corners rounded to pixels) and
     ``classes.txt`` beside them, atomically; return the lines file.
 
-    A box that rounds to nothing (under half a pixel wide) goes to ``skipped`` with its image. An
+    A box that rounds to nothing (under half a pixel wide), or an image whose name is not valid UTF-8, goes
+    to ``skipped`` with its image. An
     existing ``classes.txt`` with other names is not replaced (``DataFileError``).
     """
     from mlbasics.core.batch import each_usable
     from mlbasics.data.annotation_lines import format_line, write_lines
     from mlbasics.io.files import atomic_write
+    from mlbasics.io.paths import require_utf8_name
     from mlbasics.io.text import read_text
 
     path = Path(path)
@@ -126,6 +130,7 @@ def write_lines_file(samples: Sequence[Sample], classes: Sequence[str], path: st
                                           "write the lines into another folder")
 
     def line(sample: Sample) -> str:
+        require_utf8_name(sample.image)  # the lines file is UTF-8 text
         rounded = np.round(np.asarray(sample.boxes, dtype=np.float64)).reshape(-1, 5)
         empty = (rounded[:, 2] <= rounded[:, 0]) | (rounded[:, 3] <= rounded[:, 1])
         if empty.any():
@@ -136,6 +141,43 @@ def write_lines_file(samples: Sequence[Sample], classes: Sequence[str], path: st
     with atomic_write(classes_file, "w") as handle:
         handle.write("".join(f"{name}\n" for name in classes))
     return write_lines(path, lines)
+
+
+def check_output(source: str | os.PathLike[str], source_format: str, out: str | os.PathLike[str],
+                 target_format: str, *, images_dir: str | os.PathLike[str] | None = None,
+                 classes_file: str | os.PathLike[str] | None = None) -> None:
+    """Raise :class:`InputError` (naming ``--out``) before anything is read or written when converting
+    ``source`` to ``out`` would replace or mix with the input, however the paths are spelled (``..``,
+    symbolic links, a parent folder).
+
+    A YOLO folder (``--to yolo``) must not be, contain or lie inside the source dataset's folder (a VOC or
+    YOLO folder, the folder a data.yaml's ``path:`` names), nor be or contain the folder of a COCO file's
+    images or of a lines file: its ``data.yaml``, ``images/`` and ``labels/`` would land among the user's.
+    A file (``--to lines`` or ``coco``) must not be the source file, the data.yaml or the classes file.
+    """
+    from mlbasics.data.yolo_txt import yolo_dataset_folder
+    from mlbasics.io.outputs import check_no_input_overwritten, check_output_location
+
+    source = Path(source)
+    folders: list[Path] = []
+    files: list[Path] = [Path(classes_file)] if classes_file is not None else []
+    if source.is_dir():
+        folders.append(source)
+        files += [source / name for name in ("data.yaml", "classes.txt", "obj.names")]
+    else:
+        files.append(source)
+    if source_format == "yolo":
+        folders.append(yolo_dataset_folder(source))
+    if images_dir is not None:
+        folders.append(Path(images_dir))
+    if target_format == "yolo":
+        check_output_location(out, folders)
+        # beside a COCO file or a lines file (its photos' folder): the folder itself or one above it
+        loose = [source.parent] if not source.is_dir() and source_format in ("coco", "lines") else []
+        check_output_location(out, loose, inside_ok=True)
+        check_no_input_overwritten([Path(out) / "data.yaml"], files)
+    else:
+        check_no_input_overwritten([out], files)
 
 
 def write_annotations(converted: Converted, target_format: str, out: str | os.PathLike[str], *,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlbasics.core.errors import DataFileError
+from mlbasics.io.paths import relative_path_problem, require_regular_file
 
 if TYPE_CHECKING:
     from mlbasics.data.voc_xml import VocObject
@@ -48,6 +49,8 @@ def parse_xml(path: str | os.PathLike[str], data: bytes | None = None):
     from defusedxml.common import DefusedXmlException
 
     name = os.fspath(path)
+    if data is None:  # a FIFO called x.xml would block the read forever; a folder is not an XML file
+        require_regular_file(name, missing="no such XML file")
     try:
         return ElementTree.parse(name).getroot() if data is None else ElementTree.fromstring(data)
     except FileNotFoundError:
@@ -58,14 +61,23 @@ def parse_xml(path: str | os.PathLike[str], data: bytes | None = None):
         raise DataFileError(name, f"not valid XML ({exc})", line=exc.position[0]) from None
 
 
+#: Largest pixel coordinate or image side accepted in a VOC file: far beyond any photo (the decoder
+#: refuses more than 256 megapixels), small enough that ``1e999`` or ``1e300`` is named, not an overflow.
+MAX_PIXELS_SIDE = 1_000_000
+
+
 def _int(node, tag: str, path: str) -> int:
     child = node.find(tag)
     if child is None or child.text is None:
         raise DataFileError(path, f"<{tag}> is missing")
     try:
-        return int(round(float(child.text)))
+        value = float(child.text)
     except ValueError:
         raise DataFileError(path, f"<{tag}> is {child.text!r}, not a number") from None
+    if not abs(value) <= MAX_PIXELS_SIDE:  # also catches inf and nan
+        raise DataFileError(path, f"<{tag}> is {child.text.strip()!r}, not a pixel coordinate "
+                                  f"(a finite number within +-{MAX_PIXELS_SIDE:,})")
+    return int(round(value))
 
 
 def read_voc_objects(path: str | os.PathLike[str], data: bytes | None = None) -> list[VocObject]:
@@ -114,5 +126,9 @@ def read_voc_xml(path: str | os.PathLike[str], classes: Sequence[str], *, skip_d
         if box is None:
             raise DataFileError(name, f"object {label!r} has no <bndbox>")
         boxes.append([_int(box, t, name) for t in ("xmin", "ymin", "xmax", "ymax")] + [classes.index(label)])
-    return VocAnnotation(root.findtext("filename") or "", _int(size, "width", name), _int(size, "height", name),
+    filename = (root.findtext("filename") or "").strip()
+    problem = relative_path_problem(filename) if filename else None
+    if problem:  # refused, not followed: the record would read a photo from outside the folder
+        raise DataFileError(name, f"<filename> {problem}")
+    return VocAnnotation(filename, _int(size, "width", name), _int(size, "height", name),
                          np.array(boxes, dtype=np.float32).reshape(-1, 5))

@@ -21,7 +21,6 @@ validation stems, :func:`read_split`) overrides both.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ import numpy as np
 
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.data.converted import Converted
+from mlbasics.io.paths import require_utf8_name
 
 #: Image file extensions tried for an XML's stem, in this order.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -120,7 +120,8 @@ def read_voc_folder(root: str | os.PathLike[str], classes: Sequence[str] | None 
     """Read every XML of the VOC folder ``root`` (any layout of the module docstring).
 
     ``classes``: the class names in id order; by default every name found, sorted. An XML naming
-    another class, unreadable, or without its image is skipped and named. An error when none is usable.
+    another class, unreadable, without its image, or whose name or image's name is not valid UTF-8 (the paths
+    go into UTF-8 annotation lines) is skipped and named. An error when none is usable.
     """
     from mlbasics.core.batch import each_usable, require_usable
     from mlbasics.data.voc import read_voc_xml
@@ -133,8 +134,11 @@ def read_voc_folder(root: str | os.PathLike[str], classes: Sequence[str] | None 
         raise DataFileError(annotations, "no <object><name> in any XML file: nothing to detect")
 
     def record(xml: Path) -> VocRecord:
+        require_utf8_name(xml)  # training writes the paths into UTF-8 annotation lines
         annotation = read_voc_xml(xml, names)
-        return VocRecord(xml.stem, xml, _find_image(xml, annotation.filename, folders), annotation.boxes)
+        image = _find_image(xml, annotation.filename, folders)
+        require_utf8_name(image)
+        return VocRecord(xml.stem, xml, image, annotation.boxes)
 
     records = [found for _, found in each_usable(xml_files, record, skipped)]
     require_usable(len(records), skipped, where=annotations, what="annotated image")
@@ -186,12 +190,9 @@ def fixed_count_split(stems: Sequence[str], val_count: int, seed: int = 0,
 
 def read_split(path: str | os.PathLike[str]) -> list[str]:
     """The validation stems of a split file: JSON ``{"val": [stem, ...], ...}``."""
-    from mlbasics.io.text import read_text
+    from mlbasics.io.text import parse_json, read_text
 
-    try:
-        data = json.loads(read_text(path, missing="no such split file"))
-    except json.JSONDecodeError as exc:
-        raise DataFileError(path, f"not valid JSON ({exc.msg})", line=exc.lineno) from None
+    data = parse_json(read_text(path, missing="no such split file"), path)
     val = data.get("val") if isinstance(data, dict) else None
     if not isinstance(val, list) or not all(isinstance(s, str) for s in val):
         raise DataFileError(path, "\"val\" must be a list of image stems")

@@ -48,6 +48,9 @@ def read_data_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         raise DataFileError(path, f"not valid YAML ({getattr(exc, 'problem', exc)})",
                             line=mark.line + 1 if mark is not None else None) from None
+    except RecursionError:  # PyYAML builds nested values recursively: [[[[...]]]] 50,000 deep
+        raise DataFileError(path, "nested too deeply to read (lists or mappings inside one another hundreds of "
+                                  "levels deep): not a dataset's data.yaml") from None
     if not isinstance(data, dict):
         raise DataFileError(path, f"expected a mapping with 'names', got {type(data).__name__}")
     return data
@@ -92,29 +95,59 @@ def _images_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def _resolve(root: Path, entry: str) -> Path:
-    """``root / entry``; Roboflow's ``../train/images`` is also tried as ``train/images`` (as Ultralytics does)."""
-    path = Path(entry) if Path(entry).is_absolute() else root / entry
-    if not path.exists() and entry.startswith("../"):
-        return root / entry[3:]
-    return path
+def _resolve(root: Path, entry: str, source: Path, field: str) -> Path:
+    """``root / entry`` for an entry of a data.yaml (``field`` names it in errors), refused when it leads out of
+    the dataset folder ``root`` (``..``, an absolute path elsewhere, a symbolic link out): such an entry would
+    copy photos from anywhere on the disk into the output. Roboflow's ``../train/images`` is read as
+    ``train/images`` (as Ultralytics does); an absolute path inside ``root`` is fine."""
+    from mlbasics.io.paths import inside
+
+    text = entry.strip()
+    if text.startswith("../") and (root / text[3:]).exists():
+        text = text[3:]
+    if os.path.isabs(text):
+        real_root, real = os.path.realpath(root), os.path.realpath(text)
+        if os.path.commonpath([real_root, real]) == real_root:
+            text = os.path.relpath(real, real_root)
+    if text in ("", ".", "./"):
+        return root
+    try:
+        return inside(root, text)
+    except DataFileError:
+        raise DataFileError(source, f"{field}: {entry!r} leads out of the dataset folder {root} "
+                                    "(the folder of the yaml, or its 'path:'): refused") from None
 
 
-def _split_images_from_yaml(yaml_path: Path, data: dict[str, Any], split: str) -> list[Path]:
+def dataset_root(yaml_path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
+    """The folder a data.yaml's split entries are relative to: its ``path:`` (the user's own setting, followed
+    even when it leads out, e.g. Ultralytics' ``path: ../datasets/x``), relative to the yaml's folder."""
+    path = data.get("path")
+    if path is not None and not isinstance(path, (str, int, float)):
+        raise DataFileError(yaml_path, f"path: expected a folder, got {type(path).__name__}")
+    return Path(os.path.normpath(Path(yaml_path).parent / str(path or ".")))
+
+
+def _split_images_from_yaml(yaml_path: Path, data: dict[str, Any], split: str,
+                            problems: list[DataFileError]) -> list[Path]:
     entries = data.get(split)
     if entries is None:
         raise DataFileError(yaml_path, f"has no {split!r} entry (splits: "
                                        f"{[k for k in ('train', 'val', 'test') if k in data]})")
-    root = yaml_path.parent / str(data.get("path") or ".")
+    root = dataset_root(yaml_path, data)
     images: list[Path] = []
     for entry in entries if isinstance(entries, list) else [entries]:
-        path = _resolve(root, str(entry))
+        path = _resolve(root, str(entry), yaml_path, split)
         if path.is_dir():
             images += _images_in(path)
         elif path.is_file():  # a list file: one image path per line, relative to the dataset root
             from mlbasics.io.text import read_text
 
-            images += [_resolve(root, line.strip()) for line in read_text(path).splitlines() if line.strip()]
+            for number, line in enumerate(read_text(path).splitlines(), start=1):
+                if line.strip():
+                    try:
+                        images.append(_resolve(root, line.strip(), path, "image path"))
+                    except DataFileError as exc:
+                        problems.append(DataFileError(path, exc.reason, line=number))
         else:
             raise DataFileError(yaml_path, f"{split}: {entry!r} is neither a folder nor a list file ({path})")
     return images
@@ -135,16 +168,35 @@ def _find_classes(root: Path) -> Path:
     raise DataFileError(root, f"no class names: put a {' or '.join(CLASSES_FILES)} in this folder")
 
 
-def yolo_split(source: str | os.PathLike[str], split: str = "train") -> tuple[list[str], list[Path]]:
-    """``(classes, images)`` of ``split`` in a YOLO dataset given by its ``data.yaml`` or its folder."""
+def yolo_split(source: str | os.PathLike[str], split: str = "train",
+               problems: list[DataFileError] | None = None) -> tuple[list[str], list[Path]]:
+    """``(classes, images)`` of ``split`` in a YOLO dataset given by its ``data.yaml`` or its folder.
+
+    A line of a list file that leads out of the dataset folder is added to ``problems`` (raised without it)."""
     source = Path(source)
     if source.is_dir():
         classes_file = _find_classes(source)
         if classes_file.suffix == ".yaml":
-            return yolo_split(classes_file, split)
+            return yolo_split(classes_file, split, problems)
         return read_yolo_classes(classes_file), _images_in(_split_folder(source, split))
     data = read_data_yaml(source)
-    return yaml_classes(data, source), _split_images_from_yaml(source, data, split)
+    found: list[DataFileError] = []
+    images = _split_images_from_yaml(source, data, split, found)
+    if found and problems is None:
+        raise found[0]
+    (problems if problems is not None else []).extend(found)
+    return yaml_classes(data, source), images
+
+
+def yolo_dataset_folder(source: str | os.PathLike[str]) -> Path:
+    """The folder a YOLO dataset is read from: its ``path:`` (when given by a data.yaml), else the yaml's
+    folder, else ``source`` itself; what ``mlbasics yolo convert`` prints, so a ``path:`` is never followed
+    unseen."""
+    source = Path(source)
+    if source.is_dir():
+        classes_file = _find_classes(source)
+        return yolo_dataset_folder(classes_file) if classes_file.suffix == ".yaml" else source
+    return dataset_root(source, read_data_yaml(source))
 
 
 def parse_label_line(text: str, num_classes: int) -> tuple[int, float, float, float, float]:
@@ -220,8 +272,8 @@ def read_yolo(source: str | os.PathLike[str], split: str = "train") -> Converted
     """
     from mlbasics.core.batch import each_usable, require_usable
 
-    classes, images = yolo_split(source, split)
     problems: list[DataFileError] = []
+    classes, images = yolo_split(source, split, problems)
     samples = [s for _, s in each_usable(images, lambda im: read_label_file(label_path(im), im, len(classes)),
                                          problems)]
     require_usable(len(samples), problems, where=source, what="image")

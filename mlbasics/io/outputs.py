@@ -45,10 +45,14 @@ def _real(path: str | os.PathLike[str]) -> str:
 
 
 def check_output_location(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str] | None],
-                          *, what: str = "--out") -> None:
+                          *, what: str = "--out", inside_ok: bool = False) -> None:
     """Raise :class:`InputError` when the output folder ``out`` is an input folder, lies inside one,
-    or contains one (symbolic links resolved). ``None`` inputs and remote paths (``gs://``) are
-    skipped; ``what`` names the output in the message (the command-line flag)."""
+    or contains one (symbolic links resolved, ``..`` normalised). ``None`` inputs and remote paths
+    (``gs://``) are skipped; ``what`` names the output in the message (the command-line flag).
+
+    ``inside_ok``: a folder inside an input folder is allowed (``yolo detect photos/*.jpg --out
+    photos/found``: the outputs cannot be taken for the listed inputs), the input folder itself and
+    a folder above it are not (outputs named like the photos would land among them)."""
     if _is_remote(os.fspath(out)):
         return
     real_out = _real(out)
@@ -59,6 +63,8 @@ def check_output_location(out: str | os.PathLike[str], inputs: Iterable[str | os
         if real_out == real_in:
             relation = "is the input folder"
         elif os.path.commonpath([real_out, real_in]) == real_in:
+            if inside_ok:
+                continue
             relation = "is inside the input folder"
         elif os.path.commonpath([real_out, real_in]) == real_out:
             relation = "contains the input folder"

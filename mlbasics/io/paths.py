@@ -9,6 +9,7 @@ link is judged by its target) and never ``open``.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterable
@@ -45,12 +46,20 @@ def require_regular_file(path: str | os.PathLike[str], *, missing: str = "no suc
         raise DataFileError(path, missing) from None
     except PermissionError:
         raise DataFileError(path, "permission denied") from None
+    except OSError as exc:  # ELOOP: a symbolic link that leads back to itself; ENAMETOOLONG; EIO
+        raise DataFileError(path, _os_reason(exc)) from None
     if stat.S_ISREG(mode):
         return
     if stat.S_ISDIR(mode):
         raise DataFileError(path, FOLDER_REASON)
     kind = next((words for test, words in _KINDS if test(mode)), f"file type {stat.S_IFMT(mode):#o}")
     raise DataFileError(path, f"not a regular file ({kind})")
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop (the link leads back to itself)"
+    return f"cannot be read ({exc.strerror or exc})"
 
 
 def regular_file_problem(path: str | os.PathLike[str], *, missing: str = "no such file") -> str | None:
@@ -109,7 +118,8 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".ti
 def image_files(inputs: Iterable[str | os.PathLike[str]]) -> list[str]:
     """``inputs`` with each folder replaced by the photos in it and below it (sorted; hidden names and
     other suffixes left out), files kept as given and in order. A folder without a photo is a
-    :class:`DataFileError` naming it; what a file entry is (missing, a FIFO) is for its reader to say."""
+    :class:`DataFileError` naming it, unless it is named like a photo (``x.jpg``): then it stays an entry,
+    as what a file entry is (missing, a FIFO) is for its reader to say."""
     found: list[str] = []
     for entry in inputs:
         text = os.fspath(entry)
@@ -121,7 +131,42 @@ def image_files(inputs: Iterable[str | os.PathLike[str]]) -> list[str]:
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             photos += [os.path.join(folder, name) for name in sorted(names)
                        if not name.startswith(".") and os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES]
+        if not photos and os.path.splitext(text)[1].lower() in IMAGE_SUFFIXES:
+            found.append(text)  # a folder named like a photo (x.jpg): its reader names it and it is skipped
+            continue
         if not photos:
             raise DataFileError(text, f"no photos ({', '.join(IMAGE_SUFFIXES)}) in this folder")
         found += photos
     return found
+
+
+def relative_path_problem(text: str) -> str | None:
+    """Why ``text``, a path read from a data file (a VOC ``<filename>``, an image id, a list-file line),
+    would lead out of the folder it is relative to, or ``None`` when it is a plain relative path.
+
+    Empty, absolute (``/x``, ``C:\\x``, ``\\\\server\\x``) and any ``..`` part (with ``/`` or ``\\``) are
+    refused: such a record could make a converter read or copy a file from anywhere on the disk.
+    """
+    parts = text.replace("\\", "/").split("/")
+    if not text.strip():
+        return "is empty"
+    if text.startswith(("/", "\\")) or os.path.isabs(text) or (len(text) > 1 and text[1] == ":"):
+        return f"{display_path(text)!r} is an absolute path, expected a name inside the folder"
+    if ".." in parts:
+        return f"{display_path(text)!r} leads out of the folder ('..'), expected a name inside it"
+    return None
+
+
+def require_utf8_name(path: str | os.PathLike[str]) -> None:
+    """Raise ``DataFileError`` when ``path`` is not valid UTF-8 (bytes kept by Python as lone surrogates).
+
+    For outputs that must hold the name as text (annotation lines, YOLO's data.yaml, JSON reports):
+    such a file is named (with ``\\xff`` escapes) and skipped instead of ending the run in a
+    ``UnicodeEncodeError``. Rename the file to use it.
+    """
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise DataFileError(display_path(text), "the file name is not valid UTF-8 and cannot be written into a "
+                                                "UTF-8 text file: rename it") from None

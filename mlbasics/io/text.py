@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import os
 from pathlib import Path
+from typing import Any
 
 from mlbasics.core.errors import DataFileError
 from mlbasics.io.paths import require_regular_file
@@ -61,3 +62,23 @@ def read_text(path: str | os.PathLike[str], *, missing: str = "no such file") ->
     except OSError as exc:
         raise DataFileError(path, f"cannot read ({exc.strerror or exc})") from None
     return decode_text(data, path)
+
+
+def parse_json(text: str, path: str | os.PathLike[str]) -> Any:
+    """The JSON value of ``text`` (read from ``path``, named in errors).
+
+    Raises ``DataFileError`` for text that is not JSON (with its line), for values nested too deeply
+    for the parser (a file nested 100,000 deep would otherwise end in ``RecursionError``) and for
+    integers longer than Python converts (4,300 digits).
+    """
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataFileError(path, f"not valid JSON ({exc.msg}, column {exc.colno})", line=exc.lineno) from None
+    except RecursionError:
+        raise DataFileError(path, "nested too deeply to read (JSON arrays or objects inside one another "
+                                  "hundreds of levels deep): not an annotation or settings file") from None
+    except ValueError as exc:  # an integer with more digits than int() accepts
+        raise DataFileError(path, f"not usable JSON ({exc})") from None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 #: The start of each message dropped.
 KNOWN_NOISE = (
@@ -37,23 +37,33 @@ class DropKnownNoise(logging.Filter):
 
 
 @contextlib.contextmanager
-def known_beam_noise_dropped() -> Iterator[None]:
-    """Install :class:`DropKnownNoise` on each of :data:`NOISY_LOGGERS` while the block runs.
+def filter_installed(kind: type[logging.Filter], logger_names: Sequence[str]) -> Iterator[None]:
+    """Install a ``kind()`` filter on each logger of ``logger_names`` that has none yet, while the block runs.
 
-    Used around what makes the noise: the module-level ``import apache_beam`` (Beam logs the
-    BigQuery note while being imported) and the pipeline entry functions. Nothing is left
-    installed afterwards, and nested blocks are fine: an inner one adds no second filter and
-    leaves the outer one's in place.
+    Nothing is left installed afterwards, and nested blocks are fine: an inner one adds no second
+    filter and leaves the outer one's in place.
     """
     added = []
-    for name in NOISY_LOGGERS:
+    for name in logger_names:
         logger = logging.getLogger(name)
-        if not any(isinstance(f, DropKnownNoise) for f in logger.filters):
-            noise_filter = DropKnownNoise()
-            logger.addFilter(noise_filter)
-            added.append((logger, noise_filter))
+        if not any(isinstance(f, kind) for f in logger.filters):
+            log_filter = kind()
+            logger.addFilter(log_filter)
+            added.append((logger, log_filter))
     try:
         yield
     finally:
-        for logger, noise_filter in added:
-            logger.removeFilter(noise_filter)
+        for logger, log_filter in added:
+            logger.removeFilter(log_filter)
+
+
+@contextlib.contextmanager
+def known_beam_noise_dropped() -> Iterator[None]:
+    """Install :class:`DropKnownNoise` on each of :data:`NOISY_LOGGERS` while the block runs
+    (:func:`filter_installed`).
+
+    Used around what makes the noise: the module-level ``import apache_beam`` (Beam logs the
+    BigQuery note while being imported) and the pipeline entry functions.
+    """
+    with filter_installed(DropKnownNoise, NOISY_LOGGERS):
+        yield

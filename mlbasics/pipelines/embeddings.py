@@ -57,8 +57,8 @@ from typing import Any
 
 import numpy as np
 
+from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError
-from mlbasics.core.validation import check_positive_int
 from mlbasics.io.files import remove_stale_temporaries
 from mlbasics.io.outputs import check_output_location
 from mlbasics.io.paths import display_path
@@ -477,8 +477,8 @@ def run_embedding_pipeline(
     from mlbasics.pipelines.keras_handler import load_embedder, model_image_size
     from mlbasics.pipelines.runners import pipeline_options, run_to_completion
 
-    check_positive_int("batch_size", batch_size)
-    check_positive_int("shards", shards)
+    limits.BATCH_SIZE.check("batch_size", batch_size)
+    limits.SHARDS.check("shards", shards)
     start = time.perf_counter()
     out = os.fspath(out_dir).rstrip("/") or "/"
     source = os.fspath(source)

@@ -122,12 +122,13 @@ def _image_paths(root: str) -> list[str]:
     """Every image path under the folder ``root`` (recursively, hidden files and folders left out), sorted.
 
     One ``os.walk`` (a ``scandir`` per folder, no ``stat`` per file): the pipeline's shards each list the
-    source, so listing is kept cheap. Not-regular files (a FIFO called x.jpg) are listed: loading refuses
-    them without opening them, and they become dead letters with the reason."""
+    source, so listing is kept cheap. Not-regular files (a FIFO called x.jpg, a symbolic link loop) and
+    folders called x.jpg are listed too: loading refuses them without opening them, and they become dead
+    letters with the reason, instead of being skipped unseen (a folder's content is still searched)."""
     paths = []
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
-        paths += [os.path.join(folder, name) for name in files
+        paths += [os.path.join(folder, name) for name in (*files, *subfolders)
                   if not name.startswith(".") and os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES]
     return sorted(paths)
 

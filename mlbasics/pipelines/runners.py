@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mlbasics.core.errors import MlbasicsError
+from mlbasics.core.errors import InputError, MlbasicsError
 from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
 
 
@@ -25,6 +25,30 @@ class IncompleteRunError(MlbasicsError):
 
 #: Short runner names -> the path Beam accepts.
 RUNNERS = {"DaskRunner": "apache_beam.runners.dask.dask_runner.DaskRunner"}
+
+
+def check_scheduler_reachable(address: str, *, timeout: float = 5.0) -> None:
+    """Raise :class:`InputError` naming ``--dask-address`` and what to do when nothing accepts a connection
+    at ``address`` (``tcp://HOST:PORT``), before any work: Dask's own client waits 30 s and then says only
+    ``[Errno 111] Connection refused``, without the address."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or port is None:
+        raise InputError(f"--dask-address must look like tcp://HOST:PORT, got {address!r}")
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise InputError(f"--dask-address {address}: no Dask scheduler answers there "
+                         f"({exc.strerror or type(exc).__name__}); start one with `mlbasics cluster start` and "
+                         "give the address it prints, or leave out --dask-address to start a local cluster "
+                         "for this run") from None
 
 
 def runner_path(runner: str) -> str:

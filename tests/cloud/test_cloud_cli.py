@@ -19,7 +19,7 @@ def test_bad_spec_is_a_clear_error(tmp_path, capsys):
     code = main(["cloud", "spec", "--out", str(tmp_path / "s.json"), "--display-name", "demo", "--package-uri",
                  "gs://my-bucket/t.tar.gz", "--base-output-dir", "gs://my-bucket/j", "--replica-count", "-1"])
     assert code == 2
-    assert "argument --replica-count: must be an integer >= 1" in capsys.readouterr().err
+    assert "argument --replica-count: must be an integer in 1..1,000" in capsys.readouterr().err
     assert not (tmp_path / "s.json").exists()
 
 

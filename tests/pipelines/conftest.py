@@ -52,21 +52,6 @@ def copy_photos(source: Path, target: Path, names: list[str], count: int, start:
             shutil.copy(photo, target / name / photo.name)
 
 
-@pytest.fixture
-def no_hang():
-    """Fail the test (instead of waiting forever) if it runs past 120 s: a FIFO opened for reading blocks."""
-    import signal
-
-    def stop(signum, frame):
-        raise TimeoutError("the test hung (a FIFO was opened?)")
-
-    old = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(120)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
-
-
 def hostile_inputs(folder: Path, photo: Path) -> dict[str, str]:
     """Copies of ``photo`` under hostile names in ``folder``, and a FIFO called ``x.jpg``.
 

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError
-from mlbasics.core.validation import check_positive_int
 from mlbasics.data.cache import sha256_of
 from mlbasics.io.files import remove_stale_temporaries, write_json
 from mlbasics.io.outputs import check_output_location
@@ -195,7 +195,7 @@ def identify(images_dir: str | os.PathLike[str], state_path: str | os.PathLike[s
     """
     import json
 
-    check_positive_int("shards", shards)
+    limits.SHARDS.check("shards", shards)
     check_output_location(out_dir, [images_dir])
     state = load_state(state_path)
     deps = f"state={state_checksum(state)};threshold={threshold};detection={cache.policy.tag()}"

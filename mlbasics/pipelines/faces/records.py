@@ -30,7 +30,8 @@ def list_photos_checked(folder: str | os.PathLike[str], keep: Callable[[str], bo
                         ) -> tuple[list[str], dict[str, str]]:
     """``(photos, skipped)``: relative POSIX paths of the image files under ``folder`` (recursive,
     sorted; hidden files and folders left out; none if it is missing), and ``{relative: reason}``
-    for entries with an image suffix that are not regular files (a FIFO, a broken link), found
+    for entries with an image suffix that are not regular files (a FIFO, a broken link, a link loop, a
+    folder), found
     without opening them. With ``keep``, only the entries whose relative path it accepts (one
     shard's), the others not even looked at."""
     root = Path(folder)
@@ -43,9 +44,7 @@ def list_photos_checked(folder: str | os.PathLike[str], keep: Callable[[str], bo
             continue
         if keep is not None and not keep(relative.as_posix()):
             continue
-        if path.is_dir():
-            continue
-        problem = regular_file_problem(path)
+        problem = regular_file_problem(path)  # a folder called x.jpg or a link loop is named, not passed over
         if problem is None:
             photos.append(relative.as_posix())
         else:

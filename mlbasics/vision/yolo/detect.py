@@ -104,7 +104,8 @@ def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], o
     """Detect in each image file; write ``out_dir/<path>.jpg`` with boxes and ``out_dir/detections.json``.
 
     ``<path>`` is the image's path relative to the folder holding all ``images`` (a non-JPEG input gets a
-    short hash in its name); an output that would overwrite an input is refused before any work.
+    short hash in its name); an output that would overwrite an input, and an ``out_dir`` that is or holds
+    the folder of an input, are refused before any work.
 
     ``flip``: the test-time flip (:meth:`Detector.detect_batch`). An unreadable image (missing,
     truncated, not an image, too large) is reported in the JSON
@@ -114,7 +115,12 @@ def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], o
     from mlbasics.core.batch import each_usable, require_usable
     from mlbasics.io.files import write_json
     from mlbasics.io.images import load_image, save_image
-    from mlbasics.io.outputs import check_no_input_overwritten, relative_to_common_folder, unique_output_name
+    from mlbasics.io.outputs import (
+        check_no_input_overwritten,
+        check_output_location,
+        relative_to_common_folder,
+        unique_output_name,
+    )
 
     out = Path(out_dir)
     # Inputs keep their path relative to the folder that holds them all, so a/x.jpg and b/x.jpg get
@@ -122,6 +128,8 @@ def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], o
     relatives = relative_to_common_folder(images)
     outputs = [unique_output_name(relative, ".jpg") for relative in relatives]
     check_no_input_overwritten([out / name for name in outputs], images)
+    # nor land among the photos: --out the photos' folder or a folder above it (mixing with the user's files)
+    check_output_location(out, sorted({os.path.dirname(os.path.abspath(p)) for p in images}), inside_ok=True)
     skipped: list[DataFileError] = []
     done: dict[int, dict[str, Any]] = {}
     for (index, _path), image in each_usable(list(enumerate(images)), lambda item: load_image(item[1]), skipped):

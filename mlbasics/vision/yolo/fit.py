@@ -66,6 +66,13 @@ class FitSettings:
     seed: int
 
 
+def check_pretrained_width(width: float | None) -> None:
+    """Raise unless ``width`` suits a pretrained start (``None`` or 1.0: the published filter counts)."""
+    if width not in (None, 1.0):
+        raise InputError(f"width: pretrained Darknet weights need width 1.0 (the published filter counts), got "
+                         f"{width}; start from scratch (pretrained=None, --from-scratch) for another width")
+
+
 def choose_settings(train_images: int, *, pretrained: bool = True, input_size: int | None = None,
                     width: float | None = None, epochs: int | None = None, seed: int = 0) -> FitSettings:
     """Settings for ``train_images`` photos on a small CPU (docs/yolo.md: measured).
@@ -78,9 +85,7 @@ def choose_settings(train_images: int, *, pretrained: bool = True, input_size: i
     """
     batch = 16
     if pretrained:
-        if width not in (None, 1.0):
-            raise InputError(f"width: pretrained Darknet weights need width 1.0 (the published filter counts), "
-                             f"got {width}; use from_scratch for another width")
+        check_pretrained_width(width)
         total = epochs or int(np.clip(math.ceil(PRETRAINED_STEPS * batch / max(train_images, 1)), *EPOCH_RANGE))
         return FitSettings(input_size=input_size or PRETRAINED_INPUT_SIZE, width=1.0, epochs=total, batch_size=batch,
                            learning_rate=FROZEN_LEARNING_RATE, epochs_frozen=total,
@@ -256,12 +261,16 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
     """
     from mlbasics.data.voc_folder import read_split, read_voc_folder, split_records
     from mlbasics.io.files import atomic_write, write_json
+    from mlbasics.io.outputs import check_output_location
     from mlbasics.vision.yolo.data import load_samples
     from mlbasics.vision.yolo.detect import Detector
     from mlbasics.vision.yolo.evaluate import evaluate_model
     from mlbasics.vision.yolo.spec import config_path_for
     from mlbasics.vision.yolo.train import TrainConfig, read_history, train
 
+    check_output_location(out_dir, [voc_root])  # before anything is written: never among the user's photos
+    if pretrained is not None:
+        check_pretrained_width(width)  # before any photo is read
     out = Path(out_dir)
     data_dir = out / "data"
     data_dir.mkdir(parents=True, exist_ok=True)

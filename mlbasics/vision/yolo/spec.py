@@ -9,7 +9,6 @@ trained detector's ``<name>.weights.h5`` training writes ``<name>.config.json``,
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -194,15 +193,11 @@ class YoloSpec:
     @classmethod
     def read(cls, path: str | os.PathLike[str]) -> YoloSpec:
         """Read a config file; anything wrong with it is a :class:`DataFileError` naming the file."""
-        from mlbasics.io.text import read_text
+        from mlbasics.io.text import parse_json, read_text
 
         # UTF-8 (a byte order mark is fine); a folder or FIFO is refused before it is opened
         text = read_text(path, missing="no detector config (training writes it beside the weights)")
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DataFileError(path, f"not JSON ({exc})") from None
-        return cls.from_json(record, path)
+        return cls.from_json(parse_json(text, path), path)
 
     @classmethod
     def from_json(cls, record: Any, source: str | os.PathLike[str] = "<config>") -> YoloSpec:

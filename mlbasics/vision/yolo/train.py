@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.validation import check_positive_float, check_positive_int
 from mlbasics.vision.yolo.data import LoadedSet
@@ -101,6 +102,12 @@ class TrainConfig:
         check_positive_float("width", self.width)
         check_positive_int("batch_size", self.batch_size)
         check_positive_int("epochs", self.epochs)
+        # the upper ends too (a 2**30-pixel input, a 2**64 seed): the same intervals the command's flags have
+        for name, allowed in (("input_size", limits.INPUT_SIZE), ("width", limits.WIDTH),
+                              ("batch_size", limits.BATCH_SIZE), ("epochs", limits.EPOCHS), ("seed", limits.SEED),
+                              ("learning_rate", limits.LEARNING_RATE),
+                              ("learning_rate_frozen", limits.LEARNING_RATE)):
+            allowed.check(name, getattr(self, name))
         if not self.annotations:
             raise InputError("annotations must name an annotation-lines file to train on, got an empty string")
         if self.epochs_frozen < 0 or self.epochs_frozen > self.epochs:
@@ -284,7 +291,7 @@ def _train(config: TrainConfig, record: dict, distribution: dict, *,
     import keras
 
     from mlbasics.core.seed import seed_everything
-    from mlbasics.io.files import write_json
+    from mlbasics.io.files import remove_stale_temporaries, write_json
     from mlbasics.io.keras_models import load_keras_weights
     from mlbasics.vision.cnn import copy_backbone, load_classifier, save_keras
     from mlbasics.vision.yolo.callbacks import MapEvaluation, QuietFirstEpoch, TrainingClock
@@ -296,11 +303,15 @@ def _train(config: TrainConfig, record: dict, distribution: dict, *,
     start = time.perf_counter()
     job = Path(config.job_dir)
     job.mkdir(parents=True, exist_ok=True)
+    weights_stage, weights_final = config.paths()
+    # a kill -9 during an earlier run leaves its half-written checkpoint or weights in .mlbasics-tmp.* folders
+    remove_stale_temporaries(job)
+    for folder in {weights_stage.parent, weights_final.parent}:
+        remove_stale_temporaries(folder, recursive=False)
     if (job / "config.json").is_file() and not _same_arguments(json.loads((job / "config.json").read_text()), record):
         raise InputError(f"{job / 'config.json'}: this job directory was started with other arguments; "
                          "use a new job directory (or delete this one) to train with these")
     write_json(job / "config.json", {**record, "distribution": distribution})
-    weights_stage, weights_final = config.paths()
     spec = config.spec()
     result = TrainResult(weights_stage, weights_final)
     if weights_final.is_file():
