@@ -48,10 +48,21 @@ def truths_of(data: LoadedSet) -> list[np.ndarray]:
     return [boxes[boxes[:, 2] > boxes[:, 0]] for boxes in data.boxes]
 
 
-def raw_outputs(model: Any, images: np.ndarray) -> list[np.ndarray]:
-    """``model``'s raw outputs for letterboxed ``uint8`` images ``(n, S, S, 3)``, coarsest scale first."""
-    predicted = model.predict(images.astype(np.float32) / 255.0, batch_size=32, verbose=0)
-    return [np.asarray(o) for o in (predicted if isinstance(predicted, list) else [predicted])]
+def raw_outputs(model: Any, images: np.ndarray, batch_size: int = 32) -> list[np.ndarray]:
+    """``model``'s raw outputs for letterboxed ``uint8`` images ``(n, S, S, 3)``, coarsest scale first.
+
+    Direct calls on ``batch_size`` images at a time, not ``model.predict``: ``predict`` builds a
+    ``tf.function`` that is traced again for every new batch shape (one photo, a last partial batch) and
+    for a model that is training, so repeated calls (mAP every few epochs, ``detect`` photo by photo) made
+    TensorFlow warn about retracing and cost a trace each."""
+    parts: list[list[np.ndarray]] = []
+    for start in range(0, len(images), batch_size):
+        batch = images[start:start + batch_size].astype(np.float32) / 255.0
+        outputs = model(batch, training=False)
+        parts.append([np.asarray(o) for o in (outputs if isinstance(outputs, (list, tuple)) else [outputs])])
+    if not parts:
+        return [np.zeros((0, *o.shape[1:]), np.float32) for o in model.outputs]
+    return [np.concatenate(scale) for scale in zip(*parts)]
 
 
 def evaluate_model(model: Any, data: LoadedSet, spec: YoloSpec, score_threshold: float = EVAL_SCORE_THRESHOLD,
