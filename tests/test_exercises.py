@@ -79,6 +79,7 @@ def test_mirrored_batch_is_measured_and_each_miss_named():
         "expected dtype float32": (right * 255).astype(np.uint8),
         "the batch holds 1 pictures": right[:1],
         "upside down": np.stack([square, square[::-1]]),
+        "colour channels reversed": np.stack([square, square[..., ::-1]]),
         "both pictures are the same": np.stack([square, square]),
         "not the first one mirrored": np.stack([square, square.transpose(1, 0, 2)]),
         "one flat colour": np.zeros((2, 416, 416, 3), np.float32),

@@ -32,6 +32,8 @@ def mirrored_batch(answer: Any) -> tuple[bool, str]:
         return False, "both pictures are the same: the second should be mirrored."
     if np.array_equal(second, first[::-1]):
         return False, "the second picture is upside down (rows reversed): a mirror swaps left and right, the columns."
+    if np.array_equal(second, first[..., ::-1]):
+        return False, "the second picture has its colour channels reversed (RGB -> BGR), not its left and right."
     if not np.array_equal(second, first[:, ::-1]):
         return False, "the second picture is not the first one mirrored: reverse the width axis of the first."
     return True, ("(2, 416, 416, 3): the batch axis holds the two pictures, and a mirror reverses axis 1 of each "
