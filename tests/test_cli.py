@@ -106,7 +106,7 @@ def test_outputs_are_named_out():
     writers = {("yolo", "make-data"), ("yolo", "voc-lines"), ("yolo", "anchors"), ("yolo", "backbone"),
                ("yolo", "detect"), ("embed",), ("embed-model",), ("export",), ("faces", "train"),
                ("faces", "identify"), ("faces", "tag"), ("cloud", "upload-voc"), ("cloud", "package"),
-               ("cloud", "upload"), ("cloud", "spec")}
+               ("cloud", "upload"), ("cloud", "download"), ("cloud", "spec")}
     parsers = {command: parser for command, parser in _parsers(build_parser())}
     for command in writers:
         options = {o for action in parsers[command]._actions for o in action.option_strings}

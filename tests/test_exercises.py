@@ -18,7 +18,6 @@ RIGHT_AND_WRONG = {
     "01.1": ((-1.0, -1.0, 1.5), (1.0, 1.0, -1.5)),
     "01.2": ((2, 3, 0, 1), (0, 1, 2, 3)),
     "01.3": (2, 1),
-    "02.1": ((8, 416, 416, 3), (8, 3, 416, 416)),
     "02.2": (np.moveaxis(four_pixel_image(), -1, 0), four_pixel_image().reshape(3, 2, 2)),
     "02.3": (150, 76),
     "03.1": (320, 310),
@@ -40,7 +39,7 @@ def test_right_answer_passes_wrong_answer_gets_a_hint(exercise_id):
 
 def test_placeholder_and_garbage_answers():
     assert "no answer yet" in check("01.2", ...).message
-    feedback = check("02.1", "not a shape")
+    feedback = check("02.1", "not a batch")
     assert not feedback.correct
     assert "could not check" in check("01.1", 3).message
     assert "✘" in feedback._repr_html_()
@@ -63,3 +62,28 @@ def test_too_much_weight_decay_is_named():
 def test_unknown_exercise():
     with pytest.raises(KeyError, match="no exercise '99.1'"):
         check("99.1", 1)
+
+
+def _square() -> np.ndarray:
+    """A letterboxed 416x416 picture in [0, 1] with a left-right asymmetric pattern."""
+    rng = np.random.default_rng(2)
+    return rng.uniform(0, 1, size=(416, 416, 3)).astype(np.float32)
+
+
+def test_mirrored_batch_is_measured_and_each_miss_named():
+    square = _square()
+    right = np.stack([square, square[:, ::-1]])
+    assert check("02.1", right).correct
+    misses = {
+        "check_input refuses it: your batch: expected shape": np.stack([square, square[:, ::-1]])[0],
+        "expected dtype float32": (right * 255).astype(np.uint8),
+        "the batch holds 1 pictures": right[:1],
+        "upside down": np.stack([square, square[::-1]]),
+        "colour channels reversed": np.stack([square, square[..., ::-1]]),
+        "both pictures are the same": np.stack([square, square]),
+        "not the first one mirrored": np.stack([square, square.transpose(1, 0, 2)]),
+        "one flat colour": np.zeros((2, 416, 416, 3), np.float32),
+    }
+    for hint, answer in misses.items():
+        feedback = check("02.1", answer)
+        assert not feedback.correct and hint in feedback.message, (hint, feedback.message)

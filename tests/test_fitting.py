@@ -6,10 +6,13 @@ from mlbasics.basics.fitting import (
     classify_regime,
     degree_sweep,
     fit_polynomial,
+    floor_of_test_set,
+    galilean_addition,
     galilean_relative_error,
     galilean_valid_up_to,
     learning_curve,
     noisy_samples,
+    polynomial_experiment,
     relativistic_addition,
 )
 from mlbasics.basics.remedies import (
@@ -51,7 +54,10 @@ def test_learning_curve_test_error_falls_with_data():
 def test_relativity():
     c = SPEED_OF_LIGHT
     assert relativistic_addition(0.5 * c, 0.5 * c) == pytest.approx(0.8 * c)
-    assert galilean_relative_error(30.0, 1.5) == pytest.approx(30 * 1.5 / c**2, rel=1e-3)
+    assert galilean_relative_error(30.0, 1.5) == pytest.approx(30 * 1.5 / c**2, rel=1e-12)  # no float64 cancellation
+    for u, v in ((0.3 * c, 0.5 * c), (1e6, 2e7)):  # where subtracting loses little, the two forms agree
+        exact = relativistic_addition(u, v)
+        assert galilean_relative_error(u, v) == pytest.approx((galilean_addition(u, v) - exact) / exact, rel=1e-6)
     assert galilean_valid_up_to(0.01) == pytest.approx(0.1 * c)
     assert galilean_relative_error(0.1 * c, 0.1 * c) == pytest.approx(0.01)
     with pytest.raises(ValueError, match="below the speed of light"):
@@ -116,3 +122,12 @@ def test_gradient_descent_over_fits_late_and_early_stopping_and_dropout_help():
     assert len(stopped.history.val_loss) == stopped.stopped_at
     dropped = descent_run(epochs=3000, dropout=0.02)
     assert dropped.test_error[-1] < plain.test_error[-1]
+
+
+def test_the_noise_floor_holds_in_expectation_not_on_one_test_set():
+    floor = floor_of_test_set()  # the lesson's 200 test points: their mean squared noise is below 0.1² = 0.01
+    assert floor < 0.01
+    fitted = polynomial_experiment(1)
+    assert floor < fitted.test_error < 0.01  # a model under 0.01 is still above its own test set's floor
+    floors = [floor_of_test_set(seed=seed) for seed in range(200)]
+    assert np.mean(floors) == pytest.approx(0.01, rel=0.02)  # over many test sets: the noise variance

@@ -1,4 +1,5 @@
-"""A committed lesson shows what a learner should read: no library log lines, no bare return values.
+"""A committed lesson shows what a learner should read: no library log lines, no bare return values;
+it loads nothing from the network when opened; lesson 00's roadmap names every lesson.
 
 Every output of every committed ``notebooks/*.ipynb`` (streams and ``text/plain`` results) is read
 line by line against :data:`NOISE`. A hit names the lesson, the cell index and the line. The cure
@@ -131,3 +132,69 @@ def test_run_order_problems_are_found():
 def test_committed_lesson_was_run_top_to_bottom(path):
     problems = run_order_problems(nbformat.read(path, as_version=4))
     assert not problems, f"{path.name} was not committed after one clean Run All:\n" + "\n".join(problems)
+
+
+#: What makes an output fetch something when a notebook is opened (JupyterLab, GitHub, nbviewer): a script,
+#: style sheet, picture or frame from an http(s) address, or code that loads one. A plain link (<a href>)
+#: fetches nothing until it is clicked.
+FETCHES = re.compile(
+    r"""<(script|link|img|iframe|source|video|audio)\b[^>]*\b(src|href)\s*=\s*["']?\s*https?://"""
+    r"""|\.(src|href)\s*=\s*["'`]https?://"""
+    r"""|(import|require|getScript|fetch|url)\s*\(?\s*\[?\s*["'`]https?://""",
+    re.IGNORECASE,
+)
+#: Output types whose content the notebook renders and runs.
+ACTIVE_TYPES = ("text/html", "application/javascript", "image/svg+xml", "text/markdown")
+
+
+def network_loads_in(notebook: nbformat.NotebookNode) -> list[str]:
+    """``"cell N: <type>: <excerpt>"`` for each output that would fetch something from the network."""
+    found = []
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            for kind in ACTIVE_TYPES:
+                text = output.get("data", {}).get(kind, "")
+                text = "".join(text) if isinstance(text, list) else text
+                for match in FETCHES.finditer(text):
+                    found.append(f"cell {index}: {kind}: {text[match.start():match.end() + 60]!r}")
+    return found
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        ("application/javascript", "var s = document.createElement('script');\n s.src = 'https://code.jquery.com/jquery.js';"),
+        ("text/html", '<script src="https://cdn.datatables.net/1.10.20/js/jquery.dataTables.min.js"></script>'),
+        ("text/html", "<link rel='stylesheet' href='https://cdn.example.org/x.css'>"),
+        ("text/html", '<img src="http://example.org/a.png">'),
+        ("application/javascript", 'require(["https://cdn.example.org/plotly.js"])'),
+    ],
+)
+def test_network_loads_are_found(kind, text):
+    output = nbformat.v4.new_output("display_data", data={kind: text})
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[output])])
+    assert network_loads_in(notebook) and network_loads_in(notebook)[0].startswith(f"cell 0: {kind}: ")
+
+
+def test_links_and_local_pictures_load_nothing():
+    html = ('<p>the dashboard: <a href="http://127.0.0.1:8787/status">link</a>; Dask: '
+            'https://distributed.dask.org</p><img src="data:image/png;base64,iVBOR">')
+    output = nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": "https://example.org"})
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[output])])
+    assert network_loads_in(notebook) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_committed_lesson_outputs_fetch_nothing(path):
+    """"Offline once set up": opening a committed lesson loads no script, style or picture from the network."""
+    found = network_loads_in(nbformat.read(path, as_version=4))
+    assert not found, f"{path.name} has outputs that load from the network:\n" + "\n".join(found)
+
+
+def test_the_roadmap_links_every_lesson():
+    """Lesson 00's first cell is the roadmap: it links each other lesson's notebook by its file name."""
+    welcome, *lessons = NOTEBOOKS
+    assert welcome.name.startswith("00_")
+    roadmap = nbformat.read(welcome, as_version=4).cells[0].source
+    missing = [p.name for p in lessons if f"]({p.name})" not in roadmap]
+    assert not missing, f"{welcome.name}'s roadmap (cell 0) does not link: {missing}"

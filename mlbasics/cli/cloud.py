@@ -109,6 +109,13 @@ def _add_upload(verbs: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_upload)
 
 
+def _add_download(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser("download", help="copy one file from gs:// to a local path (upload's other direction)")
+    p.add_argument("source", type=existing_file, help="the file to copy (gs://bucket/...)")
+    p.add_argument("--out", required=True, help="destination file (local or gs://)")
+    p.set_defaults(func=_upload)
+
+
 def _add_spec(verbs: argparse._SubParsersAction) -> None:
     # Options are JobSpec's fields; its own checks (names, regions, gs:// URLs) run before the file is written.
     p = verbs.add_parser("spec", help="write a validated job spec JSON")
@@ -161,5 +168,5 @@ def _add_emulator(verbs: argparse._SubParsersAction) -> None:
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``mlbasics cloud`` and its verbs."""
     add_track(subparsers, "cloud", "cloud training jobs: data, package, spec, run-local, submit",
-              (_add_upload_voc, _add_package, _add_upload, _add_spec, _add_gcloud, _add_run_local, _add_submit,
-               _add_emulator))
+              (_add_upload_voc, _add_package, _add_upload, _add_download, _add_spec, _add_gcloud, _add_run_local,
+               _add_submit, _add_emulator))

@@ -155,7 +155,9 @@ def _check_machine(machine_type: str, accelerator: str | None, count: int) -> No
         raise InputError(f"accelerator_type {accelerator!r} is not a Vertex AI accelerator; use one of {names}")
     allowed = ACCELERATORS_BY_FAMILY.get(family, ())
     if accelerator not in allowed:
-        hint = f"it takes {list(allowed)}" if allowed else "it has no GPUs: pick an n1, g2, a2 or a3 machine"
+        takes = [name for name, accelerators in ACCELERATORS_BY_FAMILY.items() if accelerator in accelerators]
+        hint = f"it takes {list(allowed)}" if allowed else "it has no GPUs"
+        hint += f"; {accelerator} fits only {' or '.join(takes)} machines" if takes else ""
         raise InputError(f"accelerator_type {accelerator!r} does not fit machine_type {machine_type!r}: {hint}")
     if isinstance(count, bool) or not isinstance(count, int) or count not in ACCELERATOR_COUNTS:
         raise InputError(f"accelerator_count must be one of {ACCELERATOR_COUNTS}, got {count!r}")

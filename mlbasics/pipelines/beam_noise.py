@@ -10,12 +10,19 @@
   the Interactive Runner's plots need.
 
 Every other message, of Beam or of anyone, is left alone.
+
+One more thing Beam does inside a notebook that the reader did not ask for: the first transform applied
+there creates Interactive Beam's environment, which displays a script that loads jQuery and DataTables
+from two CDNs. It would be saved in the lesson's output and fetched from the network by everyone who opens
+it. :func:`known_beam_noise_dropped` creates that environment first, without the script (nothing of it is
+used: the pipelines here never use the Interactive Runner).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from collections.abc import Iterator, Sequence
 
 #: The start of each message dropped.
@@ -66,4 +73,28 @@ def known_beam_noise_dropped() -> Iterator[None]:
     BigQuery note while being imported) and the pipeline entry functions.
     """
     with filter_installed(DropKnownNoise, NOISY_LOGGERS):
+        _interactive_environment_without_scripts()  # after the filters: creating it logs the third notice
         yield
+
+
+def _interactive_environment_without_scripts() -> None:
+    """In a notebook, create Beam's Interactive Beam environment (a process-wide singleton, made by the first
+    transform applied) without its jQuery/DataTables loader: a script that fetches both from CDNs. Outside a
+    notebook, or once the environment exists, nothing happens."""
+    if "IPython" not in sys.modules:  # no IPython, no notebook: Beam's own check would import it
+        return
+    import apache_beam.utils.interactive_utils as interactive_utils
+
+    if not interactive_utils.is_in_notebook():
+        return
+    from apache_beam.runners.interactive import interactive_environment
+
+    if interactive_environment._interactive_beam_env is not None:
+        return
+    environment = interactive_environment.InteractiveEnvironment
+    loader = environment.load_jquery_with_datatable
+    environment.load_jquery_with_datatable = lambda self: None  # type: ignore[method-assign]
+    try:
+        interactive_environment.current_env()
+    finally:
+        environment.load_jquery_with_datatable = loader  # type: ignore[method-assign]

@@ -4,7 +4,8 @@
 this interpreter's environment) as their own processes, every port bound to 127.0.0.1, the
 dashboards included (``--no-dashboard`` was measured to still open a port on 0.0.0.0, so each
 dashboard gets ``127.0.0.1:0`` instead). Workers run without a nanny, one thread each: the
-process the command starts is the process that does the work. Every process gets this
+process the command starts is the process that does the work, in its own working directory (its
+folder in the state folder), not the launcher's. Every process gets this
 checkout of ``mlbasics`` on its ``PYTHONPATH``, so the scheduler and the workers import the same
 project code as the launcher (a ``LocalCluster`` would hide a scheduler that cannot: its
 processes inherit the launcher's ``sys.path``).
@@ -53,6 +54,16 @@ class ClusterInfo:
     def worker_pids(self) -> list[int]:
         return [pid for name, pid in self.pids.items() if name != "scheduler"]
 
+    def working_directories(self) -> dict[str, str]:
+        """``{process name: its working directory}`` of the processes still alive (Linux: ``/proc/PID/cwd``)."""
+        folders = {}
+        for name, pid in self.pids.items():
+            try:
+                folders[name] = os.readlink(f"/proc/{pid}/cwd")
+            except OSError:
+                continue
+        return folders
+
 
 def dask_command() -> str:
     """The ``dask`` console script of this interpreter's environment (never another one on ``PATH``)."""
@@ -72,10 +83,10 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _spawn(arguments: list[str], log: Path) -> subprocess.Popen:
+def _spawn(arguments: list[str], log: Path, cwd: Path | None = None) -> subprocess.Popen:
     with open(log, "wb") as handle:  # the child keeps its own copy of the descriptor
         return subprocess.Popen([dask_command(), *arguments], stdout=handle, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env=_environment(), start_new_session=True)
+                                stdin=subprocess.DEVNULL, env=_environment(), start_new_session=True, cwd=cwd)
 
 
 def _log_tail(log: Path, lines: int = 15) -> str:
@@ -128,12 +139,15 @@ def start_cluster(state_dir: str | os.PathLike[str], workers: int = 2, *, timeou
         details = _wait_for_scheduler(processes["scheduler"], scheduler_file, log, timeout)
         for i in range(workers):
             name = f"worker-{i}"
-            folder = state / name
+            folder = state.resolve() / name
             shutil.rmtree(folder, ignore_errors=True)
-            processes[name] = _spawn(["worker", "--scheduler-file", str(scheduler_file), "--host", "127.0.0.1",
-                                      "--nthreads", "1", "--no-nanny", "--name", name,
+            folder.mkdir()
+            # Each worker runs in its own folder, as one on another machine would: a path that only means
+            # something in the launcher's working directory fails there instead of working by accident.
+            processes[name] = _spawn(["worker", "--scheduler-file", str(scheduler_file.resolve()), "--host",
+                                      "127.0.0.1", "--nthreads", "1", "--no-nanny", "--name", name,
                                       "--dashboard-address", "127.0.0.1:0", "--local-directory", str(folder)],
-                                     state / f"{name}.log")
+                                     state / f"{name}.log", cwd=folder)
         _STARTED.update({p.pid: p for p in processes.values()})
         info = ClusterInfo(details["address"], f"http://127.0.0.1:{details['services']['dashboard']}/status",
                            str(state), {name: p.pid for name, p in processes.items()})

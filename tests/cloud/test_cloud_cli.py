@@ -27,7 +27,7 @@ def test_upload_voc_lines_from_the_bucket_and_upload(small_voc, tmp_path, bucket
     assert main(["cloud", "upload-voc", str(small_voc), "--out", bucket + "/voc", "--count", "3"]) == 0
     assert main(["yolo", "voc-lines", bucket + "/voc", "--classes", bucket + "/voc/classes.txt"]) == 0
     assert "3 lines -> " + bucket + "/voc/train.txt" in capsys.readouterr().out
-    assert main(["cloud", "upload", bucket + "/voc/train.txt", "--out", str(tmp_path / "train.txt")]) == 0
+    assert main(["cloud", "download", bucket + "/voc/train.txt", "--out", str(tmp_path / "train.txt")]) == 0
     assert (tmp_path / "train.txt").read_text().startswith("JPEGImages/train_00000.jpg ")
     assert main(["cloud", "upload", bucket + "/missing.txt", "--out", str(tmp_path / "x")]) == 2
     assert "no such object" in capsys.readouterr().err

@@ -14,8 +14,13 @@ def test_cost_summary_and_figure():
 
 
 def test_lesson11_exercises(good_spec):
-    assert check("11.1", round(break_even_hours(CostInputs(cloud_per_hour=1.2, purchase_price=2400)))).correct
-    assert not check("11.1", 5).correct
+    assert check("11.1", CostInputs(hours_per_month=100, lifetime_months=48)).correct
+    assert "keep the PC longer" in check("11.1", CostInputs(hours_per_month=100)).message  # 36 months: cloud wins
+    assert "far behind" in check("11.1", CostInputs(hours_per_month=100, lifetime_months=120)).message
+    assert "defaults" in check("11.1", CostInputs(hours_per_month=100, purchase_price=900)).message
+    assert "100 hours" in check("11.1", CostInputs(lifetime_months=48)).message
+    assert not check("11.1", 48).correct
+    assert break_even_hours(CostInputs(lifetime_months=48)) < 100 < break_even_hours(CostInputs())
     g2 = dataclasses.replace(good_spec, machine_type="g2-standard-8", accelerator_type="NVIDIA_L4")
     assert check("11.2", g2).correct
     wrong = check("11.2", dataclasses.replace(good_spec, machine_type="g2-standard-8"))

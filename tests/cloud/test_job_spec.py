@@ -35,7 +35,7 @@ def test_cpu_only_spec(good_spec):
         ({"replica_count": 0}, "replica_count"),
         ({"machine_type": "big-machine"}, "not a Compute Engine machine type"),
         ({"machine_type": "z9-standard-4"}, "family 'z9'"),
-        ({"machine_type": "n2-standard-4"}, "has no GPUs"),
+        ({"machine_type": "n2-standard-4"}, "has no GPUs; NVIDIA_TESLA_T4 fits only n1 machines"),
         ({"machine_type": "g2-standard-8"}, "takes \\['NVIDIA_L4'\\]"),
         ({"package_uris": ()}, "package_uris is empty"),
         ({"package_uris": ("dist/trainer.tar.gz",)}, "cannot read your disk"),

@@ -367,3 +367,27 @@ def test_a_run_with_one_image_leaves_no_map_of_an_earlier_run(tiny_model, tmp_pa
             path.unlink()
     assert run_embedding_pipeline(tmp_path / "src", out, tiny_model, shards=2).embedded == 1
     assert not {p.name for p in out.iterdir()} & {"map.csv", "map_projection.json", "embedding_map.png"}
+
+
+def test_interactive_beam_in_a_notebook_loads_no_script_from_the_network(monkeypatch):
+    """Inside a notebook Beam's first transform creates Interactive Beam's environment, which displays a script
+    that fetches jQuery and DataTables from CDNs; the pipelines' entry points create it without that script."""
+    import IPython.display
+    from apache_beam.runners.interactive import interactive_environment
+    from apache_beam.utils import interactive_utils
+
+    from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display_javascript", lambda *objs, **kw: shown.append(objs))
+    for module in (interactive_utils, interactive_environment):  # a notebook, as Beam checks for one
+        monkeypatch.setattr(module, "is_in_notebook", lambda: True)
+        monkeypatch.setattr(module, "is_in_ipython", lambda: True)
+    monkeypatch.setattr(interactive_environment, "register_ipython_log_handler", lambda: None)
+    monkeypatch.setattr(interactive_environment, "_interactive_beam_env", None)
+    environment = interactive_environment.InteractiveEnvironment
+    environment.load_jquery_with_datatable(None)  # what Beam would show: its method ignores self
+    assert "https://code.jquery.com" in shown.pop()[0].data
+    with known_beam_noise_dropped():
+        assert interactive_environment._interactive_beam_env is not None
+    assert shown == [] and environment.load_jquery_with_datatable.__name__ == "load_jquery_with_datatable"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from mlbasics import __version__
-from mlbasics.cloud.cost import CostInputs, break_even_hours
+from mlbasics.cloud.cost import CostInputs, break_even_hours, monthly_cost
 from mlbasics.cloud.job_spec import JobSpec
 from mlbasics.cloud.package import TRAINER_MODULE
 from mlbasics.workbook.exercises import exercise
@@ -14,14 +15,38 @@ from mlbasics.workbook.exercises import exercise
 WHEEL = f"mlbasics_trainer-{__version__}-py3-none-any.whl"
 
 
-@exercise("11.1", "With CostInputs(cloud_per_hour=1.2, purchase_price=2400) and the other defaults, above how "
-                  "many GPU hours per month is owning cheaper? (a number; whole hours are fine)")
-def break_even(answer: Any) -> tuple[bool, str]:
-    truth = break_even_hours(CostInputs(cloud_per_hour=1.2, purchase_price=2400))
-    if abs(float(answer) - truth) <= 1:
-        return True, "the purchase is spread over the PC's lifetime; each cloud hour saves its price minus power."
-    return False, "owning costs purchase_price / lifetime_months per month plus power per hour: solve where " \
-                  "that equals cloud_per_hour * hours (or call break_even_hours)."
+#: Exercise 11.1's team: GPU hours of training per month.
+TEAM_HOURS = 100.0
+#: The longest a training PC is written off over in 11.1 (five years; by then its GPU is far behind).
+LONGEST_LIFETIME_MONTHS = 60.0
+
+
+@exercise("11.1", f"Your team trains {TEAM_HOURS:.0f} GPU hours a month. At the lesson's default prices renting is "
+                  "cheaper (try monthly_cost or the calculator). Keep every price at its default and change how long "
+                  "you keep the PC (lifetime_months) until owning is cheaper. Give that CostInputs.")
+def owning_pays(answer: Any) -> tuple[bool, str]:
+    if not isinstance(answer, CostInputs):
+        return False, (f"answer with a CostInputs, e.g. CostInputs(hours_per_month={TEAM_HOURS:.0f}, "
+                       "lifetime_months=...)")
+    if answer.hours_per_month != TEAM_HOURS:
+        return False, (f"the team trains {TEAM_HOURS:.0f} hours a month; you gave "
+                       f"hours_per_month={answer.hours_per_month}.")
+    changed = [f.name for f in dataclasses.fields(CostInputs)
+               if f.name not in ("hours_per_month", "lifetime_months") and getattr(answer, f.name) != f.default]
+    if changed:
+        return False, f"keep the prices at their defaults; you changed {', '.join(changed)}. Change lifetime_months."
+    cost = monthly_cost(answer)
+    if cost["own"] >= cost["cloud"]:
+        return False, (f"over {answer.lifetime_months:g} months owning costs {cost['own']:.2f} a month (purchase "
+                       f"spread over the months, plus power) and renting {cost['cloud']:.2f}: keep the PC longer.")
+    if answer.lifetime_months > LONGEST_LIFETIME_MONTHS:
+        return False, (f"owning wins, but only by writing the PC off over {answer.lifetime_months:g} months; past "
+                       f"{LONGEST_LIFETIME_MONTHS:g} its GPU is far behind. Is there a shorter lifetime that "
+                       "still wins?")
+    return True, (f"over {answer.lifetime_months:g} months owning costs {cost['own']:.2f} a month against "
+                  f"{cost['cloud']:.2f} for renting; break_even_hours now says "
+                  f"{break_even_hours(answer):.0f} h. "
+                  "The decision turns on how long the machine stays useful, not only on the prices.")
 
 
 @exercise("11.2", "Make a JobSpec that trains on a g2-standard-8 machine with the GPU that machine takes "
