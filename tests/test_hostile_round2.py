@@ -637,3 +637,13 @@ def test_a_fifo_or_folder_named_xml_is_skipped_by_the_voc_readers(command, tmp_p
     assert err.splitlines() == [f"skipped {root / 'Annotations' / 'p1.xml'}: not a regular file (a FIFO)",
                                 f"skipped {root / 'Annotations' / 'p2.xml'}: is a folder, expected a file"]
     assert len((tmp_path / "o.txt").read_text().splitlines()) == 1
+
+
+def test_detect_refuses_an_output_onto_its_photos_before_reading_the_weights(tmp_path, capsys):
+    photos = tmp_path / "photos"
+    photo = jpeg(photos / "x.jpg")
+    broken = tmp_path / "broken.weights.h5"
+    broken.write_bytes(b"not an HDF5 file")  # read first, this would be the error
+    code, stdout, err = run(["yolo", "detect", photo, "--weights", broken, "--out", photos], capsys)
+    assert code == 2 and stdout == "" and "Traceback" not in err
+    assert "would overwrite the input" in err and "broken.weights.h5" not in err, err

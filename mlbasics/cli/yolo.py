@@ -22,7 +22,7 @@ from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.io.outputs import check_no_input_overwritten
 from mlbasics.vision.cnn import train_backbone_classifier
 from mlbasics.vision.yolo.anchors import kmeans_anchors
-from mlbasics.vision.yolo.detect import detect_files
+from mlbasics.vision.yolo.detect import detect_files, output_names
 from mlbasics.vision.yolo.train import TrainConfig
 from mlbasics.workbook import lessons
 
@@ -164,6 +164,7 @@ def _detect(args: argparse.Namespace) -> int:
     from mlbasics.io.paths import image_files
 
     images = image_files(args.images)
+    output_names(images, args.out)  # an output onto an input is refused before the weights are loaded
     detector = _load_detector(args)
     report = detect_files(detector, images, args.out, score_threshold=args.score_threshold,
                           nms_iou=args.nms_iou, flip=args.flip)

@@ -99,6 +99,29 @@ def draw_detections(image: np.ndarray, detections: Detections, class_names: Sequ
     return draw_boxes(image, detections.boxes, labels, detections.classes)
 
 
+def output_names(images: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[str]
+                 ) -> tuple[list[str], list[str]]:
+    """``(relative paths, output names)`` of ``images`` for :func:`detect_files`, after refusing an output that
+    would overwrite an input or an ``out_dir`` that is or holds an input's folder (callers check this before
+    loading a detector: nothing is done for a run that would be refused)."""
+    from mlbasics.io.outputs import (
+        check_no_input_overwritten,
+        check_output_location,
+        relative_to_common_folder,
+        unique_output_name,
+    )
+
+    out = Path(out_dir)
+    # Inputs keep their path relative to the folder that holds them all, so a/x.jpg and b/x.jpg get
+    # different outputs; no output may be one of the inputs (``--out`` pointed at the photos).
+    relatives = relative_to_common_folder(images)
+    outputs = [unique_output_name(relative, ".jpg") for relative in relatives]
+    check_no_input_overwritten([out / name for name in outputs], images)
+    # nor land among the photos: --out the photos' folder or a folder above it (mixing with the user's files)
+    check_output_location(out, sorted({os.path.dirname(os.path.abspath(p)) for p in images}), inside_ok=True)
+    return relatives, outputs
+
+
 def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[str],
                  score_threshold: float = 0.3, nms_iou: float = 0.45, flip: bool = False) -> dict[str, Any]:
     """Detect in each image file; write ``out_dir/<path>.jpg`` with boxes and ``out_dir/detections.json``.
@@ -115,21 +138,9 @@ def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], o
     from mlbasics.core.batch import each_usable, require_usable
     from mlbasics.io.files import write_json
     from mlbasics.io.images import load_image, save_image
-    from mlbasics.io.outputs import (
-        check_no_input_overwritten,
-        check_output_location,
-        relative_to_common_folder,
-        unique_output_name,
-    )
 
     out = Path(out_dir)
-    # Inputs keep their path relative to the folder that holds them all, so a/x.jpg and b/x.jpg get
-    # different outputs; no output may be one of the inputs (``--out`` pointed at the photos).
-    relatives = relative_to_common_folder(images)
-    outputs = [unique_output_name(relative, ".jpg") for relative in relatives]
-    check_no_input_overwritten([out / name for name in outputs], images)
-    # nor land among the photos: --out the photos' folder or a folder above it (mixing with the user's files)
-    check_output_location(out, sorted({os.path.dirname(os.path.abspath(p)) for p in images}), inside_ok=True)
+    relatives, outputs = output_names(images, out)
     skipped: list[DataFileError] = []
     done: dict[int, dict[str, Any]] = {}
     for (index, _path), image in each_usable(list(enumerate(images)), lambda item: load_image(item[1]), skipped):
