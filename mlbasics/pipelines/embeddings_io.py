@@ -23,10 +23,9 @@ from mlbasics.core.errors import DataFileError
 from mlbasics.io.files import atomic_write
 from mlbasics.io.images import load_image_bytes
 from mlbasics.io.outputs import fit_name, name_hash
-from mlbasics.io.paths import display_path, regular_file_problem
+from mlbasics.io.paths import IMAGE_SUFFIXES, display_path, regular_file_problem  # noqa: F401 - re-exported
 from mlbasics.io.text import decode_text, read_text
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 GLOB_CHARS = "*?["
 
 

@@ -51,9 +51,3 @@ def coco_weights(input_size: int = INPUT_SIZE) -> Path:
         convert_darknet(files.cfg, files.weights, files.names, target, input_size=input_size)
     return target
 
-
-def coco_names() -> list[str]:
-    """COCO's 80 class names in the weights' order."""
-    from mlbasics.data.annotation_lines import read_classes
-
-    return list(read_classes(fetch(NAMES)))
