@@ -6,13 +6,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from mlbasics.core.quiet import quiet_import
 from mlbasics.core.validation import check_positive_int
 
 
 def keras_mlp(n_features: int, hidden_units: Sequence[int] = (4,), learning_rate: float = 0.5, seed: int = 0):
     """A Keras model equal to :class:`~mlbasics.basics.mlp.MLP`: tanh hidden layers, sigmoid output,
     binary cross-entropy, plain SGD. Input ``(batch, n_features)``, output ``(batch, 1)``."""
-    import keras
+    with quiet_import():
+        import keras
 
     keras.utils.set_random_seed(seed)
     layers = [keras.Input((n_features,))]
@@ -29,7 +31,8 @@ def keras_step_counts(n_samples: int, batch_size: int, epochs: int = 2) -> tuple
 
     Returns ``(steps_per_epoch, total_iterations)`` as Keras executed them.
     """
-    import keras
+    with quiet_import():
+        import keras
 
     n_samples = check_positive_int("n_samples", n_samples)
     batch_size = check_positive_int("batch_size", batch_size)

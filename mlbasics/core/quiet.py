@@ -11,6 +11,8 @@ absl *before* it reads that variable. What reaches a lesson, and is noise there:
   ``To enable the following instructions: ...`` continuation line
 * ``E0000 ... node_def_util.cc:...] NodeDef mentions attribute Truncate ...`` (the TFLite
   converter, for models with Cast ops; harmless, the converted model is right)
+* ``W0000 ... tf_tfl_flatbuffer_helpers.cc:...] Ignored output_format.`` and ``Ignored
+  drop_control_dependency.`` (the TFLite converter, every conversion: options Keras models do not use)
 * ``INFO: Created TensorFlow Lite XNNPACK delegate for CPU.`` (LiteRT, first inference)
 * ``E0000 ... util.cc:...] oneDNN supports DT_INT32 only on platforms with AVX-512. Falling back
   to the default Eigen-based implementation ...`` (once per process, when a training step first runs an
@@ -18,26 +20,32 @@ absl *before* it reads that variable. What reaches a lesson, and is noise there:
 * ``fully_quantize: 0, inference_type: 6, input_inference_type: FLOAT32, ...`` (the TFLite
   converter's calibrator, once per full-integer conversion: its settings, not a problem)
 
-:func:`native_noise_filtered` runs a block with descriptor 2 pointed at a temporary file and, at
-the end, writes every line that is *not* one of those (:data:`NATIVE_NOISE`) to ``sys.stderr``,
-in order: real warnings and errors still reach the reader, synchronously, in the cell that made
-them. :func:`install` (called once by ``import mlbasics``) wraps the first import of each of
-:data:`NOISY_IMPORTS` in it and sets absl's Python verbosity to errors. It imports nothing
-heavy. ``MLBASICS_NATIVE_LOGS=1`` in the environment turns all of it off, for debugging.
+Nothing here acts when ``mlbasics`` is imported; each filter is scoped to the block that makes the noise,
+like :mod:`mlbasics.pipelines.beam_noise`:
+
+* :func:`native_noise_filtered` runs a block with descriptor 2 pointed into a pipe. A small forwarding
+  process reads it line by line and writes every line that is *not* one of :data:`NATIVE_NOISE` to
+  where descriptor 2 pointed before, as it arrives: real warnings and errors still reach the reader,
+  and a native abort's reason too, since the forwarder outlives a process that aborts.
+* :func:`quiet_import` wraps the library's imports of TensorFlow, Keras and LiteRT: the first one in a
+  process runs in :func:`native_noise_filtered` with ``TF_CPP_MIN_LOG_LEVEL=1`` (TensorFlow's C++ INFO
+  notes off; warnings and errors still shown) set for the import only, unless the reader set it.
+  TensorFlow reads the variable once, while it is imported; afterwards the environment is as it was,
+  so nothing leaks into JupyterLab kernels, Dask workers or jobs started later. absl's Python logger
+  goes to errors (a verbosity the reader chose is kept).
+
+``MLBASICS_NATIVE_LOGS=1`` in the environment turns all of it off, for debugging.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.abc
-import importlib.machinery
-import importlib.util
+import json
 import os
 import re
+import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator, Sequence
-from types import ModuleType
+from collections.abc import Iterator
 
 #: Native log lines that say nothing about the reader's work. Matched against each whole line.
 NATIVE_NOISE: tuple[re.Pattern[str], ...] = tuple(
@@ -51,11 +59,12 @@ NATIVE_NOISE: tuple[re.Pattern[str], ...] = tuple(
         r"^INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.$",
         r"^fully_quantize: \d+, inference_type: \d+, input_inference_type: \w+, output_inference_type: \w+$",
         r"^E\d{4} [\d:. ]+\d+ util\.cc:\d+\] oneDNN supports DT_INT32 only on platforms with AVX-512\.",
+        r"^W\d{4} [\d:. ]+\d+ tf_tfl_flatbuffer_helpers\.cc:\d+\] Ignored (output_format|drop_control_dependency)\.$",
     )
 )
 
-#: Top-level packages whose first import prints native start-up lines.
-NOISY_IMPORTS = ("tensorflow", "ai_edge_litert")
+#: The variable TensorFlow reads, once, for the lowest level of C++ log lines it prints (0 = INFO, 1 = WARNING).
+VARIABLE = "TF_CPP_MIN_LOG_LEVEL"
 
 #: Set to ``1`` to see every native log line (nothing is filtered, absl's verbosity is left alone).
 OPT_OUT_VARIABLE = "MLBASICS_NATIVE_LOGS"
@@ -75,13 +84,27 @@ def _disabled() -> bool:
     return os.environ.get(OPT_OUT_VARIABLE, "").strip().lower() in ("1", "true", "yes")
 
 
+#: The forwarding process: reads lines from stdin, writes those no pattern of argv[1] (JSON) matches to stdout.
+_FORWARDER = """
+import json, re, sys
+noise = [re.compile(p) for p in json.loads(sys.argv[1])]
+out = sys.stdout.buffer
+for raw in sys.stdin.buffer:
+    line = raw.decode("utf-8", "replace").rstrip("\\r\\n")
+    if not any(p.search(line) for p in noise):
+        out.write(raw)
+        out.flush()
+"""
+
+
 @contextlib.contextmanager
 def native_noise_filtered() -> Iterator[None]:
-    """Run the block with descriptor 2 captured; afterwards write the non-noise lines to ``sys.stderr``.
+    """Run the block with descriptor 2 filtered: lines of :data:`NATIVE_NOISE` are dropped, every other
+    line reaches the previous descriptor 2 as it is written (through a forwarding process).
 
     Catches what C and C++ code write to stderr (and, outside Jupyter, Python's ``sys.stderr`` too,
     which writes to the same descriptor). Nested blocks are fine. Where descriptor 2 cannot be
-    duplicated (no such descriptor), the block runs unfiltered.
+    duplicated (no such descriptor) or the forwarder cannot start, the block runs unfiltered.
     """
     if _disabled():
         yield
@@ -91,69 +114,35 @@ def native_noise_filtered() -> Iterator[None]:
     except OSError:
         yield
         return
-    with tempfile.TemporaryFile(mode="w+b") as captured:
+    read_end, write_end = os.pipe()
+    try:
+        patterns = json.dumps([pattern.pattern for pattern in NATIVE_NOISE])
+        forwarder = subprocess.Popen([sys.executable, "-I", "-S", "-c", _FORWARDER, patterns], stdin=read_end,
+                                     stdout=saved, stderr=subprocess.DEVNULL, close_fds=True)
+    except OSError:
+        os.close(saved)
+        yield
+        return
+    finally:
+        os.close(read_end)
+    _flush_stderr()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    try:
+        yield
+    finally:
         _flush_stderr()
-        os.dup2(captured.fileno(), 2)
-        try:
-            yield
-        finally:
-            _flush_stderr()
-            os.dup2(saved, 2)
-            os.close(saved)
-            captured.seek(0)
-            kept = drop_native_noise(captured.read().decode("utf-8", errors="replace"))
-            if kept:
-                sys.stderr.write(kept)
-                _flush_stderr()
+        os.dup2(saved, 2)
+        os.close(saved)
+        # Descriptor 2 was the pipe's last write end here (unless a process started in the block still
+        # holds it): the forwarder reads to the end and exits, so what follows prints after the block's lines.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            forwarder.wait(timeout=10)
 
 
 def _flush_stderr() -> None:
     with contextlib.suppress(Exception):
         sys.stderr.flush()
-
-
-class _QuietLoader(importlib.abc.Loader):
-    """Runs the real loader's ``exec_module`` inside :func:`native_noise_filtered`."""
-
-    def __init__(self, real: importlib.abc.Loader):
-        self.real = real
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
-        return self.real.create_module(spec)
-
-    def exec_module(self, module: ModuleType) -> None:
-        # The module keeps the real loader (importlib.resources and friends ask it for data).
-        module.__loader__ = self.real
-        if module.__spec__ is not None:
-            module.__spec__.loader = self.real
-        with native_noise_filtered():
-            self.real.exec_module(module)
-        _quiet_absl()
-
-
-class QuietFirstImport(importlib.abc.MetaPathFinder):
-    """A ``sys.meta_path`` finder that wraps the first import of each of ``names`` in
-    :func:`native_noise_filtered`, then steps aside (it finds nothing itself)."""
-
-    def __init__(self, names: Sequence[str]):
-        self.pending = set(names)
-        self._finding = False
-
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
-    ) -> importlib.machinery.ModuleSpec | None:
-        if fullname not in self.pending or self._finding:
-            return None
-        self.pending.discard(fullname)
-        self._finding = True
-        try:
-            spec = importlib.util.find_spec(fullname)
-        finally:
-            self._finding = False
-        if spec is None or spec.loader is None:
-            return None
-        spec.loader = _QuietLoader(spec.loader)
-        return spec
 
 
 def _quiet_absl() -> None:
@@ -164,19 +153,24 @@ def _quiet_absl() -> None:
         absl_logging.set_verbosity(absl_logging.ERROR)
 
 
-def install() -> None:
-    """Quiet native start-up noise for this process (idempotent; ``import mlbasics`` calls it).
+@contextlib.contextmanager
+def quiet_import(module: str = "tensorflow") -> Iterator[None]:
+    """Run a block that imports ``module`` (or something that imports it: Keras, tf2onnx and coremltools
+    import TensorFlow) with its start-up lines filtered, if this is its first import in the process.
 
-    Sets ``TF_CPP_MIN_LOG_LEVEL=2`` unless the reader set it (TensorFlow's C++ INFO notes off,
-    warnings and errors still shown), and puts a :class:`QuietFirstImport` for
-    :data:`NOISY_IMPORTS` that are not imported yet at the front of ``sys.meta_path``.
+    Afterwards it is a no-op costing a dictionary look-up. While the first import runs,
+    ``TF_CPP_MIN_LOG_LEVEL`` is ``1`` unless the reader set it; the environment is restored after it.
     """
-    if _disabled():
+    if module in sys.modules or _disabled():
+        yield
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if any(isinstance(finder, QuietFirstImport) for finder in sys.meta_path):
-        return
-    pending = [name for name in NOISY_IMPORTS if name not in sys.modules]
-    if pending:
-        sys.meta_path.insert(0, QuietFirstImport(pending))
-    _quiet_absl()
+    chosen = VARIABLE in os.environ
+    if not chosen:
+        os.environ[VARIABLE] = "1"
+    try:
+        with native_noise_filtered():
+            yield
+    finally:
+        if not chosen:
+            os.environ.pop(VARIABLE, None)
+        _quiet_absl()

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from mlbasics.core.quiet import quiet_import
 from mlbasics.export.formats import ExportError, conversion_failed, quiet_converter
 from mlbasics.io.files import atomic_path
 
@@ -38,7 +39,8 @@ def match_outputs(converted: dict[str, tuple[int, ...]], keras: dict[str, tuple[
 def convert(model: Any) -> Any:
     """The ``coremltools.models.MLModel`` (ML program, iOS 15+) with outputs named as in Keras."""
     with _quiet():
-        import coremltools as ct
+        with quiet_import():
+            import coremltools as ct
 
         if len(model.inputs) != 1 or len(model.inputs[0].shape) != 4 or model.inputs[0].shape[-1] != 3:
             raise ExportError(f"coreml: the model must take one (batch, height, width, 3) image, "
@@ -75,7 +77,8 @@ def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
     "outputs": {name: shape}, "operations": [op types in program order]}``.
     """
     with _quiet():
-        import coremltools as ct
+        with quiet_import():
+            import coremltools as ct
 
         spec = ct.utils.load_spec(str(path))
     inputs = {}

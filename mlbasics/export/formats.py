@@ -6,6 +6,7 @@ import contextlib
 import io
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,20 +70,35 @@ def conversion_failed(format_name: str, exc: BaseException) -> ExportError:
     return ExportError(f"{format_name}: conversion failed ({type(exc).__name__}: {str(exc)[-400:]})")
 
 
+#: A progress bar's line (tqdm's ``50%|#####     | 3/6 [00:01<00:01, 2.1 passes/s]``): coremltools draws them.
+PROGRESS_BAR = re.compile(r"\d+%\|.*\|")
+
+
+def without_progress_bars(text: str) -> str:
+    """``text`` without the lines (split at ``\\r`` and ``\\n``) that are progress bars; other lines kept, in order."""
+    kept = [line for line in re.split(r"[\r\n]+", text) if line.strip() and not PROGRESS_BAR.search(line)]
+    return "".join(f"{line}\n" for line in kept)
+
+
 @contextlib.contextmanager
 def quiet_converter(*loggers: str, hide_stderr: bool = False) -> Iterator[None]:
     """Silence what converters print: TensorFlow's notes on temporary SavedModel folders (machine
-    paths), the named ``loggers`` below ERROR and, with ``hide_stderr``, progress bars."""
+    paths), the named ``loggers`` below ERROR and, with ``hide_stderr``, progress bars (every other
+    line written to ``sys.stderr`` meanwhile, a warning for instance, is passed on when the block ends)."""
     chosen = [logging.getLogger(name) for name in ("tensorflow", *loggers)]
     levels = [logger.level for logger in chosen]
     for logger in chosen:
         logger.setLevel(logging.ERROR)
+    errors = io.StringIO()
     try:
         # The TFLite converter's C++ code also logs straight to descriptor 2 ("NodeDef mentions
         # attribute Truncate"): native_noise_filtered drops those known lines and passes the rest on.
         with native_noise_filtered(), contextlib.redirect_stdout(io.StringIO()), \
-                contextlib.redirect_stderr(io.StringIO()) if hide_stderr else contextlib.nullcontext():
+                contextlib.redirect_stderr(errors) if hide_stderr else contextlib.nullcontext():
             yield
     finally:
         for logger, level in zip(chosen, levels):
             logger.setLevel(level)
+        kept = without_progress_bars(errors.getvalue())
+        if kept:
+            sys.stderr.write(kept)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from mlbasics.core.quiet import quiet_import
 from mlbasics.export.formats import conversion_failed, quiet_converter
 from mlbasics.io.files import atomic_write
 
@@ -17,8 +18,9 @@ OPSET = 17
 def onnx_bytes(model: Any, opset: int = OPSET) -> bytes:
     """Convert ``model`` (batch axis left free) and check onnxruntime can load the result."""
     import onnxruntime as ort
-    import tensorflow as tf
-    import tf2onnx
+    with quiet_import():
+        import tensorflow as tf
+        import tf2onnx
 
     spec = tuple(tf.TensorSpec((None, *t.shape[1:]), tf.float32, name=t.name) for t in model.inputs)
     try:

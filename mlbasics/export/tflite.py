@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from mlbasics.core.errors import InputError
-from mlbasics.core.quiet import native_noise_filtered
+from mlbasics.core.quiet import native_noise_filtered, quiet_import
 from mlbasics.export.formats import ExportError, conversion_failed, quiet_converter
 from mlbasics.io.files import atomic_write
 
@@ -58,7 +58,8 @@ def tflite_bytes(model: Any, precision: str = "float32", representative: np.ndar
     docstring), calibrated on ``representative`` ``(n, height, width, 3)`` float32 in [0, 1],
     which it requires.
     """
-    import tensorflow as tf
+    with quiet_import():
+        import tensorflow as tf
 
     if precision not in PRECISIONS:
         raise ExportError(f"precision must be one of {PRECISIONS}, got {precision!r}")
@@ -105,7 +106,8 @@ def tensor_types(path: str | os.PathLike[str]) -> dict[str, Any]:
     """What a ``.tflite`` file computes in: ``{"input": dtype name, "outputs": [dtype names],
     "ops": sorted operator names, "tensors": {dtype name: how many of its other tensors (weights,
     biases, activations) have it}}``."""
-    from ai_edge_litert.interpreter import Interpreter
+    with quiet_import("ai_edge_litert"):
+        from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_path=str(path))
     ops = sorted({op["op_name"] for op in interpreter._get_ops_details()})  # noqa: SLF001 - no public op listing
@@ -125,7 +127,8 @@ def calibrated_input_range(path: str | os.PathLike[str]) -> tuple[float, float] 
     recorded on the representative images, turned into the input ``QUANTIZE`` op's scale and zero
     point (``value = scale * (q - zero_point)``, ``q`` in -128..127). ``None`` if the model has no
     quantised input (float32, float16 and dynamic-range files)."""
-    from ai_edge_litert.interpreter import Interpreter
+    with quiet_import("ai_edge_litert"):
+        from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_path=str(path))
     first = interpreter.get_input_details()[0]["index"]
@@ -146,7 +149,8 @@ class TfliteRunner:
     """
 
     def __init__(self, path: str | os.PathLike[str], num_threads: int = 1):
-        from ai_edge_litert.interpreter import Interpreter
+        with quiet_import("ai_edge_litert"):
+            from ai_edge_litert.interpreter import Interpreter
 
         self.path = Path(path)
         self.interpreter = Interpreter(model_path=str(path), num_threads=num_threads)

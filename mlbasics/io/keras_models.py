@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mlbasics.core.errors import DataFileError
+from mlbasics.core.quiet import quiet_import
 from mlbasics.io.paths import require_regular_file
 
 #: The entry every ``.keras`` archive holds: the model's architecture.
@@ -54,7 +55,8 @@ def load_keras_model(path: str | os.PathLike[str], *, compile: bool = False) -> 
     not a Keras archive (corrupt, truncated, another zip), refused by safe mode, or otherwise
     unloadable.
     """
-    import keras
+    with quiet_import():
+        import keras
 
     path = check_keras_archive(path)
     try:

@@ -114,17 +114,15 @@ def embedding_map_png(embeddings: np.ndarray, labels: Sequence[str], projection:
                       ) -> bytes:
     """The scatter plot of ``(n, dim)`` embeddings as PNG bytes (for a pipeline to store), projected
     with ``projection`` (default: PCA fitted on these embeddings)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    # A bare Figure draws with Agg for PNG without pyplot: the caller's backend and figure list stay as they are.
+    from matplotlib.figure import Figure
 
     if projection is None:
         projection = fit_map_projection(embeddings)
-    figure = plot_embedding_map(projection.project(embeddings), labels, projection.explained)
+    figure = Figure(figsize=(5.5, 4.5))
+    plot_embedding_map(projection.project(embeddings), labels, projection.explained, ax=figure.subplots())
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
-    plt.close(figure)
     return buffer.getvalue()
 
 

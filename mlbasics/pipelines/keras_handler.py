@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from mlbasics.core.errors import InputError
+from mlbasics.core.quiet import quiet_import
 from mlbasics.io.keras_models import load_keras_model
 from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
 
@@ -40,7 +41,8 @@ def load_embedder(model: str | os.PathLike[str], *, weights: str | None = None, 
     or a backbone name from :data:`BACKBONES` (``weights``
     ``None`` or ``"imagenet"``, which downloads the weights) wrapped with its ``preprocess_input``
     for ``(batch, image_size, image_size, 3)`` raw pixels."""
-    import keras
+    with quiet_import():
+        import keras
 
     name = os.fspath(model)
     if name in BACKBONES:

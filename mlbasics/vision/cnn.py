@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mlbasics.core.quiet import quiet_import
 from mlbasics.core.validation import check_positive_int
 
 
@@ -73,8 +74,9 @@ def conv_params(in_channels: int, filters: int, kernel: int, bias: bool = True) 
 def build_backbone_classifier(input_size: int = 64, num_classes: int = 4, width: float = 1.0):
     """``(batch, S, S, 3)`` floats in ``[0, 1]`` -> tiny-YOLOv3 backbone -> global average pool ->
     softmax ``(batch, num_classes)``."""
-    import keras
-    from keras import layers
+    with quiet_import():
+        import keras
+        from keras import layers
 
     from mlbasics.vision.yolo.model import tiny_backbone
 
@@ -92,8 +94,9 @@ def embedding_model(classifier):
     It takes raw pixels (a ``Rescaling`` layer divides by 255, as the classifier was trained on
     ``[0, 1]``), so a pipeline feeds it decoded images as they are.
     """
-    import keras
-    from keras import layers
+    with quiet_import():
+        import keras
+        from keras import layers
 
     features = keras.Model(classifier.inputs, classifier.get_layer("pool").output, name="backbone_features")
     inputs = keras.Input(classifier.input_shape[1:], name="pixels")
@@ -127,7 +130,8 @@ def train_backbone_classifier(
     verbose: int = 0,
 ) -> TrainedClassifier:
     """Train the classifier on :func:`~mlbasics.data.synthetic.object_crops` and save it (``.keras``)."""
-    import keras
+    with quiet_import():
+        import keras
 
     from mlbasics.core.seed import seed_everything
     from mlbasics.data.synthetic import SHAPE_CLASSES, object_crops
@@ -180,7 +184,8 @@ def copy_backbone(source, target) -> list[str]:
 
 def feature_maps(model, image: np.ndarray, layer_names: Sequence[str]) -> list[np.ndarray]:
     """Activations of the named layers for one image ``(S, S, 3)`` in ``[0, 1]``: ``[(h, w, channels), ...]``."""
-    import keras
+    with quiet_import():
+        import keras
 
     probe = keras.Model(model.inputs, [model.get_layer(name).output for name in layer_names])
     outputs = probe.predict(np.asarray(image, dtype=np.float32)[None], verbose=0)

@@ -7,6 +7,7 @@ import os
 import platform
 from pathlib import Path
 
+from mlbasics.core.quiet import quiet_import
 from mlbasics.data.cache import cache_dir
 
 CORE_PACKAGES = ("mlbasics", "numpy", "matplotlib", "tensorflow", "tensorflow-cpu", "keras", "ipywidgets",
@@ -26,7 +27,8 @@ def package_versions(names: tuple[str, ...] = CORE_PACKAGES) -> dict[str, str]:
 
 def devices() -> list[str]:
     """TensorFlow's physical devices, e.g. ``['CPU:0']`` (imports TensorFlow)."""
-    import tensorflow as tf
+    with quiet_import():
+        import tensorflow as tf
 
     return [f"{d.device_type}:{d.name.rsplit(':', 1)[-1]}" for d in tf.config.list_physical_devices()]
 

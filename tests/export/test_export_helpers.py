@@ -91,3 +91,17 @@ def test_cli_exports_a_trained_detector_from_its_weights(detector, spec, tmp_pat
     out = capsys.readouterr().out
     assert "tflite-float32" in out and "boxes agree" in out
     assert main(["export", str(tmp_path / "missing.keras")]) == 2
+
+
+def test_a_converters_warnings_pass_its_progress_bars_do_not(capsys):
+    """coremltools' stderr used to go into a buffer that was thrown away, warnings and all."""
+    import sys
+
+    from mlbasics.export.formats import quiet_converter
+
+    with quiet_converter("coremltools", hide_stderr=True):
+        sys.stderr.write("Running MIL passes:  40%|####      | 4/10 [00:01<00:02, 3.1 passes/s]\r"
+                         "Running MIL passes: 100%|##########| 10/10 [00:02<00:00, 4.0 passes/s]\n")
+        sys.stderr.write("UserWarning: the model's output 'x' was renamed\n")
+    err = capsys.readouterr().err
+    assert err == "UserWarning: the model's output 'x' was renamed\n", err

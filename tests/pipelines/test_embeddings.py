@@ -391,3 +391,18 @@ def test_interactive_beam_in_a_notebook_loads_no_script_from_the_network(monkeyp
     with known_beam_noise_dropped():
         assert interactive_environment._interactive_beam_env is not None
     assert shown == [] and environment.load_jquery_with_datatable.__name__ == "load_jquery_with_datatable"
+
+
+def test_the_map_png_leaves_the_callers_matplotlib_alone():
+    """Drawing the stored map switches no backend and leaves no pyplot figure open (it used to call
+    ``matplotlib.use("Agg")``, which changed a notebook's backend under it)."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from mlbasics.pipelines.embeddings_map import embedding_map_png
+
+    backend, figures = matplotlib.get_backend(), plt.get_fignums()
+    rng = np.random.default_rng(0)
+    png = embedding_map_png(rng.normal(size=(12, 8)), ["a"] * 6 + ["b"] * 6)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
+    assert matplotlib.get_backend() == backend and plt.get_fignums() == figures

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mlbasics.core.quiet import quiet_import
+
 if TYPE_CHECKING:
     from mlbasics.vision.yolo.spec import YoloSpec
 
@@ -213,7 +215,8 @@ def untrained_detector(spec: YoloSpec, images: np.ndarray, seed: int = 3) -> Any
     logits look like a trained detector's: box centres spread 1, sizes 0.3 (boxes near anchor size),
     objectness mostly low (bias -3), class scores spread 2. Fresh random weights give every score
     about 0.25 and boxes of any size."""
-    import keras
+    with quiet_import():
+        import keras
 
     from mlbasics.vision.yolo.model import build_detector
 

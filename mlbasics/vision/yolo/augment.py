@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image
 
 from mlbasics.core.errors import InputError
+from mlbasics.core.quiet import quiet_import
 from mlbasics.vision.yolo.data import MAX_BOXES, MIN_BOX_PIXELS, LoadedSet
 from mlbasics.vision.yolo.spec import YoloSpec
 from mlbasics.vision.yolo.targets import assign_targets
@@ -177,7 +178,8 @@ class PhotoBatches:
 
     def dataset(self) -> Any:
         """A ``tf.data.Dataset`` over :meth:`batches` that prefetches while the model trains."""
-        import tensorflow as tf
+        with quiet_import():
+            import tensorflow as tf
 
         size, spec = self.spec.input_size, self.spec
         signature = (tf.TensorSpec((None, size, size, 3), tf.float32),
@@ -189,7 +191,8 @@ class PhotoBatches:
 
     def callback(self) -> Any:
         """A Keras callback that sets :attr:`epoch` when each epoch begins."""
-        import keras
+        with quiet_import():
+            import keras
 
         owner = self
 

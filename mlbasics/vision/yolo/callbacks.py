@@ -9,7 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keras
+from mlbasics.core.quiet import quiet_import
+
+with quiet_import():
+    import keras
 
 from mlbasics.vision.yolo.data import LoadedSet
 from mlbasics.vision.yolo.spec import YoloSpec
@@ -92,7 +95,7 @@ class MapEvaluation(keras.callbacks.Callback):
 class QuietFirstEpoch(keras.callbacks.Callback):
     """Runs the first epoch inside :func:`~mlbasics.core.quiet.native_noise_filtered`: TensorFlow logs
     its once-per-process native notices when a step's kernels first run (see ``NATIVE_NOISE``); every
-    other line written meanwhile reaches stderr when that epoch ends."""
+    other line written meanwhile reaches stderr as it is written."""
 
     def __init__(self) -> None:
         super().__init__()

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.core.quiet import quiet_import
 from mlbasics.data.annotation_lines import Sample
 from mlbasics.vision.yolo.spec import YoloSpec
 from mlbasics.vision.yolo.targets import assign_targets
@@ -61,7 +62,8 @@ def load_samples(samples: Sequence[Sample], input_size: int) -> LoadedSet:
 
 def _augment(image: Any, boxes: Any, input_size: int, jitter: float) -> tuple[Any, Any]:
     """Flip, scale/translate and colour-jitter one image ``(S, S, 3)`` float32 and its boxes ``(MAX_BOXES, 5)``."""
-    import tensorflow as tf
+    with quiet_import():
+        import tensorflow as tf
 
     size = float(input_size)
     valid = boxes[:, 2] > boxes[:, 0]
@@ -106,7 +108,8 @@ def make_dataset(
     ``(batch, g, g, 3, 5 + C)`` per scale, coarsest first; ``boxes``: ``(batch, MAX_BOXES, 5)``
     corner boxes in input pixels.
     """
-    import tensorflow as tf
+    with quiet_import():
+        import tensorflow as tf
 
     if data.images.shape[1:3] != (spec.input_size, spec.input_size):
         raise InputError(f"data: images are {data.images.shape[2]}x{data.images.shape[1]}, the spec's input_size "

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from mlbasics.core.errors import InputError
+from mlbasics.core.quiet import quiet_import
 
 #: ``tf.data`` auto-shard policy of the training set (its name; see the module docstring).
 SHARDING = "DATA"
@@ -104,7 +105,8 @@ def is_chief(environ: Mapping[str, str] | None = None) -> bool:
 def choose_strategy(environ: Mapping[str, str] | None = None) -> Any:
     """The strategy for this process (see the module docstring). Call it before TensorFlow runs any op:
     a multi-worker strategy sets up collective communication when it is created."""
-    import tensorflow as tf
+    with quiet_import():
+        import tensorflow as tf
 
     task = cluster_task(environ)
     if task is not None and task.workers > 1:
@@ -125,7 +127,8 @@ def per_replica_batch(batch_size: int, replicas: int) -> int:
 def describe(strategy: Any, batch_size: int, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """What a job's ``config.json`` records about its distribution: strategy, workers, replicas, the
     global and per-replica batch, and the input sharding."""
-    import tensorflow as tf
+    with quiet_import():
+        import tensorflow as tf
 
     task = cluster_task(environ)
     replicas = int(strategy.num_replicas_in_sync)
@@ -140,7 +143,8 @@ def describe(strategy: Any, batch_size: int, environ: Mapping[str, str] | None =
 
 def sharded(dataset: Any) -> Any:
     """``dataset`` with the auto-shard policy :data:`SHARDING` (what each worker keeps of each global batch)."""
-    import tensorflow as tf
+    with quiet_import():
+        import tensorflow as tf
 
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = getattr(tf.data.experimental.AutoShardPolicy, SHARDING)
@@ -183,7 +187,8 @@ def synchronize_batch_norm(model: Any) -> int:
     """Make every batch norm layer of ``model`` compute its training statistics over the global batch
     (all replicas), as one process would over the whole batch; return how many layers. A no-op
     outside a multi-replica strategy (Keras then computes them locally, as before)."""
-    import keras
+    with quiet_import():
+        import keras
 
     layers = [layer for layer in model._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)]
     for layer in layers:

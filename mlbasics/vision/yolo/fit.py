@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.core.quiet import quiet_import
 
 #: Optimizer steps (batches of 16) the recipe trains for; epochs follow from the number of photos.
 TARGET_STEPS = 600
@@ -197,7 +198,8 @@ def compute_anchors(records: Sequence[tuple[Any, tuple[int, int]]], input_size: 
 
 def progress_bar(total: int) -> Any:
     """A Keras callback showing epochs done and time left as one tqdm bar (a widget in notebooks)."""
-    import keras
+    with quiet_import():
+        import keras
     from tqdm.auto import tqdm
 
     class _Bar(keras.callbacks.Callback):

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from mlbasics.core.quiet import quiet_import
 from mlbasics.vision.yolo.spec import YoloSpec
 
 EPSILON = 1e-7
@@ -33,7 +34,8 @@ def yolo_head(raw: Any, spec: YoloSpec, scale: int) -> tuple[Any, Any, Any]:
     ``raw`` is reshaped to ``(batch, g, g, 3, 5 + C)``; ``xy`` and ``wh`` ``(batch, g, g, 3, 2)``
     are box centres and sizes as fractions of the image.
     """
-    import tensorflow as tf
+    with quiet_import():
+        import tensorflow as tf
 
     grid = spec.grids[scale]
     raw = tf.reshape(raw, (-1, grid, grid, len(spec.masks[scale]), 5 + spec.num_classes))
@@ -45,7 +47,8 @@ def yolo_head(raw: Any, spec: YoloSpec, scale: int) -> tuple[Any, Any, Any]:
 
 def _iou_xywh(pred_xy: Any, pred_wh: Any, true_boxes: Any) -> Any:
     """IoU of predicted boxes ``(b, g, g, 3, 2)`` x2 with true boxes ``(b, n, 4)`` (x, y, w, h): ``(b, g, g, 3, n)``."""
-    import tensorflow as tf
+    with quiet_import():
+        import tensorflow as tf
 
     p_min, p_max = pred_xy - pred_wh / 2, pred_xy + pred_wh / 2
     t = true_boxes[:, None, None, None, :, :]
@@ -57,13 +60,15 @@ def _iou_xywh(pred_xy: Any, pred_wh: Any, true_boxes: Any) -> Any:
 
 
 def _bce_logits(labels: Any, logits: Any) -> Any:
-    import tensorflow as tf
+    with quiet_import():
+        import tensorflow as tf
 
     return tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
 
 
 def _entropy(p: Any) -> Any:
-    import tensorflow as tf
+    with quiet_import():
+        import tensorflow as tf
 
     p = tf.clip_by_value(p, EPSILON, 1 - EPSILON)
     return -(p * tf.math.log(p) + (1 - p) * tf.math.log(1 - p))
@@ -71,7 +76,8 @@ def _entropy(p: Any) -> Any:
 
 def corner_to_xywh(boxes: Any, input_size: int) -> Any:
     """``(b, n, 5)`` corner boxes in pixels -> ``(b, n, 4)`` centre/size as fractions of the image."""
-    import tensorflow as tf
+    with quiet_import():
+        import tensorflow as tf
 
     boxes = tf.cast(boxes, tf.float32)
     xy = (boxes[..., 0:2] + boxes[..., 2:4]) / 2 / input_size
@@ -82,7 +88,8 @@ def corner_to_xywh(boxes: Any, input_size: int) -> Any:
 def giou(pred_xy: Any, pred_wh: Any, true_xy: Any, true_wh: Any) -> Any:
     """Generalised IoU of boxes given by centre and size, element by element: IoU minus the share of
     their enclosing box that neither covers (Rezatofighi et al. 2019); in ``(-1, 1]``, shape ``(..., 1)``."""
-    import tensorflow as tf
+    with quiet_import():
+        import tensorflow as tf
 
     p_min, p_max = pred_xy - pred_wh / 2, pred_xy + pred_wh / 2
     t_min, t_max = true_xy - true_wh / 2, true_xy + true_wh / 2
@@ -107,7 +114,8 @@ def yolo_loss_parts(outputs: Sequence[Any], targets: Sequence[Any], true_boxes: 
     :func:`~mlbasics.vision.yolo.targets.assign_targets`; ``true_boxes``: ``(b, n, 5)`` corner
     boxes in input pixels (padding rows zero), used for the ignore mask.
     """
-    import tensorflow as tf
+    with quiet_import():
+        import tensorflow as tf
 
     truth_xywh = corner_to_xywh(true_boxes, spec.input_size)
     batch = tf.cast(tf.shape(outputs[0])[0], tf.float32)

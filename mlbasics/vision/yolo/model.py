@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlbasics.core.quiet import quiet_import
 from mlbasics.vision.yolo.spec import YoloSpec, check_input_size, check_model, check_num_classes, grid_sizes
 
 
@@ -27,7 +28,8 @@ def conv_bn(x, filters: int, kernel: int, name: str, strides: int = 1):
 
     Stride-2 convolutions pad only top and left, as Darknet does.
     """
-    from keras import layers
+    with quiet_import():
+        from keras import layers
 
     if strides == 2:
         x = layers.ZeroPadding2D(((1, 0), (1, 0)), name=f"{name}_pad")(x)
@@ -43,7 +45,8 @@ def tiny_backbone(inputs, width: float = 1.0):
     Returns ``(stride16, stride32)`` with shapes ``(batch, S/16, S/16, 256w)`` and
     ``(batch, S/32, S/32, 1024w)``.
     """
-    from keras import layers
+    with quiet_import():
+        from keras import layers
 
     x = inputs
     for index, base in enumerate((16, 32, 64, 128), start=1):
@@ -59,15 +62,17 @@ def tiny_backbone(inputs, width: float = 1.0):
 
 def _output_conv(x, num_classes: int, name: str):
     """The 1x1 prediction layer, kept in float32 under mixed precision (its logits feed exp and log)."""
-    from keras import layers
+    with quiet_import():
+        from keras import layers
 
     return layers.Conv2D(3 * (5 + num_classes), 1, name=name, dtype="float32")(x)
 
 
 def tiny_yolo3(input_size: int = 416, num_classes: int = 80, width: float = 1.0):
     """Tiny YOLOv3: outputs ``(batch, S/32, S/32, 3*(5+C))`` and ``(batch, S/16, S/16, 3*(5+C))``."""
-    import keras
-    from keras import layers
+    with quiet_import():
+        import keras
+        from keras import layers
 
     size, num_classes = check_input_size(input_size), check_num_classes(num_classes)
     inputs = keras.Input((size, size, 3), name="image")
@@ -82,7 +87,8 @@ def tiny_yolo3(input_size: int = 416, num_classes: int = 80, width: float = 1.0)
 
 
 def _darknet_residual(x, filters: int, blocks: int, name: str):
-    from keras import layers
+    with quiet_import():
+        from keras import layers
 
     x = conv_bn(x, filters, 3, f"{name}_down", strides=2)
     for b in range(blocks):
@@ -101,8 +107,9 @@ def _yolo_block(x, filters: int, num_classes: int, name: str):
 
 def yolo3(input_size: int = 416, num_classes: int = 80, width: float = 1.0):
     """YOLOv3 with a Darknet-53 backbone: outputs at strides 32, 16 and 8, each ``3*(5+C)`` channels."""
-    import keras
-    from keras import layers
+    with quiet_import():
+        import keras
+        from keras import layers
 
     size, num_classes = check_input_size(input_size), check_num_classes(num_classes)
     inputs = keras.Input((size, size, 3), name="image")
@@ -122,7 +129,8 @@ def yolo3(input_size: int = 416, num_classes: int = 80, width: float = 1.0):
 def build_detector(spec: YoloSpec) -> Any:
     """The untrained network ``spec`` describes: :func:`tiny_yolo3` or :func:`yolo3` at its input size,
     class count, width and batch-norm epsilon (Darknet's for a model of Darknet weights)."""
-    from keras import layers
+    with quiet_import():
+        from keras import layers
 
     model = (tiny_yolo3 if spec.model == "tiny" else yolo3)(spec.input_size, spec.num_classes, spec.width)
     for layer in model.layers:
@@ -147,7 +155,8 @@ def conv_flops(model) -> int:
     """Floating-point operations of one forward pass of one image through the convolutions
     (2 per multiply-add: ``2 * H_out * W_out * k * k * C_in * C_out`` per layer). Batch norm,
     activations and pooling add a few percent and are left out."""
-    from keras import layers
+    with quiet_import():
+        from keras import layers
 
     total = 0
     for layer in model.layers:
@@ -166,7 +175,8 @@ def draw_graph(model, path) -> bool:
     """
     import shutil
 
-    import keras
+    with quiet_import():
+        import keras
 
     try:
         import pydot  # noqa: F401

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.core.quiet import quiet_import
 from mlbasics.vision.yolo.darknet import (
     CURRENT_VERSION,
     Cfg,
@@ -90,7 +91,8 @@ def _keras_layers(model: Any, unit: str, kind: str) -> tuple[Any, Any | None]:
 
 def check_units(model: Any, kind: str) -> None:
     """Raise unless the model's ``Conv2D`` layers are exactly those of :func:`conv_units`."""
-    import keras
+    with quiet_import():
+        import keras
 
     known = {_keras_layers(model, unit, kind)[0].name for unit in conv_units(kind)}
     extra = [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D) and layer.name not in known]

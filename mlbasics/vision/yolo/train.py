@@ -26,6 +26,7 @@ import numpy as np
 
 from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.core.quiet import quiet_import
 from mlbasics.core.validation import check_positive_float, check_positive_int
 from mlbasics.vision.yolo.data import LoadedSet
 from mlbasics.vision.yolo.loss import BOX_LOSSES
@@ -218,7 +219,8 @@ def tensorboard_callback(log_dir: Path) -> list:
     """A TensorBoard callback writing to ``log_dir``, or none (with a note) if TensorBoard is not installed."""
     import importlib.util
 
-    import keras
+    with quiet_import():
+        import keras
 
     if importlib.util.find_spec("tensorboard") is None:
         print("TensorBoard is not installed (pip install -e '.[yolo]'): no logs for it; history.csv still has "
@@ -230,7 +232,8 @@ def tensorboard_callback(log_dir: Path) -> list:
 def _stage(trainer, dataset, val, config: TrainConfig, stage: int, first_epoch: int, last_epoch: int,
            learning_rate: Callable[[int], float], extra: Sequence, after: Sequence, verbose: int) -> None:
     """Compile and fit epochs ``first_epoch..last_epoch - 1`` with backup/restore, logs and checkpoints."""
-    import keras
+    with quiet_import():
+        import keras
 
     from mlbasics.vision.yolo.callbacks import DetectorCheckpoint, QuietFirstEpoch
 
@@ -288,7 +291,8 @@ def _train(config: TrainConfig, record: dict, distribution: dict, *,
            on_epoch: Callable[[dict[str, list[float]]], None] | None, callbacks: Sequence, verbose: int) -> TrainResult:
     """:func:`train` in this process's folders (``config``), under the strategy's scope; ``record``: the
     arguments as given (the job's ``config.json``), ``distribution``: how the work is split."""
-    import keras
+    with quiet_import():
+        import keras
 
     from mlbasics.core.seed import seed_everything
     from mlbasics.io.files import remove_stale_temporaries, write_json

@@ -20,8 +20,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import keras
-import tensorflow as tf
+from mlbasics.core.quiet import quiet_import
+
+with quiet_import():
+    import keras
+    import tensorflow as tf
 
 from mlbasics.vision.yolo.loss import PARTS, yolo_loss_parts
 from mlbasics.vision.yolo.spec import YoloSpec

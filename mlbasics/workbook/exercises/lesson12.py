@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from mlbasics.core.quiet import quiet_import
 from mlbasics.geometry.colour import rgb_to_yuv
 from mlbasics.workbook.exercises import exercise
 
@@ -25,8 +26,9 @@ def _scenes(count: int, height: int, width: int, seed: int) -> np.ndarray:
                   "letterboxed RGB frames; the model is fed float32 scaled to [0, 1]). The check converts a small "
                   "detector with it and measures what calibration recorded.")
 def full_int8_setup(answer: Any) -> tuple[bool, str]:
-    import keras
-    import tensorflow as tf
+    with quiet_import():
+        import keras
+        import tensorflow as tf
 
     from mlbasics.export.parity import check_parity
     from mlbasics.export.tflite import TfliteRunner, calibrated_input_range, convert_quietly, tensor_types
