@@ -28,7 +28,8 @@ from numpy.polynomial import legendre
 
 from mlbasics.basics.fitting import learning_curve, noisy_samples
 from mlbasics.basics.training import Callback, EarlyStopping, History, train
-from mlbasics.core.validation import check_fraction, check_positive_int
+from mlbasics.core import limits
+from mlbasics.core.validation import check_positive_int
 
 #: The degree every remedy is tried on (over-fits 20 points).
 DEGREE = 9
@@ -121,7 +122,7 @@ class FeatureRegression:
     """
 
     def __init__(self, n_features: int, dropout: float = 0.0, seed: int = 0):
-        self.dropout = check_fraction("dropout", dropout)
+        self.dropout = limits.SHARE_OR_NONE.check("dropout", dropout)
         self.params: dict[str, np.ndarray] = {"w": np.zeros(check_positive_int("n_features", n_features))}
         self._rng = np.random.default_rng(seed)
 

@@ -19,9 +19,9 @@ from typing import Protocol
 
 import numpy as np
 
+from mlbasics.core import limits
 from mlbasics.core.validation import (
     check_array,
-    check_fraction,
     check_positive_float,
     check_positive_int,
     check_same_length,
@@ -160,7 +160,8 @@ def train(
     epochs = check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size)
     learning_rate = check_positive_float("learning_rate", learning_rate)
-    X_train, y_train, X_val, y_val = validation_split_data(X, y, check_fraction("validation_split", validation_split))
+    X_train, y_train, X_val, y_val = validation_split_data(
+        X, y, limits.SHARE_OR_NONE.check("validation_split", validation_split))
     rng = np.random.default_rng(seed) if shuffle else None
     history = History(steps_per_epoch=steps_per_epoch(len(X_train), batch_size))
     for epoch in range(epochs):

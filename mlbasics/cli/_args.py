@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from mlbasics.core.limits import Range
+from mlbasics.core.limits import Param, Range
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -76,14 +76,6 @@ def positive_float(text: str) -> float:
     return value
 
 
-def fraction(text: str) -> float:
-    """A number in [0, 1] (score and IoU thresholds)."""
-    value = _number(text, float, "a number in [0, 1]")
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}")
-    return value
-
-
 def in_range(allowed: Range) -> Callable[[str], Any]:
     """The argparse type of an option whose values are ``allowed`` (declared in :mod:`mlbasics.core.limits`):
     ``--seed 2**64`` or ``--width 1e5`` is refused naming the flag, the interval and its reason."""
@@ -97,6 +89,16 @@ def in_range(allowed: Range) -> Callable[[str], Any]:
 
     convert.__name__ = "in_range"  # argparse names the type in some messages
     return convert
+
+
+def add_param(parser: argparse.ArgumentParser | argparse._ArgumentGroup, param: Param, **overrides: Any
+              ) -> argparse.Action:
+    """The option ``param.flag`` with the declared interval as its type, the declared default and help:
+    the flag is the library's parameter by construction (``dest`` is ``param.name``). ``overrides`` go to
+    ``add_argument`` (a ``default=None`` for an option whose default the library decides later, say)."""
+    options: dict[str, Any] = {"type": in_range(param.allowed), "default": param.default, "help": param.help,
+                               "dest": param.name, **overrides}
+    return parser.add_argument(param.flag, **options)
 
 
 def _is_url(text: str) -> bool:

@@ -7,11 +7,11 @@ import json
 import sys
 
 from mlbasics.cli._args import (
+    add_param,
     add_track,
     default_of,
     existing_dir,
     existing_file,
-    fraction,
     in_range,
     output_dir,
     output_file,
@@ -19,9 +19,11 @@ from mlbasics.cli._args import (
 from mlbasics.cli.yolo_data import add_verbs as _add_data_verbs
 from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.data.voc_folder import VAL_FRACTION
 from mlbasics.io.outputs import check_no_input_overwritten
 from mlbasics.vision.cnn import train_backbone_classifier
 from mlbasics.vision.yolo.anchors import kmeans_anchors
+from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD
 from mlbasics.vision.yolo.detect import detect_files, output_names
 from mlbasics.vision.yolo.train import TrainConfig
 from mlbasics.workbook import lessons
@@ -344,8 +346,7 @@ def _add_fit(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("--map-every", type=in_range(limits.EPOCHS_OR_NONE), default=default_of(fit, "map_every"),
                    help="measure validation mAP@0.5 every N epochs (report.json's map_curve; 0: only at the end)")
     p.add_argument("--seed", type=in_range(limits.SEED), default=default_of(fit, "seed"), help="random seed")
-    p.add_argument("--val-fraction", type=fraction, default=default_of(fit, "val_fraction"),
-                   help="share of photos for validation when the folder has no ImageSets")
+    add_param(p, VAL_FRACTION, help=f"{VAL_FRACTION.help}, when the folder has no ImageSets and no --split is given")
     p.add_argument("--split", type=existing_file,
                    help='JSON file {"val": [stems]} fixing the validation photos (e.g. datasets/splits/raccoon.json)')
     p.set_defaults(func=_fit)
@@ -374,10 +375,8 @@ def _add_detect(verbs: argparse._SubParsersAction) -> None:
     _add_detector_options(p)
     p.add_argument("--out", type=output_dir, default="detections",
                    help="folder for the labelled images and detections.json")
-    p.add_argument("--score-threshold", type=fraction, default=default_of(detect_files, "score_threshold"),
-                   help="smallest score kept")
-    p.add_argument("--nms-iou", type=fraction, default=default_of(detect_files, "nms_iou"),
-                   help="IoU above which non-maximum suppression drops the lower-scored box")
+    add_param(p, SCORE_THRESHOLD)
+    add_param(p, NMS_IOU)
     _add_flip_option(p)
     p.set_defaults(func=_detect)
 

@@ -1,4 +1,5 @@
-"""The allowed interval of every numeric parameter a user gives, with the reason for its upper end.
+"""The allowed interval of every numeric parameter a user gives, with the reason for its upper end, and
+:class:`Param`: a user-facing parameter declared once (name, default, interval, help).
 
 A value that parses but cannot be run (``--input-size 1073741824``, ``--width 1e5``, ``--seed 2**64``,
 ``--shards 10**12``) used to end in ``MemoryError``, ``ResourceExhaustedError`` or ``ValueError`` after
@@ -7,6 +8,12 @@ option's argparse type from it (:func:`mlbasics.cli._args.in_range`, the flag is
 before any work), and the library checks a value with :meth:`Range.check` (the parameter is named).
 The bounds are generous: far beyond what any lesson or photo set uses, and well short of what exhausts
 a machine or overflows a type.
+
+A :class:`Param` is declared beside the function or config that owns it (``SCORE_THRESHOLD`` in
+:mod:`mlbasics.vision.yolo.decode`, ``VAL_FRACTION`` in :mod:`mlbasics.data.voc_folder`): the library's
+signatures take ``param.default``, check with :meth:`Param.check`, and the command line's option
+(:func:`mlbasics.cli._args.add_param`) gets its flag, argparse type, default and help from the same
+object, like scikit-learn's ``_parameter_constraints`` and Ultralytics' one ``default.yaml``.
 """
 
 from __future__ import annotations
@@ -20,19 +27,23 @@ from mlbasics.core.errors import InputError
 
 @dataclass(frozen=True)
 class Range:
-    """``low <= value <= high`` (``low < value`` when ``low_open``), integers only when ``integer``."""
+    """``low <= value <= high`` (``low < value`` when ``low_open``, ``value < high`` when ``high_open``),
+    integers only when ``integer``, and multiples of ``multiple_of`` when it is given."""
 
     low: float
     high: float
     reason: str
     integer: bool = True
     low_open: bool = False
+    high_open: bool = False
+    multiple_of: int | None = None
 
     def describe(self) -> str:
-        """``"an integer in 1..10,000"`` or ``"a number in (0, 4]"``."""
+        """``"an integer in 1..10,000"``, ``"a multiple of 32 in 32..2,048"`` or ``"a number in (0, 1)"``."""
         if self.integer:
-            return f"an integer in {self.low:,.0f}..{self.high:,.0f}"
-        return f"a number in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
+            kind = f"a multiple of {self.multiple_of}" if self.multiple_of else "an integer"
+            return f"{kind} in {self.low:,.0f}..{self.high:,.0f}"
+        return f"a number in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
 
     def problem(self, value: Any) -> str | None:
         """Why ``value`` is not allowed (``"must be ... (reason), got ..."``), or None."""
@@ -42,7 +53,9 @@ class Range:
         too_low = value <= self.low if self.low_open else value < self.low
         if too_low:
             return f"must be {self.describe()}, got {value!r}"
-        if value > self.high:
+        if value >= self.high if self.high_open else value > self.high:
+            return f"must be {self.describe()} ({self.reason}), got {value!r}"
+        if self.multiple_of and value % self.multiple_of:
             return f"must be {self.describe()} ({self.reason}), got {value!r}"
         return None
 
@@ -54,12 +67,42 @@ class Range:
         return int(value) if self.integer else float(value)
 
 
+@dataclass(frozen=True)
+class Param:
+    """A user-facing parameter, declared once: ``name`` (the Python keyword; the flag is ``--name`` with
+    dashes), ``default``, the ``allowed`` interval and the ``help`` the command line shows."""
+
+    name: str
+    default: Any
+    allowed: Range
+    help: str
+
+    @property
+    def flag(self) -> str:
+        """``"--score-threshold"`` for ``score_threshold``."""
+        return "--" + self.name.replace("_", "-")
+
+    def check(self, value: Any) -> Any:
+        """``value`` if allowed, else :class:`InputError` naming the parameter."""
+        return self.allowed.check(self.name, value)
+
+
+# --- shares and thresholds ------------------------------------------------------------------------------------
+SCORE = Range(0, 1, "a score is a probability: none reaches 1, so a threshold of 1 keeps nothing", integer=False,
+              high_open=True)
+OVERLAP = Range(0, 1, "IoU 0 would suppress boxes that do not overlap at all, and 1 none", integer=False,
+                low_open=True, high_open=True)
+SHARE = Range(0, 1, "a share of the photos: both sides of the split need some", integer=False, low_open=True,
+              high_open=True)
+SHARE_OR_NONE = Range(0, 1, "a share: all of them would leave nothing", integer=False, high_open=True)
+
 # --- training and models -----------------------------------------------------------------------------------
 SEED = Range(0, 2**32 - 1, "NumPy's and TensorFlow's random seeds are 32-bit")
 EPOCHS = Range(1, 10_000, "at least days of training: a typo, not a plan")
 EPOCHS_OR_NONE = Range(0, 10_000, "at least days of training: a typo, not a plan")
-INPUT_SIZE = Range(32, 2048, "memory grows with the square of the side: a 2048-pixel input already needs "
-                              "gigabytes per image in the first layers")
+INPUT_SIZE = Range(32, 2048, "a YOLO input's side is a multiple of its coarsest stride, 32; memory grows with "
+                              "its square: a 2048-pixel input already needs gigabytes per image in the first layers",
+                   multiple_of=32)
 WIDTH = Range(0, 4, "a fraction of the published filter counts; 4 times the filters is 16 times the weights",
               integer=False, low_open=True)
 BATCH_SIZE = Range(1, 4096, "a batch is held in memory at once")

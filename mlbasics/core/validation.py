@@ -28,16 +28,6 @@ def check_positive_float(name: str, value: Any) -> float:
     return float(value)
 
 
-def check_fraction(name: str, value: Any, *, allow_zero: bool = True) -> float:
-    """Return ``value`` as a float in [0, 1) (or (0, 1) when ``allow_zero`` is false)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise InputError(f"{name} must be a number in [0, 1), got {value!r}")
-    low_ok = value >= 0 if allow_zero else value > 0
-    if not (low_ok and value < 1):
-        raise InputError(f"{name} must be in {'[0' if allow_zero else '(0'}, 1), got {value}")
-    return float(value)
-
-
 def check_array(
     name: str,
     value: Any,

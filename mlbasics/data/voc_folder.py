@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.core import limits
+from mlbasics.core.errors import DataFileError
 from mlbasics.data.converted import Converted
 from mlbasics.io.paths import require_utf8_name
 
@@ -40,6 +41,10 @@ LAYOUTS = {
     "labelimg": ("annotations", ("images", "Images", "JPEGImages")),
     "flat": (".", (".",)),
 }
+
+#: The share of photos held out for validation when no split is given (``yolo fit --val-fraction``).
+VAL_FRACTION = limits.Param("val_fraction", 0.2, limits.SHARE,
+                            "share of the photos held out for validation, chosen by a seeded hash of each photo's name")
 
 
 @dataclass(frozen=True)
@@ -163,13 +168,12 @@ def group_keys(stems: Sequence[str], seed: int = 0, groups: Sequence[Sequence[st
     return keys
 
 
-def seeded_split(stems: Sequence[str], val_fraction: float = 0.2, seed: int = 0,
+def seeded_split(stems: Sequence[str], val_fraction: float = VAL_FRACTION.default, seed: int = 0,
                  groups: Sequence[Sequence[str]] = ()) -> tuple[list[str], list[str]]:
     """``(train stems, validation stems)``, both sorted: validation holds each stem whose key
     (:func:`group_keys`: copies share one) is below ``val_fraction`` (at least one when there are
     two or more stems)."""
-    if not 0.0 < val_fraction < 1.0:
-        raise InputError(f"val_fraction must be between 0 and 1, got {val_fraction}")
+    VAL_FRACTION.check(val_fraction)
     ordered = sorted(set(stems))
     keys = group_keys(ordered, seed, groups)
     val = [s for s in ordered if keys[s] < val_fraction]
@@ -199,7 +203,7 @@ def read_split(path: str | os.PathLike[str]) -> list[str]:
     return val
 
 
-def split_records(folder: VocFolder, *, val_fraction: float = 0.2, seed: int = 0,
+def split_records(folder: VocFolder, *, val_fraction: float = VAL_FRACTION.default, seed: int = 0,
                   val_stems: Sequence[str] | None = None, groups: Sequence[Sequence[str]] = ()
                   ) -> tuple[list[VocRecord], list[VocRecord], str]:
     """``(train, validation, how)``: by ``val_stems`` when given, else the folder's ``ImageSets``,

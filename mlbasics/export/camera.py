@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from mlbasics.geometry.colour import rgb_to_yuv, yuv_to_rgb
+from mlbasics.vision.yolo.decode import SCORE_THRESHOLD
 
 #: What the app does to a camera frame before the model sees it.
 PIPELINES = {
@@ -91,7 +92,7 @@ BUFFER_PIPELINES = {
 
 
 def detection_quality(detections: Sequence, truths: Sequence[np.ndarray], num_classes: int,
-                      score_threshold: float = 0.3) -> dict[str, float]:
+                      score_threshold: float = SCORE_THRESHOLD.default) -> dict[str, float]:
     """``{"mAP@0.5": ..., "boxes found": ...}``: mAP over all detections, and the share of true boxes
     ``(m, 5)`` per image matched (same class, IoU >= 0.5) by a detection scoring >= ``score_threshold``."""
     from mlbasics.vision.yolo.decode import Detections

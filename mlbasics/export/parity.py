@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD
+
 if TYPE_CHECKING:
     from mlbasics.vision.yolo.spec import YoloSpec
 
@@ -42,7 +44,8 @@ def align(reference: dict[str, np.ndarray], candidate: dict[str, np.ndarray]) ->
 Decoder = Callable[[dict[str, np.ndarray]], list[Any]]
 
 
-def detector_decoder(spec: YoloSpec, score_threshold: float = 0.3, nms_iou: float = 0.45) -> Decoder:
+def detector_decoder(spec: YoloSpec, score_threshold: float = SCORE_THRESHOLD.default,
+                     nms_iou: float = NMS_IOU.default) -> Decoder:
     """Raw YOLO grids ``{name: (batch, g, g, 3 * (5 + C))}`` of the detector ``spec`` describes -> one
     :class:`~mlbasics.vision.yolo.decode.Detections` per image, with the YOLO track's decode and
     per-class NMS. Grids are taken coarsest first by their size, whatever their names."""

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlbasics.export.formats import ExportError
 from mlbasics.io.files import atomic_path, write_json
+from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD
 
 if TYPE_CHECKING:
     from mlbasics.vision.yolo.spec import YoloSpec
@@ -34,15 +35,14 @@ PAGE_FILES = ("index.html", "app.js", "yolo.js", "sw.js", "manifest.webmanifest"
 FILL = 128
 
 
-def web_settings(spec: YoloSpec, input_name: str, output_names: list[str], score_threshold: float = 0.3,
-                 nms_iou: float = 0.45, max_detections: int = 100) -> dict[str, Any]:
+def web_settings(spec: YoloSpec, input_name: str, output_names: list[str],
+                 score_threshold: float = SCORE_THRESHOLD.default, nms_iou: float = NMS_IOU.default,
+                 max_detections: int = 100) -> dict[str, Any]:
     """``detector.json``: what the page's decode needs, from the spec (``anchors`` ``(k, 2)`` input
     pixels; ``masks`` and ``grids`` coarsest first) and the ONNX graph's input and output names
     (outputs ordered like the grids)."""
-    from mlbasics.core.validation import check_fraction
-
-    check_fraction("score_threshold", score_threshold)
-    check_fraction("nms_iou", nms_iou, allow_zero=False)
+    SCORE_THRESHOLD.check(score_threshold)
+    NMS_IOU.check(nms_iou)
     return {"model": spec.model, "input_size": spec.input_size, "classes": list(spec.class_names),
             "anchors": spec.anchors.tolist(), "masks": [list(m) for m in spec.masks], "grids": list(spec.grids),
             "strides": list(spec.strides), "input_name": input_name, "output_names": output_names,
@@ -72,8 +72,8 @@ def onnx_names(path: str | os.PathLike[str], spec: YoloSpec) -> tuple[str, list[
     return inputs[0].name, [by_grid[grid] for grid in spec.grids]
 
 
-def to_web(model: Any, spec: YoloSpec, out_dir: str | os.PathLike[str], score_threshold: float = 0.3,
-           nms_iou: float = 0.45) -> Path:
+def to_web(model: Any, spec: YoloSpec, out_dir: str | os.PathLike[str],
+           score_threshold: float = SCORE_THRESHOLD.default, nms_iou: float = NMS_IOU.default) -> Path:
     """Write the camera page for detector ``model`` (a Keras tiny-YOLOv3 / YOLOv3 that ``spec``
     describes) into the folder ``out_dir``, atomically (all of it or nothing). Installs ONNX
     Runtime Web into the cache first if needed (npm). Returns ``out_dir``."""

@@ -10,11 +10,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlbasics.core import limits
 from mlbasics.core.errors import InputError
 from mlbasics.core.numeric import sigmoid
-from mlbasics.core.validation import check_fraction
 from mlbasics.geometry.boxes import non_max_suppression
 from mlbasics.vision.yolo.spec import YoloSpec
+
+#: Detection's two thresholds, declared once: every function that decodes boxes, ``yolo detect``'s options,
+#: the exported web page and the widgets take these defaults (evaluation and COCO's label proposals use
+#: lower score thresholds, with their reasons beside them).
+SCORE_THRESHOLD = limits.Param("score_threshold", 0.3, limits.SCORE,
+                               "smallest score (objectness x class probability) a box needs to be kept")
+NMS_IOU = limits.Param("nms_iou", 0.45, limits.OVERLAP,
+                       "IoU above which non-maximum suppression drops the lower-scored box of the same class")
 
 
 @dataclass(frozen=True)
@@ -56,8 +64,8 @@ def mirror_boxes(boxes: np.ndarray, width: float) -> np.ndarray:
 def detect_from_outputs(
     outputs: Sequence[np.ndarray],
     spec: YoloSpec,
-    score_threshold: float = 0.3,
-    nms_iou: float = 0.45,
+    score_threshold: float = SCORE_THRESHOLD.default,
+    nms_iou: float = NMS_IOU.default,
     max_detections: int = 100,
     flipped_outputs: Sequence[np.ndarray] | None = None,
 ) -> list[Detections]:
@@ -69,8 +77,8 @@ def detect_from_outputs(
     mirrored left to right (test-time flip); their boxes are mirrored back and join the candidates
     before NMS, so each object is seen twice and the better-placed box wins.
     """
-    check_fraction("score_threshold", score_threshold)
-    check_fraction("nms_iou", nms_iou, allow_zero=False)
+    SCORE_THRESHOLD.check(score_threshold)
+    NMS_IOU.check(nms_iou)
     for name, given in (("outputs", outputs), ("flipped_outputs", flipped_outputs or outputs)):
         if len(given) != len(spec.grids):
             raise InputError(f"{name}: the {spec.model} model has {len(spec.grids)} scales, got {len(given)} arrays")

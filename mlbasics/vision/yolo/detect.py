@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from mlbasics.core.errors import DataFileError
-from mlbasics.vision.yolo.decode import Detections, detect_from_outputs
+from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD, Detections, detect_from_outputs
 from mlbasics.vision.yolo.evaluate import raw_outputs
 from mlbasics.vision.yolo.spec import YoloSpec, config_path_for
 
@@ -48,8 +48,8 @@ class Detector:
         """Raw outputs for letterboxed ``uint8`` images ``(batch, S, S, 3)``, coarsest scale first."""
         return raw_outputs(self.model, squares)
 
-    def detect_batch(self, images: Sequence[np.ndarray], score_threshold: float = 0.3,
-                     nms_iou: float = 0.45, flip: bool = False) -> list[Detections]:
+    def detect_batch(self, images: Sequence[np.ndarray], score_threshold: float = SCORE_THRESHOLD.default,
+                     nms_iou: float = NMS_IOU.default, flip: bool = False) -> list[Detections]:
         """Detections for each ``(H, W, 3)`` ``uint8`` image, boxes in that image's pixels. ``flip``: also
         run the images mirrored left to right and join both before NMS (test-time flip; twice the work)."""
         from mlbasics.geometry.letterbox import letterbox
@@ -67,8 +67,8 @@ class Detector:
             results.append(Detections(boxes, det.scores, det.classes))
         return results
 
-    def detect(self, image: np.ndarray, score_threshold: float = 0.3, nms_iou: float = 0.45,
-               flip: bool = False) -> Detections:
+    def detect(self, image: np.ndarray, score_threshold: float = SCORE_THRESHOLD.default,
+               nms_iou: float = NMS_IOU.default, flip: bool = False) -> Detections:
         """Detections for one image (``flip``: see :meth:`detect_batch`)."""
         return self.detect_batch([image], score_threshold, nms_iou, flip)[0]
 
@@ -123,7 +123,8 @@ def output_names(images: Sequence[str | os.PathLike[str]], out_dir: str | os.Pat
 
 
 def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[str],
-                 score_threshold: float = 0.3, nms_iou: float = 0.45, flip: bool = False) -> dict[str, Any]:
+                 score_threshold: float = SCORE_THRESHOLD.default, nms_iou: float = NMS_IOU.default,
+                 flip: bool = False) -> dict[str, Any]:
     """Detect in each image file; write ``out_dir/<path>.jpg`` with boxes and ``out_dir/detections.json``.
 
     ``<path>`` is the image's path relative to the folder holding all ``images`` (a non-JPEG input gets a
@@ -139,6 +140,8 @@ def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], o
     from mlbasics.io.files import write_json
     from mlbasics.io.images import load_image, save_image
 
+    SCORE_THRESHOLD.check(score_threshold)
+    NMS_IOU.check(nms_iou)
     out = Path(out_dir)
     relatives, outputs = output_names(images, out)
     skipped: list[DataFileError] = []

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from mlbasics.vision.yolo.data import LoadedSet
-from mlbasics.vision.yolo.decode import Detections, detect_from_outputs
+from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD, Detections, detect_from_outputs
 from mlbasics.vision.yolo.metrics import MapResult, evaluate_detections
 from mlbasics.vision.yolo.spec import YoloSpec
 
@@ -36,7 +36,7 @@ class Evaluation:
         return detect_from_outputs(self.outputs, spec, score_threshold, nms_iou, flipped_outputs=self.flipped_outputs)
 
     def without_flip(self, spec: YoloSpec, score_threshold: float = EVAL_SCORE_THRESHOLD,
-                     nms_iou: float = 0.45) -> MapResult:
+                     nms_iou: float = NMS_IOU.default) -> MapResult:
         """AP and mAP of the unflipped outputs alone, re-decoded (no network run): measuring with and
         without the test-time flip takes one pass over the images each way, not two."""
         detections = detect_from_outputs(self.outputs, spec, score_threshold, nms_iou)
@@ -66,7 +66,7 @@ def raw_outputs(model: Any, images: np.ndarray, batch_size: int = 32) -> list[np
 
 
 def evaluate_model(model: Any, data: LoadedSet, spec: YoloSpec, score_threshold: float = EVAL_SCORE_THRESHOLD,
-                   nms_iou: float = 0.45, flip: bool = False) -> Evaluation:
+                   nms_iou: float = NMS_IOU.default, flip: bool = False) -> Evaluation:
     """Run ``model`` (raw outputs, as ``spec`` describes) over ``data`` (letterboxed to
     ``spec.input_size``) and measure AP per class and mAP@0.5 (all-point). ``flip``: also run it on
     the images mirrored left to right and join both detections before NMS (test-time flip; twice the work)."""
@@ -77,7 +77,8 @@ def evaluate_model(model: Any, data: LoadedSet, spec: YoloSpec, score_threshold:
     return Evaluation(evaluate_detections(detections, truths, spec.num_classes), detections, truths, outputs, flipped)
 
 
-def failure_cases(evaluation: Evaluation, score_threshold: float = 0.3, count: int = 8) -> list[tuple[int, int, int]]:
+def failure_cases(evaluation: Evaluation, score_threshold: float = SCORE_THRESHOLD.default,
+                  count: int = 8) -> list[tuple[int, int, int]]:
     """The images the detector gets most wrong at ``score_threshold``: ``(index, false alarms, misses)``,
     worst first, only images with at least one error."""
     from mlbasics.vision.yolo.metrics import match_counts

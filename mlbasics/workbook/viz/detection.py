@@ -9,6 +9,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from mlbasics.vision.yolo.decode import SCORE_THRESHOLD
 from mlbasics.vision.yolo.evaluate import Evaluation
 
 
@@ -104,7 +105,7 @@ def plot_assignment(ax: Axes, image: np.ndarray, boxes: np.ndarray, grid: int, c
 
 
 def show_failures(evaluation: Evaluation, images: np.ndarray, class_names: Sequence[str],
-                  names: Sequence[str] | None = None, score_threshold: float = 0.3, count: int = 8,
+                  names: Sequence[str] | None = None, score_threshold: float = SCORE_THRESHOLD.default, count: int = 8,
                   columns: int = 4, size: float = 2.4) -> Figure | None:
     """The ``count`` images ``(n, S, S, 3)`` the detector gets most wrong at ``score_threshold``: each with
     its true boxes (thin) and the detections kept, titled ``NAME: F false, M missed`` (``NAME`` from

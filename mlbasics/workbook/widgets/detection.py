@@ -6,6 +6,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD
 from mlbasics.vision.yolo.detect import draw_detections
 from mlbasics.vision.yolo.evaluate import Evaluation
 from mlbasics.vision.yolo.metrics import Counts, match_counts
@@ -25,8 +26,8 @@ def thresholds_panel(evaluation: Evaluation, images: np.ndarray, spec: YoloSpec,
     """Sliders for the score and NMS thresholds: the first ``shown`` letterboxed images ``(n, S, S, 3)``
     uint8 with their boxes, and precision/recall over all images of ``evaluation`` (its raw outputs are
     re-decoded with ``spec``, no network run)."""
-    score = widgets.FloatSlider(value=0.3, min=0.05, max=0.95, step=0.05, description="score")
-    nms = widgets.FloatSlider(value=0.45, min=0.1, max=0.9, step=0.05, description="NMS IoU")
+    score = widgets.FloatSlider(value=SCORE_THRESHOLD.default, min=0.05, max=0.95, step=0.05, description="score")
+    nms = widgets.FloatSlider(value=NMS_IOU.default, min=0.1, max=0.9, step=0.05, description="NMS IoU")
     summary, plot = widgets.HTML(), widgets.Output()
 
     def update() -> tuple[str, Figure]:

@@ -35,6 +35,7 @@ import numpy as np
 
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.data.labelling import LabelBox, LabelFolder, clip_box
+from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD
 
 #: Proposes boxes for an upright ``(H, W, 3)`` ``uint8`` photo, in its pixels.
 Prefill = Callable[[np.ndarray], Sequence[LabelBox]]
@@ -76,7 +77,7 @@ def from_widget(value: dict[str, Any], size: tuple[int, int], scale: tuple[float
     return clip_box(x / sx, y / sy, x1 / sx, y1 / sy, str(value.get("label", "")), size)
 
 
-def detector_prefill(detector: Any, score_threshold: float = 0.3, nms_iou: float = 0.45,
+def detector_prefill(detector: Any, score_threshold: float = SCORE_THRESHOLD.default, nms_iou: float = NMS_IOU.default,
                      classes: Sequence[str] | None = None) -> Prefill:
     """A ``prefill`` from the workbook's YOLO :class:`~mlbasics.vision.yolo.detect.Detector`: its boxes
     (already in the photo's pixels) named by ``detector.spec.class_names``; given the reader's
@@ -93,7 +94,7 @@ def detector_prefill(detector: Any, score_threshold: float = 0.3, nms_iou: float
     return prefill
 
 
-def coco_prefill(classes: Sequence[str], score_threshold: float = 0.2, nms_iou: float = 0.45) -> Prefill:
+def coco_prefill(classes: Sequence[str], score_threshold: float = 0.2, nms_iou: float = NMS_IOU.default) -> Prefill:
     """Proposals from Darknet's published tiny-YOLOv3 (COCO's 80 classes, fetched and converted on first
     use): a box keeps its COCO name where the reader has that class (``person``, ``dog``), else it is
     :data:`OTHER` for the reader to name. The threshold is below ``detect``'s 0.3: COCO's detector is

@@ -1,0 +1,118 @@
+"""Each user-facing parameter is declared once (:class:`mlbasics.core.limits.Param`): its default, interval
+and help reach the library's signatures, its checks and the command line's option from one object."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+from pathlib import Path
+
+import pytest
+
+from mlbasics.cli import build_parser, main
+from mlbasics.core import limits
+from mlbasics.core.errors import InputError
+from mlbasics.data.voc_folder import VAL_FRACTION, seeded_split
+from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD
+
+LIBRARY = Path(__file__).resolve().parents[1] / "mlbasics"
+DECLARED = (SCORE_THRESHOLD, NMS_IOU, VAL_FRACTION)
+#: Functions whose default differs from the declaration, each with its reason (a name or a literal).
+DIFFERENT_ON_PURPOSE = {
+    # mAP integrates over every score, so evaluation keeps boxes far below detection's threshold
+    ("evaluate.py", "score_threshold"): "EVAL_SCORE_THRESHOLD",
+    # COCO's detector is unsure of a reader's objects: proposals to accept or correct, not detections
+    ("labelling.py", "score_threshold"): "0.2",
+}
+
+
+def _defaults(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args.args + node.args.kwonlyargs
+            defaults = [None] * (len(node.args.args) - len(node.args.defaults)) + node.args.defaults \
+                + node.args.kw_defaults
+            for arg, default in zip(args, defaults):
+                if default is not None:
+                    yield node.name, arg.arg, default
+
+
+def test_no_signature_repeats_a_declared_default():
+    """Every ``score_threshold=``, ``nms_iou=`` and ``val_fraction=`` default in the library is the
+    declaration's ``.default``; the few that differ say why in :data:`DIFFERENT_ON_PURPOSE`."""
+    names = {param.name: param for param in DECLARED}
+    wrong = []
+    for path in LIBRARY.rglob("*.py"):
+        for function, arg, default in _defaults(ast.parse(path.read_text(), str(path))):
+            if arg not in names:
+                continue
+            text = ast.unparse(default)
+            expected = DIFFERENT_ON_PURPOSE.get((path.name, arg), f"{arg.upper()}.default")
+            if text not in (expected, f"{arg.upper()}.default"):
+                wrong.append(f"{path.relative_to(LIBRARY)}:{function}({arg}={text})")
+    assert not wrong, wrong
+
+
+def _options(parser: argparse.ArgumentParser, prog: str = "mlbasics"):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from _options(child, f"{prog} {name}")
+        elif action.option_strings:
+            yield prog, action
+
+
+def test_every_option_of_a_declared_parameter_is_made_from_it():
+    """Wherever the command line has ``--score-threshold``, ``--nms-iou`` or ``--val-fraction``, its
+    default is the declared one and a value outside the interval is refused by the option itself."""
+    seen = 0
+    for prog, action in _options(build_parser()):
+        for param in DECLARED:
+            if param.flag in action.option_strings:
+                seen += 1
+                assert action.default == param.default and action.dest == param.name, (prog, param.flag)
+                assert action.help.startswith(param.help), (prog, param.flag, action.help)
+                with pytest.raises(argparse.ArgumentTypeError):
+                    action.type("1")  # outside every declared interval here (each is open at 1)
+    assert seen >= 3
+
+
+@pytest.mark.parametrize("verb, flag, value, says", [
+    ("detect", "--score-threshold", "1", "must be a number in [0, 1)"),
+    ("detect", "--nms-iou", "0", "must be a number in (0, 1)"),
+    ("fit", "--val-fraction", "1", "must be a number in (0, 1)"),
+    ("fit", "--input-size", "100", "must be a multiple of 32 in 32..2,048"),
+])
+def test_a_bad_value_is_refused_naming_the_flag_before_any_work(tmp_path, capsys, verb, flag, value, says):
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"not decoded: the option is refused first")
+    where = [str(photo), "--weights", "coco"] if verb == "detect" else [str(tmp_path)]
+    status = main(["yolo", verb, *where, "--out", str(tmp_path / "out"), flag, value])
+    err = capsys.readouterr().err
+    assert status == 2 and f"argument {flag}: {says}" in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_library_names_the_parameter():
+    with pytest.raises(InputError, match=r"score_threshold must be a number in \[0, 1\)"):
+        SCORE_THRESHOLD.check(1.0)
+    with pytest.raises(InputError, match=r"val_fraction must be a number in \(0, 1\)"):
+        seeded_split(["a", "b"], val_fraction=1.0)
+    assert NMS_IOU.check(0.5) == 0.5 and NMS_IOU.flag == "--nms-iou"
+
+
+def test_detect_files_checks_its_thresholds_before_writing(tmp_path):
+    from mlbasics.vision.yolo.detect import detect_files
+
+    with pytest.raises(InputError, match="nms_iou"):
+        detect_files(None, [tmp_path / "photo.jpg"], tmp_path / "out", nms_iou=0.0)  # type: ignore[arg-type]
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_interval_with_open_ends_and_a_step():
+    side = limits.Range(32, 2048, "why", multiple_of=32)
+    assert side.problem(64) is None and side.problem(2048) is None
+    assert "multiple of 32" in side.problem(100) and side.problem(2080) is not None
+    share = limits.SHARE
+    assert share.problem(0.5) is None and share.problem(0) and share.problem(1)
+    assert limits.SCORE.problem(0) is None and limits.SCORE.problem(1)
