@@ -338,7 +338,7 @@ def test_an_upper_bound_says_why():
     assert limits.WIDTH.problem(0) == "must be a number in (0, 4], got 0"
     assert limits.WIDTH.problem(float("nan")) and limits.EPOCHS.problem(True) and limits.EPOCHS.problem(2.5)
     assert limits.INPUT_SIZE.check("input_size", 416) == 416
-    with pytest.raises(InputError, match="^input_size must be an integer in 32..2,048 "):
+    with pytest.raises(InputError, match="^input_size must be a multiple of 32 in 32..2,048 "):
         limits.INPUT_SIZE.check("input_size", 2**30)
 
 

@@ -94,6 +94,7 @@ OVERLAP = Range(0, 1, "IoU 0 would suppress boxes that do not overlap at all, an
                 low_open=True, high_open=True)
 SHARE = Range(0, 1, "a share of the photos: both sides of the split need some", integer=False, low_open=True,
               high_open=True)
+PROBABILITY = Range(0, 1, "a probability or a share of the picture", integer=False)
 SHARE_OR_NONE = Range(0, 1, "a share: all of them would leave nothing", integer=False, high_open=True)
 
 # --- training and models -----------------------------------------------------------------------------------

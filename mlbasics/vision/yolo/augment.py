@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from mlbasics.core import limits
 from mlbasics.core.errors import InputError
 from mlbasics.core.quiet import quiet_import
 from mlbasics.vision.yolo.data import MAX_BOXES, MIN_BOX_PIXELS, LoadedSet
@@ -50,10 +51,8 @@ class PhotoAugmentation:
 
     def __post_init__(self) -> None:
         for name in ("mosaic", "flip", "translate", "brightness", "saturation"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise InputError(f"{name} must be in [0, 1], got {getattr(self, name)}")
-        if not 0.0 <= self.scale < 1.0:
-            raise InputError(f"scale must be in [0, 1), got {self.scale}")
+            limits.PROBABILITY.check(name, getattr(self, name))
+        limits.SHARE_OR_NONE.check("scale", self.scale)
 
 
 def _valid(boxes: np.ndarray) -> np.ndarray:
