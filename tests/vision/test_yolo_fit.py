@@ -4,6 +4,9 @@ and detect / evaluate / export taking what it writes; the photo augmentation kee
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import keras
@@ -19,6 +22,8 @@ from mlbasics.vision.yolo.data import LoadedSet
 from mlbasics.vision.yolo.fit import choose_settings, fit
 from mlbasics.vision.yolo.spec import YoloSpec
 
+#: ``yolo fit`` on the photos fixture, from scratch and tiny (the fitted fixture and its rerun).
+FIT_OPTIONS = ["--from-scratch", "--epochs", "2", "--input-size", "64", "--width", "0.125", "--val-fraction", "0.25"]
 REPORT_KEYS = {"map", "ap", "map_flip", "train_images", "val_images", "settings", "train_seconds", "split",
                "weights", "config", "skipped", "warnings", "seconds_per_epoch", "pretrained", "map_curve"}
 
@@ -53,8 +58,7 @@ def photos(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def fitted(photos, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("fit")
-    assert main(["yolo", "fit", str(photos), "--out", str(out), "--from-scratch", "--epochs", "2",
-                 "--input-size", "64", "--width", "0.125", "--val-fraction", "0.25"]) == 0
+    assert main(["yolo", "fit", str(photos), "--out", str(out), *FIT_OPTIONS]) == 0
     return out
 
 
@@ -114,6 +118,25 @@ def test_rerun_resumes_an_interrupted_fit(photos, tmp_path):
     assert report.train_images + report.val_images == 14
     again = fit(photos, tmp_path, **options)  # finished: nothing is trained again
     assert again.map == pytest.approx(report.map) and again.train_seconds == report.train_seconds
+
+
+def _written(out: Path) -> dict[str, bytes]:
+    """Every plain file fit wrote under ``out/data`` and its report, by relative path."""
+    files = [p for p in (out / "data").rglob("*") if p.is_file() and not p.is_symlink()] + [out / "report.json"]
+    return {str(p.relative_to(out)): p.read_bytes() for p in files}
+
+
+def test_a_rerun_in_a_new_process_writes_the_same_files(fitted, photos):
+    """What a person does: run the same ``yolo fit`` again. A new process hashes strings with another salt,
+    yet the finished job is resumed (nothing trained) and every file comes out byte for byte as before,
+    the photo with a space in its path through the same link (none added)."""
+    before, links = _written(fitted), sorted(os.listdir(fitted / "data" / "links"))
+    assert len(links) == 1  # "photo 03.jpg"
+    salt = "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1"  # not this process's
+    subprocess.run([sys.executable, "-m", "mlbasics.cli", "yolo", "fit", str(photos), "--out", str(fitted),
+                    *FIT_OPTIONS], check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": salt})
+    assert _written(fitted) == before
+    assert sorted(os.listdir(fitted / "data" / "links")) == links
 
 
 def test_settings_follow_the_data_size():

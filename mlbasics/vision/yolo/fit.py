@@ -15,6 +15,7 @@ job: history, checkpoints), ``detector.weights.h5`` + ``detector.config.json`` a
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from collections.abc import Sequence
@@ -159,12 +160,14 @@ def _usable_images(records: Sequence[Any], skipped: list[DataFileError]
 
 
 def _line_path(image: Path, links: Path, warnings: list[dict[str, str]]) -> str:
-    """The image path for an annotation line (space-separated): a path with white space gets a link."""
+    """The image path for an annotation line (space-separated): a path with white space gets a link,
+    named by a digest of the path, so a rerun (a new process) finds the same link rather than adding one."""
     path = image.resolve()
     if not any(c.isspace() for c in str(path)):
         return str(path)
     links.mkdir(parents=True, exist_ok=True)
-    link = links / f"{abs(hash(str(path))) % 10**8}_{''.join('_' if c.isspace() else c for c in path.name)}"
+    digest = hashlib.sha256(os.fsencode(path)).hexdigest()[:8]
+    link = links / f"{digest}_{''.join('_' if c.isspace() else c for c in path.name)}"
     if not link.exists():
         link.symlink_to(path)
     warnings.append({"file": str(image), "reason": f"white space in the path: used through the link {link}"})
