@@ -107,7 +107,15 @@ class _StopAfterFirstEpoch(keras.callbacks.Callback):
             raise KeyboardInterrupt("simulated Ctrl-C")
 
 
-def test_rerun_resumes_an_interrupted_fit(photos, tmp_path):
+def _not_read_back(*args, **kwargs):
+    raise AssertionError("fit read back a file it wrote: training takes its data and spec in memory")
+
+
+def test_rerun_resumes_an_interrupted_fit(photos, tmp_path, monkeypatch):
+    from mlbasics.vision.yolo import train
+
+    for module, name in ((train, "read_annotation_lines"), (YoloSpec, "read"), (YoloSpec, "from_files")):
+        monkeypatch.setattr(module, name, _not_read_back)
     options = dict(epochs=2, input_size=64, width=0.125, val_fraction=0.25, progress=False, pretrained=None)
     with pytest.raises(KeyboardInterrupt):
         fit(photos, tmp_path, callbacks=[_StopAfterFirstEpoch()], **options)

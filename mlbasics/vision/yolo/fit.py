@@ -2,14 +2,15 @@
 
 :func:`fit` reads the folder (any layout :mod:`mlbasics.data.voc_folder` knows), splits it (its
 ``ImageSets``, a given split file, or a seeded split), decodes every photo once (a broken one is
-named and left out), writes annotation lines and a classes file, computes anchors on the training
-boxes, picks settings for the data size (:func:`choose_settings`), trains with the photo recipe
-(:mod:`mlbasics.vision.yolo.augment`), measures mAP@0.5 on the validation photos (also with the
-test-time flip) and writes ``OUT_DIR/report.json``. The weights and their ``.config.json`` are what
-``detect``, ``evaluate`` and ``export`` take. Running it again with the same arguments resumes the training
-where it stopped.
+named and left out), picks settings for the data size (:func:`choose_settings`), computes anchors on
+the training boxes, trains with the photo recipe (:mod:`mlbasics.vision.yolo.augment`) on the photos,
+boxes, anchors and classes in memory (:class:`~mlbasics.vision.yolo.train.TrainingData`), measures
+mAP@0.5 on the validation photos (also with the test-time flip) and writes ``OUT_DIR/report.json``.
+The weights and their ``.config.json`` are what ``detect``, ``evaluate`` and ``export`` take. Running it
+again with the same arguments resumes the training where it stopped, and writes the same files.
 
-``OUT_DIR`` holds ``data/`` (train.txt, val.txt, classes.txt, anchors.txt), ``job/`` (the training
+``OUT_DIR`` holds ``data/`` (train.txt, val.txt, classes.txt, anchors.txt: the run's record, which
+``yolo train`` and ``yolo evaluate`` take; fit itself does not read them back), ``job/`` (the training
 job: history, checkpoints), ``detector.weights.h5`` + ``detector.config.json`` and ``report.json``.
 """
 
@@ -183,10 +184,11 @@ def write_split_lines(records: Sequence[tuple[Any, tuple[int, int]]], path: Path
                        for record, _ in records])
 
 
-def compute_anchors(records: Sequence[tuple[Any, tuple[int, int]]], input_size: int, path: Path,
-                    seed: int = 0, k: int = 6) -> float:
-    """k-means anchors of the training boxes as the letterboxed network sees them; returns the mean IoU."""
-    from mlbasics.vision.yolo.anchors import input_box_sizes, kmeans_anchors, mean_iou, write_anchors
+def compute_anchors(records: Sequence[tuple[Any, tuple[int, int]]], input_size: int, seed: int = 0,
+                    k: int = 6) -> np.ndarray:
+    """k-means anchors ``(k, 2)`` float32 of the training boxes as the letterboxed network sees them, in
+    whole input pixels (what the anchors file holds)."""
+    from mlbasics.vision.yolo.anchors import input_box_sizes, kmeans_anchors, pixel_anchors
 
     wh = input_box_sizes(((record.boxes, size) for record, size in records), input_size)
     if not len(wh):
@@ -194,8 +196,7 @@ def compute_anchors(records: Sequence[tuple[Any, tuple[int, int]]], input_size: 
     anchors = kmeans_anchors(wh, min(k, len(wh)), seed=seed)
     if len(anchors) < k:  # fewer boxes than anchors (a tiny set): repeat the largest
         anchors = np.concatenate([anchors, np.repeat(anchors[-1:], k - len(anchors), axis=0)])
-    write_anchors(path, anchors)
-    return mean_iou(wh, anchors)
+    return pixel_anchors(anchors)
 
 
 def progress_bar(total: int) -> Any:
@@ -265,11 +266,13 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
     from mlbasics.data.voc_folder import read_split, read_voc_folder, split_records
     from mlbasics.io.files import atomic_write, write_json
     from mlbasics.io.outputs import check_output_location
+    from mlbasics.vision.yolo.anchors import pixel_anchors, write_anchors
     from mlbasics.vision.yolo.data import load_samples
     from mlbasics.vision.yolo.detect import Detector
     from mlbasics.vision.yolo.evaluate import evaluate_model
+    from mlbasics.vision.yolo.pretrained import darknet_anchors
     from mlbasics.vision.yolo.spec import config_path_for
-    from mlbasics.vision.yolo.train import TrainConfig, read_history, train
+    from mlbasics.vision.yolo.train import TrainConfig, TrainingData, read_history, train
 
     check_output_location(out_dir, [voc_root])  # before anything is written: never among the user's photos
     if pretrained is not None:
@@ -297,17 +300,17 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
     settings = choose_settings(len(train_usable), pretrained=pretrained is not None, input_size=input_size,
                                width=width, epochs=epochs, seed=seed)
     start = pretrained_files(pretrained) if pretrained is not None else ("", "", "")
+    # the pretrained prediction layers' box channels belong to the file's anchors
+    anchors = (compute_anchors(train_usable, settings.input_size, seed=seed) if pretrained is None
+               else pixel_anchors(darknet_anchors(start[1])))
+    # training takes the data in memory (below); these files are the run's record, and `yolo train` takes them
     with atomic_write(data_dir / "classes.txt", "w") as handle:
         handle.write("\n".join(folder.classes) + "\n")
     write_split_lines(train_usable, data_dir / "train.txt", data_dir / "links", warnings)
     write_split_lines(val_usable, data_dir / "val.txt", data_dir / "links", warnings)
-    if pretrained is None:
-        compute_anchors(train_usable, settings.input_size, data_dir / "anchors.txt", seed=seed)
-    else:  # the pretrained prediction layers' box channels belong to the file's anchors
-        from mlbasics.vision.yolo.anchors import write_anchors
-        from mlbasics.vision.yolo.pretrained import darknet_anchors
-
-        write_anchors(data_dir / "anchors.txt", darknet_anchors(start[1]))
+    write_anchors(data_dir / "anchors.txt", anchors)
+    data = TrainingData(anchors, tuple(folder.classes), [_sample(record, size) for record, size in train_usable],
+                        [_sample(record, size) for record, size in val_usable])
 
     weights = out / "detector.weights.h5"
     config = TrainConfig(
@@ -325,15 +328,15 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
         box_loss=settings.box_loss)
     bar = progress_bar(settings.epochs) if progress else None
     try:
-        result = train(config, verbose=0, callbacks=[*callbacks, *([bar] if bar is not None else [])])
+        result = train(config, data=data, verbose=0, callbacks=[*callbacks, *([bar] if bar is not None else [])])
     finally:
         if bar is not None:
             bar.close()
     train_seconds = (read_history(config.job_dir).get("train_seconds") or [0.0])[-1]
     seconds_per_epoch = train_seconds / settings.epochs
 
-    detector = Detector.load(weights)
-    val_set = load_samples([_sample(record, size) for record, size in val_usable], detector.spec.input_size)
+    detector = Detector.with_weights(config.spec(data), weights)  # the spec training was given, not re-read
+    val_set = load_samples(data.val, detector.spec.input_size)
     skipped += val_set.skipped
     evaluation = evaluate_model(detector.model, val_set, detector.spec, flip=True)
     measured, flipped = evaluation.without_flip(detector.spec), evaluation.result
