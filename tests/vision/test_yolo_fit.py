@@ -24,6 +24,10 @@ from mlbasics.vision.yolo.spec import YoloSpec
 
 #: ``yolo fit`` on the photos fixture, from scratch and tiny (the fitted fixture and its rerun).
 FIT_OPTIONS = ["--from-scratch", "--epochs", "2", "--input-size", "64", "--width", "0.125", "--val-fraction", "0.25"]
+#: report.json's "settings": TrainConfig's own settings (TrainSettings), the ones fit chooses.
+SETTINGS_KEYS = {"input_size", "width", "batch_size", "epochs_frozen", "epochs", "learning_rate_frozen",
+                 "learning_rate", "jitter", "seed", "mosaic", "translate", "decode_scale", "ema_momentum",
+                 "warmup_epochs", "objectness_prior", "anchor_threshold", "box_loss"}
 REPORT_KEYS = {"map", "ap", "map_flip", "train_images", "val_images", "settings", "train_seconds", "split",
                "weights", "config", "skipped", "warnings", "seconds_per_epoch", "pretrained", "map_curve"}
 
@@ -68,6 +72,10 @@ def test_fit_writes_report_weights_and_names_broken_photos(fitted, photos):
     assert 0.0 <= report["map"] <= 1.0 and set(report["ap"]) == {"box"}
     assert report["train_images"] + report["val_images"] == 14  # 16 photos, 2 broken
     assert report["settings"]["epochs"] == 2 and report["settings"]["input_size"] == 64
+    assert set(report["settings"]) == SETTINGS_KEYS
+    trained_with = json.loads((fitted / "job" / "config.json").read_text())  # the TrainConfig training got
+    assert {name: trained_with[name] for name in SETTINGS_KEYS} == report["settings"]
+    assert trained_with["augment"] == "photos" and trained_with["annotations"] == str(fitted / "data" / "train.txt")
     broken = {Path(p["file"]).name: p["reason"] for p in report["skipped"]}
     assert set(broken) == {"photo14.jpg", "photo15.jpg"}, report["skipped"]
     assert "truncated" in broken["photo14.jpg"] and broken["photo15.jpg"]

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.vision.yolo.train import TrainConfig, TrainingData, TrainSettings, read_history, train
 
 #: Optimizer steps (batches of 16) the recipe trains for; epochs follow from the number of photos.
 TARGET_STEPS = 600
@@ -38,65 +39,56 @@ ANCHOR_THRESHOLD = 0.3
 BOX_LOSS = "yolo"
 #: Fine-tuning from COCO: the input size, the optimizer steps (all of them with every pretrained layer
 #: frozen: only the prediction layers learn) and their learning rate (docs/yolo.md: measured on the
-#: raccoon split; unfreezing the rest cost 2.5x the time per epoch and lowered mAP).
+#: raccoon split; unfreezing the rest cost 2.5x the time per epoch and lowered mAP). 320 px, not
+#: TrainConfig's 416: 416 was slower and no better there (the photos' raccoons are large).
 PRETRAINED_INPUT_SIZE = 320
 PRETRAINED_STEPS = 120
 FROZEN_LEARNING_RATE = 1e-3
+#: A pretrained start's width, as TrainConfig's: Darknet's weights have the published filter counts.
+PRETRAINED_WIDTH = 1.0
+#: From scratch: tiny YOLOv3 at half the published filter counts and 224 px, not TrainConfig's width 1.0
+#: at 416 px (keras-yolo3's network): about a fourteenth of the multiply-adds per photo (width² × side²),
+#: so :data:`TARGET_STEPS` steps take minutes on a 2-core CPU (docs/yolo.md: raccoon, mAP@0.5 0.82 with
+#: the test-time flip after 4.3 minutes of training, for a target of 0.80 within 10).
+SCRATCH_INPUT_SIZE = 224
+SCRATCH_WIDTH = 0.5
 
-
-@dataclass(frozen=True)
-class FitSettings:
-    """What :func:`fit` trains with; each ``None`` in :func:`fit`'s arguments is chosen here.
-    ``epochs_frozen`` of the ``epochs`` train only the new prediction layers (a pretrained start)."""
-
-    input_size: int
-    width: float
-    epochs: int
-    batch_size: int
-    learning_rate: float
-    epochs_frozen: int
-    learning_rate_frozen: float
-    mosaic: float
-    jitter: float
-    decode_scale: float
-    translate: float
-    ema_momentum: float
-    warmup_epochs: int
-    objectness_prior: bool
-    anchor_threshold: float
-    box_loss: str
-    seed: int
+#: What :func:`fit` trains with: TrainConfig's own settings (one schema), as :func:`choose_settings` picks them.
+FitSettings = TrainSettings
 
 
 def check_pretrained_width(width: float | None) -> None:
-    """Raise unless ``width`` suits a pretrained start (``None`` or 1.0: the published filter counts)."""
-    if width not in (None, 1.0):
-        raise InputError(f"width: pretrained Darknet weights need width 1.0 (the published filter counts), got "
-                         f"{width}; start from scratch (pretrained=None, --from-scratch) for another width")
+    """Raise unless ``width`` suits a pretrained start (``None`` or :data:`PRETRAINED_WIDTH`)."""
+    if width not in (None, PRETRAINED_WIDTH):
+        raise InputError(f"width: pretrained Darknet weights need width {PRETRAINED_WIDTH} (the published filter "
+                         f"counts), got {width}; start from scratch (pretrained=None, --from-scratch) for another "
+                         "width")
 
 
 def choose_settings(train_images: int, *, pretrained: bool = True, input_size: int | None = None,
                     width: float | None = None, epochs: int | None = None, seed: int = 0) -> FitSettings:
-    """Settings for ``train_images`` photos on a small CPU (docs/yolo.md: measured).
+    """Settings for ``train_images`` photos on a small CPU (docs/yolo.md: measured); each ``None`` in
+    :func:`fit`'s arguments is chosen here, and what is not set here is TrainConfig's default.
 
-    From scratch: tiny YOLOv3 at half width and 224 pixels, enough epochs for about :data:`TARGET_STEPS`
-    steps (fewer photos, more epochs; 60 for raccoon's 160), every anchor whose shape IoU with a box
-    exceeds :data:`ANCHOR_THRESHOLD` learns it. Pretrained (COCO): the published network (width 1.0) at
-    :data:`PRETRAINED_INPUT_SIZE` with every pretrained layer frozen, about :data:`PRETRAINED_STEPS` steps
-    (12 epochs for raccoon's 160 photos) of the prediction layers alone.
+    From scratch: tiny YOLOv3 at :data:`SCRATCH_WIDTH` and :data:`SCRATCH_INPUT_SIZE` pixels, enough epochs
+    for about :data:`TARGET_STEPS` steps (fewer photos, more epochs; 60 for raccoon's 160), every anchor
+    whose shape IoU with a box exceeds :data:`ANCHOR_THRESHOLD` learns it. Pretrained (COCO): the published
+    network (:data:`PRETRAINED_WIDTH`) at :data:`PRETRAINED_INPUT_SIZE` with every pretrained layer frozen
+    (``epochs_frozen`` = ``epochs``), about :data:`PRETRAINED_STEPS` steps (12 epochs for raccoon's 160
+    photos) of the prediction layers alone.
     """
-    batch = 16
+    batch = FitSettings().batch_size
     if pretrained:
         check_pretrained_width(width)
         total = epochs or int(np.clip(math.ceil(PRETRAINED_STEPS * batch / max(train_images, 1)), *EPOCH_RANGE))
-        return FitSettings(input_size=input_size or PRETRAINED_INPUT_SIZE, width=1.0, epochs=total, batch_size=batch,
+        return FitSettings(input_size=input_size or PRETRAINED_INPUT_SIZE, width=PRETRAINED_WIDTH, epochs=total,
                            learning_rate=FROZEN_LEARNING_RATE, epochs_frozen=total,
                            learning_rate_frozen=FROZEN_LEARNING_RATE, mosaic=0.0,
                            jitter=0.3, translate=0.1, decode_scale=1.25, ema_momentum=0.0, warmup_epochs=1,
                            objectness_prior=False, anchor_threshold=ANCHOR_THRESHOLD, box_loss=BOX_LOSS, seed=seed)
     chosen_epochs = epochs or int(np.clip(math.ceil(TARGET_STEPS * batch / max(train_images, 1)), *EPOCH_RANGE))
-    return FitSettings(input_size=input_size or 224, width=width or 0.5, epochs=chosen_epochs, batch_size=batch,
-                       learning_rate=2e-3, epochs_frozen=0, learning_rate_frozen=2e-3,
+    return FitSettings(input_size=input_size or SCRATCH_INPUT_SIZE, width=width or SCRATCH_WIDTH,
+                       epochs=chosen_epochs, learning_rate=2e-3, epochs_frozen=0, learning_rate_frozen=2e-3,
                        mosaic=0.0, jitter=0.5, translate=0.1, decode_scale=1.5,
                        ema_momentum=0.99, warmup_epochs=3, objectness_prior=False, anchor_threshold=ANCHOR_THRESHOLD,
                        box_loss=BOX_LOSS, seed=seed)
@@ -272,7 +264,6 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
     from mlbasics.vision.yolo.evaluate import evaluate_model
     from mlbasics.vision.yolo.pretrained import darknet_anchors
     from mlbasics.vision.yolo.spec import config_path_for
-    from mlbasics.vision.yolo.train import TrainConfig, TrainingData, read_history, train
 
     check_output_location(out_dir, [voc_root])  # before anything is written: never among the user's photos
     if pretrained is not None:
@@ -314,18 +305,11 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
 
     weights = out / "detector.weights.h5"
     config = TrainConfig(
-        annotations=str(data_dir / "train.txt"), classes=str(data_dir / "classes.txt"),
+        **asdict(settings), annotations=str(data_dir / "train.txt"), classes=str(data_dir / "classes.txt"),
         anchors=str(data_dir / "anchors.txt"), job_dir=str(out / "job"), weights_final=str(weights),
         weights_stage=str(out / "job" / "stage_1.weights.h5"), map_every=map_every,
         val_annotations=str(data_dir / "val.txt") if map_every else "",
-        pretrained=start[0], pretrained_cfg=start[1], pretrained_classes=start[2],
-        epochs_frozen=settings.epochs_frozen, learning_rate_frozen=settings.learning_rate_frozen,
-        input_size=settings.input_size, width=settings.width, batch_size=settings.batch_size,
-        epochs=settings.epochs, learning_rate=settings.learning_rate, jitter=settings.jitter, seed=settings.seed,
-        augment="photos", mosaic=settings.mosaic, translate=settings.translate, decode_scale=settings.decode_scale,
-        ema_momentum=settings.ema_momentum, warmup_epochs=settings.warmup_epochs,
-        objectness_prior=settings.objectness_prior, anchor_threshold=settings.anchor_threshold,
-        box_loss=settings.box_loss)
+        pretrained=start[0], pretrained_cfg=start[1], pretrained_classes=start[2], augment="photos")
     bar = progress_bar(settings.epochs) if progress else None
     try:
         result = train(config, data=data, verbose=0, callbacks=[*callbacks, *([bar] if bar is not None else [])])

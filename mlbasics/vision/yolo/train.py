@@ -61,22 +61,53 @@ class TrainingData:
     val: Sequence[Sample] = ()
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    """The classic arguments. Paths are strings so the config is plain JSON.
+@dataclass(frozen=True, kw_only=True)
+class TrainSettings:
+    """How a detector learns, apart from what it is, what it learns from and where it writes: the numbers a
+    recipe picks for a data set (``yolo fit``'s :func:`~mlbasics.vision.yolo.fit.choose_settings`). One
+    schema: :class:`TrainConfig` is these plus the rest, and checks them all.
 
-    ``map_every`` > 0 measures validation mAP@0.5 every that many epochs (logged as ``val_map``).
-    ``augment="photos"`` trains on photos decoded at ``decode_scale`` times the input size, with
-    ``mosaic`` the probability of a four-photo mosaic, ``jitter`` the zoom range and ``translate`` the
-    shift. ``objectness_prior`` starts the objectness biases at about one object per image
+    ``input_size``: pixels, a multiple of 32; ``width``: the fraction of the published filter counts.
+    ``epochs_frozen`` of the ``epochs`` train only what did not come from a file (stage 1) at
+    ``learning_rate_frozen``; the rest train every layer at ``learning_rate``, decaying along a cosine.
+    ``augment="photos"`` (:class:`TrainConfig`) trains on photos decoded at ``decode_scale`` times the input
+    size, with ``mosaic`` the probability of a four-photo mosaic, ``jitter`` the zoom range and
+    ``translate`` the shift. ``objectness_prior`` starts the objectness biases at about one object per image
     (:mod:`~mlbasics.vision.yolo.priors`). ``ema_momentum`` > 0 keeps an exponential moving average
     of the weights, which is what is saved at the end of each stage; ``warmup_epochs`` ramp the
     learning rate up linearly first. ``anchor_threshold`` > 0 (photos only) also makes every anchor whose
     shape IoU with a box exceeds it responsible for the box (:func:`~mlbasics.vision.yolo.targets.assign_targets`).
-    ``pretrained_classes``: the class names of ``pretrained`` (e.g. ``coco.names``); given, the prediction
-    layers keep the file's box and objectness channels and a class of the same name
-    (:func:`~mlbasics.vision.yolo.pretrained.load_pretrained` ``reinitialise="classes"``), so training
-    starts from a detector that already finds objects. A model started from Darknet weights uses
+    """
+
+    input_size: int = 416
+    width: float = 1.0
+    batch_size: int = 16
+    epochs_frozen: int = 2
+    epochs: int = 20
+    learning_rate_frozen: float = 2e-3
+    learning_rate: float = 2e-3
+    jitter: float = 0.3
+    seed: int = 0
+    mosaic: float = 0.5
+    translate: float = 0.1
+    decode_scale: float = 1.5
+    ema_momentum: float = 0.0
+    warmup_epochs: int = 0
+    objectness_prior: bool = False
+    anchor_threshold: float = 0.0
+    box_loss: str = "yolo"
+
+
+@dataclass(frozen=True)
+class TrainConfig(TrainSettings):
+    """The classic arguments: :class:`TrainSettings` (keyword only) and what to train, on what, and where.
+    Paths are strings so the config is plain JSON.
+
+    ``map_every`` > 0 measures validation mAP@0.5 every that many epochs (logged as ``val_map``).
+    ``augment``: :data:`AUGMENTS`. ``pretrained_classes``: the class names of ``pretrained`` (e.g.
+    ``coco.names``); given, the prediction layers keep the file's box and objectness channels and a class of
+    the same name (:func:`~mlbasics.vision.yolo.pretrained.load_pretrained` ``reinitialise="classes"``), so
+    training starts from a detector that already finds objects. A model started from Darknet weights uses
     Darknet's batch-norm epsilon.
     """
 
@@ -91,28 +122,11 @@ class TrainConfig:
     pretrained: str = ""
     pretrained_cfg: str = ""
     model: str = "tiny"
-    input_size: int = 416
-    width: float = 1.0
-    batch_size: int = 16
-    epochs_frozen: int = 2
-    epochs: int = 20
-    learning_rate_frozen: float = 2e-3
-    learning_rate: float = 2e-3
     final_learning_rate_fraction: float = 0.05
-    jitter: float = 0.3
     ignore_threshold: float = 0.5
     mixed_precision: bool = False
     map_every: int = 0
-    seed: int = 0
     augment: str = "classic"
-    mosaic: float = 0.5
-    translate: float = 0.1
-    decode_scale: float = 1.5
-    ema_momentum: float = 0.0
-    warmup_epochs: int = 0
-    objectness_prior: bool = False
-    anchor_threshold: float = 0.0
-    box_loss: str = "yolo"
     pretrained_classes: str = ""
 
     def __post_init__(self) -> None:
