@@ -324,7 +324,13 @@ def _add_train(verbs: argparse._SubParsersAction) -> None:
 
 
 def _add_fit(verbs: argparse._SubParsersAction) -> None:
-    from mlbasics.vision.yolo.fit import PRETRAINED_INPUT_SIZE, fit
+    from mlbasics.vision.yolo.fit import (
+        PRETRAINED_INPUT_SIZE,
+        PRETRAINED_WIDTH,
+        SCRATCH_INPUT_SIZE,
+        SCRATCH_WIDTH,
+        fit,
+    )
 
     p = verbs.add_parser("fit", help="a Pascal VOC folder of photos -> split, anchors, training, mAP, report.json "
                                      "(run again to resume)")
@@ -339,10 +345,11 @@ def _add_fit(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=in_range(limits.EPOCHS),
                    help="training epochs (default: chosen from the number of photos)")
     p.add_argument("--input-size", type=in_range(limits.INPUT_SIZE),
-                   help=f"network input, a multiple of 32 (default {PRETRAINED_INPUT_SIZE}; 224 from scratch)")
+                   help=f"network input, a multiple of 32 (default {PRETRAINED_INPUT_SIZE}; {SCRATCH_INPUT_SIZE} "
+                        "from scratch)")
     p.add_argument("--width", type=in_range(limits.WIDTH),
-                   help="fraction of the published filter counts (default 1.0, what pretrained weights need; "
-                        "0.5 from scratch)")
+                   help=f"fraction of the published filter counts (default {PRETRAINED_WIDTH}, what pretrained "
+                        f"weights need; {SCRATCH_WIDTH} from scratch)")
     p.add_argument("--map-every", type=in_range(limits.EPOCHS_OR_NONE), default=default_of(fit, "map_every"),
                    help="measure validation mAP@0.5 every N epochs (report.json's map_curve; 0: only at the end)")
     p.add_argument("--seed", type=in_range(limits.SEED), default=default_of(fit, "seed"), help="random seed")

@@ -185,11 +185,7 @@ def parse_line(text: str, num_classes: int, base: Path, *, check_images: bool = 
             x0, y0, x1, y1, cls = (int(p) for p in parts)
         except ValueError:
             raise ValueError(f"box {number} {box_text!r}: fields must be integers") from None
-        if x1 <= x0 or y1 <= y0:
-            raise ValueError(f"box {number} {box_text!r}: x_max <= x_min or y_max <= y_min (empty box)")
-        if not 0 <= cls < num_classes:
-            raise ValueError(f"box {number} {box_text!r}: class id {cls} is outside 0..{num_classes - 1} "
-                             "of the classes file")
+        _check_box(number, box_text, (x0, y0, x1, y1, cls), num_classes)
         boxes.append((x0, y0, x1, y1, cls))
     size = None
     if check_images or decode_images:
@@ -197,10 +193,69 @@ def parse_line(text: str, num_classes: int, base: Path, *, check_images: bool = 
         if isinstance(found, str):
             raise ValueError(f"{fields[0]}: {found}")
         size = found
-        for number, (x0, y0, x1, y1, _) in enumerate(boxes, start=1):
-            if x0 < 0 or y0 < 0 or x1 > size[0] or y1 > size[1]:
-                raise ValueError(f"box {number} ({x0},{y0},{x1},{y1}) is outside the {size[0]}x{size[1]} image")
+        _check_bounds(boxes, size)
     return Sample(image, np.array(boxes, dtype=np.float32).reshape(-1, 5), size)
+
+
+Box = tuple[int, int, int, int, int]
+
+
+def _check_box(number: int, text: str, box: Box, num_classes: int) -> None:
+    """Raise ``ValueError`` if box ``number`` (written ``text``) is empty or of a class outside the file's."""
+    x0, y0, x1, y1, cls = box
+    if x1 <= x0 or y1 <= y0:
+        raise ValueError(f"box {number} {text!r}: x_max <= x_min or y_max <= y_min (empty box)")
+    if not 0 <= cls < num_classes:
+        raise ValueError(f"box {number} {text!r}: class id {cls} is outside 0..{num_classes - 1} of the classes file")
+
+
+def _check_bounds(boxes: Sequence[Box], size: tuple[int, int]) -> None:
+    """Raise ``ValueError`` naming the first box outside an image of ``size`` = ``(width, height)``."""
+    for number, (x0, y0, x1, y1, _) in enumerate(boxes, start=1):
+        if x0 < 0 or y0 < 0 or x1 > size[0] or y1 > size[1]:
+            raise ValueError(f"box {number} ({x0},{y0},{x1},{y1}) is outside the {size[0]}x{size[1]} image")
+
+
+def _as_line(sample: Sample, num_classes: int) -> Sample:
+    """``sample`` as :func:`parse_line` reads back the line :func:`format_line` writes for it: boxes in
+    whole pixels, each checked, the image's header read unless ``sample.size`` is given. Raises
+    ``ValueError`` with the reason when it is not usable."""
+    boxes: list[Box] = [(int(round(x0)), int(round(y0)), int(round(x1)), int(round(y1)), int(round(cls)))
+                        for x0, y0, x1, y1, cls in np.asarray(sample.boxes, dtype=np.float64).reshape(-1, 5)]
+    for number, box in enumerate(boxes, start=1):
+        _check_box(number, ",".join(map(str, box)), box, num_classes)
+    size = sample.size
+    if size is None:
+        found = _image_size(Path(sample.image))
+        if isinstance(found, str):
+            raise ValueError(f"{sample.image}: {found}")
+        size = found
+    _check_bounds(boxes, size)
+    return Sample(Path(sample.image), np.array(boxes, dtype=np.float32).reshape(-1, 5), size)
+
+
+def check_samples(samples: Sequence[Sample], num_classes: int, source: str | os.PathLike[str]) -> ValidationReport:
+    """What :func:`read_annotation_lines` gives for a file of :func:`format_line` lines of ``samples``, without
+    the file: sample ``i`` stands for line ``i + 1`` of ``source`` (which problems name). Boxes are rounded
+    to whole pixels; a sample with an empty box, a class outside ``0..num_classes - 1`` or a box outside
+    its image (``size``, else the image's header) is a problem. An error when none is usable."""
+    from mlbasics.core.batch import each_usable
+
+    def check(numbered: tuple[int, Sample]) -> Sample:
+        number, sample = numbered
+        try:
+            return _as_line(sample, num_classes)
+        except ValueError as exc:
+            raise DataFileError(source, str(exc), line=number) from None
+
+    skipped: list[DataFileError] = []
+    kept = [sample for _, sample in each_usable(list(enumerate(samples, start=1)), check, skipped)]
+    report = ValidationReport(kept, [LineProblem(e.path, e.line or 0, e.reason) for e in skipped])
+    if not report.samples:
+        if not report.problems:
+            raise DataFileError(source, "no annotation lines: no samples given")
+        raise DataFileError(source, f"no usable annotation line; first problem: {report.problems[0]}")
+    return report
 
 
 def validate_lines(path: str | os.PathLike[str], num_classes: int, *, check_images: bool = True,

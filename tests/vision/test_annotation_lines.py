@@ -8,11 +8,14 @@ from PIL import Image
 
 from mlbasics.core.errors import DataFileError
 from mlbasics.data.annotation_lines import (
+    Sample,
+    check_samples,
     format_line,
     read_annotation_lines,
     read_classes,
     validate_lines,
     voc_to_lines,
+    write_lines,
 )
 from mlbasics.data.synthetic import SHAPE_CLASSES, SceneStyle, write_voc_dataset
 from mlbasics.data.voc import read_voc_xml, write_voc_xml
@@ -39,6 +42,26 @@ def test_good_lines_parse(images):
     assert [s.image.name for s in report.samples] == ["a.jpg", "b.png"]
     np.testing.assert_array_equal(report.samples[0].boxes[1], [60, 20, 90, 70, 3])
     assert report.samples[1].boxes.shape == (0, 5)
+
+
+def test_samples_in_memory_are_checked_as_their_written_lines_are_read(images):
+    """``yolo fit`` trains on samples in memory; they must give what the lines it writes for them give."""
+    a, b = images / "a.jpg", images / "b.png"
+    samples = [Sample(a, np.array([[10.4, 10, 50, 40, 0], [60, 20, 90.6, 70, 3]])),  # rounded to pixels
+               Sample(b, np.array([[50, 10, 50, 40, 0]])),  # empty
+               Sample(a, np.array([[10, 10, 50, 40, 4]])),  # no such class
+               Sample(b, np.array([[10, 10, 101, 40, 0]]), (100, 80)),  # outside the image
+               Sample(images / "missing.jpg", np.zeros((0, 5))),
+               Sample(b, np.zeros((0, 5)), (100, 80))]
+    path = write_lines(images / "lines.txt", [format_line(str(s.image), s.boxes) for s in samples])
+    from_file, in_memory = read_annotation_lines(path, 4), check_samples(samples, 4, path)
+    assert in_memory.problems == from_file.problems and len(in_memory.problems) == 4
+    assert [(s.image, s.size) for s in in_memory.samples] == [(s.image, s.size) for s in from_file.samples]
+    for ours, theirs in zip(in_memory.samples, from_file.samples):
+        np.testing.assert_array_equal(ours.boxes, theirs.boxes)
+        assert ours.boxes.dtype == theirs.boxes.dtype
+    with pytest.raises(DataFileError, match="no usable annotation line"):
+        check_samples(samples[1:3], 4, path)
 
 
 @pytest.mark.parametrize(

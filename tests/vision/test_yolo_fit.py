@@ -4,6 +4,9 @@ and detect / evaluate / export taking what it writes; the photo augmentation kee
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import keras
@@ -19,6 +22,12 @@ from mlbasics.vision.yolo.data import LoadedSet
 from mlbasics.vision.yolo.fit import choose_settings, fit
 from mlbasics.vision.yolo.spec import YoloSpec
 
+#: ``yolo fit`` on the photos fixture, from scratch and tiny (the fitted fixture and its rerun).
+FIT_OPTIONS = ["--from-scratch", "--epochs", "2", "--input-size", "64", "--width", "0.125", "--val-fraction", "0.25"]
+#: report.json's "settings": TrainConfig's own settings (TrainSettings), the ones fit chooses.
+SETTINGS_KEYS = {"input_size", "width", "batch_size", "epochs_frozen", "epochs", "learning_rate_frozen",
+                 "learning_rate", "jitter", "seed", "mosaic", "translate", "decode_scale", "ema_momentum",
+                 "warmup_epochs", "objectness_prior", "anchor_threshold", "box_loss"}
 REPORT_KEYS = {"map", "ap", "map_flip", "train_images", "val_images", "settings", "train_seconds", "split",
                "weights", "config", "skipped", "warnings", "seconds_per_epoch", "pretrained", "map_curve"}
 
@@ -53,8 +62,7 @@ def photos(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def fitted(photos, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("fit")
-    assert main(["yolo", "fit", str(photos), "--out", str(out), "--from-scratch", "--epochs", "2",
-                 "--input-size", "64", "--width", "0.125", "--val-fraction", "0.25"]) == 0
+    assert main(["yolo", "fit", str(photos), "--out", str(out), *FIT_OPTIONS]) == 0
     return out
 
 
@@ -64,6 +72,10 @@ def test_fit_writes_report_weights_and_names_broken_photos(fitted, photos):
     assert 0.0 <= report["map"] <= 1.0 and set(report["ap"]) == {"box"}
     assert report["train_images"] + report["val_images"] == 14  # 16 photos, 2 broken
     assert report["settings"]["epochs"] == 2 and report["settings"]["input_size"] == 64
+    assert set(report["settings"]) == SETTINGS_KEYS
+    trained_with = json.loads((fitted / "job" / "config.json").read_text())  # the TrainConfig training got
+    assert {name: trained_with[name] for name in SETTINGS_KEYS} == report["settings"]
+    assert trained_with["augment"] == "photos" and trained_with["annotations"] == str(fitted / "data" / "train.txt")
     broken = {Path(p["file"]).name: p["reason"] for p in report["skipped"]}
     assert set(broken) == {"photo14.jpg", "photo15.jpg"}, report["skipped"]
     assert "truncated" in broken["photo14.jpg"] and broken["photo15.jpg"]
@@ -103,7 +115,15 @@ class _StopAfterFirstEpoch(keras.callbacks.Callback):
             raise KeyboardInterrupt("simulated Ctrl-C")
 
 
-def test_rerun_resumes_an_interrupted_fit(photos, tmp_path):
+def _not_read_back(*args, **kwargs):
+    raise AssertionError("fit read back a file it wrote: training takes its data and spec in memory")
+
+
+def test_rerun_resumes_an_interrupted_fit(photos, tmp_path, monkeypatch):
+    from mlbasics.vision.yolo import train
+
+    for module, name in ((train, "read_annotation_lines"), (YoloSpec, "read"), (YoloSpec, "from_files")):
+        monkeypatch.setattr(module, name, _not_read_back)
     options = dict(epochs=2, input_size=64, width=0.125, val_fraction=0.25, progress=False, pretrained=None)
     with pytest.raises(KeyboardInterrupt):
         fit(photos, tmp_path, callbacks=[_StopAfterFirstEpoch()], **options)
@@ -114,6 +134,25 @@ def test_rerun_resumes_an_interrupted_fit(photos, tmp_path):
     assert report.train_images + report.val_images == 14
     again = fit(photos, tmp_path, **options)  # finished: nothing is trained again
     assert again.map == pytest.approx(report.map) and again.train_seconds == report.train_seconds
+
+
+def _written(out: Path) -> dict[str, bytes]:
+    """Every plain file fit wrote under ``out/data`` and its report, by relative path."""
+    files = [p for p in (out / "data").rglob("*") if p.is_file() and not p.is_symlink()] + [out / "report.json"]
+    return {str(p.relative_to(out)): p.read_bytes() for p in files}
+
+
+def test_a_rerun_in_a_new_process_writes_the_same_files(fitted, photos):
+    """What a person does: run the same ``yolo fit`` again. A new process hashes strings with another salt,
+    yet the finished job is resumed (nothing trained) and every file comes out byte for byte as before,
+    the photo with a space in its path through the same link (none added)."""
+    before, links = _written(fitted), sorted(os.listdir(fitted / "data" / "links"))
+    assert len(links) == 1  # "photo 03.jpg"
+    salt = "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1"  # not this process's
+    subprocess.run([sys.executable, "-m", "mlbasics.cli", "yolo", "fit", str(photos), "--out", str(fitted),
+                    *FIT_OPTIONS], check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": salt})
+    assert _written(fitted) == before
+    assert sorted(os.listdir(fitted / "data" / "links")) == links
 
 
 def test_settings_follow_the_data_size():

@@ -83,13 +83,19 @@ def input_box_sizes(boxes_and_sizes: Iterable[tuple[np.ndarray, tuple[int, int]]
     return np.concatenate(sizes) if sizes else np.zeros((0, 2))
 
 
+def pixel_anchors(anchors: np.ndarray) -> np.ndarray:
+    """Anchors ``(k, 2)`` rounded to whole pixels, ``(k, 2)`` float32: what :func:`read_anchors` gives back
+    from the file :func:`write_anchors` writes."""
+    anchors = check_array("anchors", anchors, shape=(None, 2), dtype_kind="iuf")
+    return np.array([[int(round(w)), int(round(h))] for w, h in anchors], dtype=np.float32).reshape(-1, 2)
+
+
 def write_anchors(path: str | os.PathLike[str], anchors: np.ndarray) -> None:
     """Write the keras-yolo3 anchors file: one line ``w,h,  w,h,  ...`` (rounded to pixels)."""
     from mlbasics.io.files import atomic_write
 
-    anchors = check_array("anchors", anchors, shape=(None, 2), dtype_kind="iuf")
     with atomic_write(path, "w") as handle:
-        handle.write(",  ".join(f"{int(round(w))},{int(round(h))}" for w, h in anchors) + "\n")
+        handle.write(",  ".join(f"{int(w)},{int(h)}" for w, h in pixel_anchors(anchors)) + "\n")
 
 
 def read_anchors(path: str | os.PathLike[str]) -> np.ndarray:

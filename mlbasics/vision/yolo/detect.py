@@ -34,14 +34,22 @@ class Detector:
     def load(cls, weights: str | os.PathLike[str], config: str | os.PathLike[str] | None = None) -> Detector:
         """Load ``weights`` (``.weights.h5``) and its spec, ``config`` or else the ``.config.json``
         training wrote beside them (:func:`~mlbasics.vision.yolo.spec.config_path_for`)."""
-        from mlbasics.io.keras_models import check_keras_weights, load_keras_weights
-        from mlbasics.vision.yolo.model import build_detector
+        from mlbasics.io.keras_models import check_keras_weights
 
         check_keras_weights(weights)  # before the config: a wrong --weights is named first
         config_path = Path(config) if config else config_path_for(Path(weights))
-        spec = YoloSpec.read(config_path)
+        return cls.with_weights(YoloSpec.read(config_path), weights, of=f"the model of {config_path.name}")
+
+    @classmethod
+    def with_weights(cls, spec: YoloSpec, weights: str | os.PathLike[str], *,
+                     of: str = "the model of its spec") -> Detector:
+        """``spec``'s network with ``weights`` (``.weights.h5``) loaded: a spec in memory, such as the one
+        training was just given; weights that do not fit are an error saying they do not fit ``of``."""
+        from mlbasics.io.keras_models import load_keras_weights
+        from mlbasics.vision.yolo.model import build_detector
+
         model = build_detector(spec)
-        load_keras_weights(model, weights, of=f"the model of {config_path.name}")
+        load_keras_weights(model, weights, of=of)
         return cls(model, spec)
 
     def raw_outputs(self, squares: np.ndarray) -> list[np.ndarray]:

@@ -2,19 +2,21 @@
 
 :func:`fit` reads the folder (any layout :mod:`mlbasics.data.voc_folder` knows), splits it (its
 ``ImageSets``, a given split file, or a seeded split), decodes every photo once (a broken one is
-named and left out), writes annotation lines and a classes file, computes anchors on the training
-boxes, picks settings for the data size (:func:`choose_settings`), trains with the photo recipe
-(:mod:`mlbasics.vision.yolo.augment`), measures mAP@0.5 on the validation photos (also with the
-test-time flip) and writes ``OUT_DIR/report.json``. The weights and their ``.config.json`` are what
-``detect``, ``evaluate`` and ``export`` take. Running it again with the same arguments resumes the training
-where it stopped.
+named and left out), picks settings for the data size (:func:`choose_settings`), computes anchors on
+the training boxes, trains with the photo recipe (:mod:`mlbasics.vision.yolo.augment`) on the photos,
+boxes, anchors and classes in memory (:class:`~mlbasics.vision.yolo.train.TrainingData`), measures
+mAP@0.5 on the validation photos (also with the test-time flip) and writes ``OUT_DIR/report.json``.
+The weights and their ``.config.json`` are what ``detect``, ``evaluate`` and ``export`` take. Running it
+again with the same arguments resumes the training where it stopped, and writes the same files.
 
-``OUT_DIR`` holds ``data/`` (train.txt, val.txt, classes.txt, anchors.txt), ``job/`` (the training
+``OUT_DIR`` holds ``data/`` (train.txt, val.txt, classes.txt, anchors.txt: the run's record, which
+``yolo train`` and ``yolo evaluate`` take; fit itself does not read them back), ``job/`` (the training
 job: history, checkpoints), ``detector.weights.h5`` + ``detector.config.json`` and ``report.json``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from collections.abc import Sequence
@@ -26,6 +28,7 @@ import numpy as np
 
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.quiet import quiet_import
+from mlbasics.vision.yolo.train import TrainConfig, TrainingData, TrainSettings, read_history, train
 
 #: Optimizer steps (batches of 16) the recipe trains for; epochs follow from the number of photos.
 TARGET_STEPS = 600
@@ -37,65 +40,56 @@ ANCHOR_THRESHOLD = 0.3
 BOX_LOSS = "yolo"
 #: Fine-tuning from COCO: the input size, the optimizer steps (all of them with every pretrained layer
 #: frozen: only the prediction layers learn) and their learning rate (docs/yolo.md: measured on the
-#: raccoon split; unfreezing the rest cost 2.5x the time per epoch and lowered mAP).
+#: raccoon split; unfreezing the rest cost 2.5x the time per epoch and lowered mAP). 320 px, not
+#: TrainConfig's 416: 416 was slower and no better there (the photos' raccoons are large).
 PRETRAINED_INPUT_SIZE = 320
 PRETRAINED_STEPS = 120
 FROZEN_LEARNING_RATE = 1e-3
+#: A pretrained start's width, as TrainConfig's: Darknet's weights have the published filter counts.
+PRETRAINED_WIDTH = 1.0
+#: From scratch: tiny YOLOv3 at half the published filter counts and 224 px, not TrainConfig's width 1.0
+#: at 416 px (keras-yolo3's network): about a fourteenth of the multiply-adds per photo (width² × side²),
+#: so :data:`TARGET_STEPS` steps take minutes on a 2-core CPU (docs/yolo.md: raccoon, mAP@0.5 0.82 with
+#: the test-time flip after 4.3 minutes of training, for a target of 0.80 within 10).
+SCRATCH_INPUT_SIZE = 224
+SCRATCH_WIDTH = 0.5
 
-
-@dataclass(frozen=True)
-class FitSettings:
-    """What :func:`fit` trains with; each ``None`` in :func:`fit`'s arguments is chosen here.
-    ``epochs_frozen`` of the ``epochs`` train only the new prediction layers (a pretrained start)."""
-
-    input_size: int
-    width: float
-    epochs: int
-    batch_size: int
-    learning_rate: float
-    epochs_frozen: int
-    learning_rate_frozen: float
-    mosaic: float
-    jitter: float
-    decode_scale: float
-    translate: float
-    ema_momentum: float
-    warmup_epochs: int
-    objectness_prior: bool
-    anchor_threshold: float
-    box_loss: str
-    seed: int
+#: What :func:`fit` trains with: TrainConfig's own settings (one schema), as :func:`choose_settings` picks them.
+FitSettings = TrainSettings
 
 
 def check_pretrained_width(width: float | None) -> None:
-    """Raise unless ``width`` suits a pretrained start (``None`` or 1.0: the published filter counts)."""
-    if width not in (None, 1.0):
-        raise InputError(f"width: pretrained Darknet weights need width 1.0 (the published filter counts), got "
-                         f"{width}; start from scratch (pretrained=None, --from-scratch) for another width")
+    """Raise unless ``width`` suits a pretrained start (``None`` or :data:`PRETRAINED_WIDTH`)."""
+    if width not in (None, PRETRAINED_WIDTH):
+        raise InputError(f"width: pretrained Darknet weights need width {PRETRAINED_WIDTH} (the published filter "
+                         f"counts), got {width}; start from scratch (pretrained=None, --from-scratch) for another "
+                         "width")
 
 
 def choose_settings(train_images: int, *, pretrained: bool = True, input_size: int | None = None,
                     width: float | None = None, epochs: int | None = None, seed: int = 0) -> FitSettings:
-    """Settings for ``train_images`` photos on a small CPU (docs/yolo.md: measured).
+    """Settings for ``train_images`` photos on a small CPU (docs/yolo.md: measured); each ``None`` in
+    :func:`fit`'s arguments is chosen here, and what is not set here is TrainConfig's default.
 
-    From scratch: tiny YOLOv3 at half width and 224 pixels, enough epochs for about :data:`TARGET_STEPS`
-    steps (fewer photos, more epochs; 60 for raccoon's 160), every anchor whose shape IoU with a box
-    exceeds :data:`ANCHOR_THRESHOLD` learns it. Pretrained (COCO): the published network (width 1.0) at
-    :data:`PRETRAINED_INPUT_SIZE` with every pretrained layer frozen, about :data:`PRETRAINED_STEPS` steps
-    (12 epochs for raccoon's 160 photos) of the prediction layers alone.
+    From scratch: tiny YOLOv3 at :data:`SCRATCH_WIDTH` and :data:`SCRATCH_INPUT_SIZE` pixels, enough epochs
+    for about :data:`TARGET_STEPS` steps (fewer photos, more epochs; 60 for raccoon's 160), every anchor
+    whose shape IoU with a box exceeds :data:`ANCHOR_THRESHOLD` learns it. Pretrained (COCO): the published
+    network (:data:`PRETRAINED_WIDTH`) at :data:`PRETRAINED_INPUT_SIZE` with every pretrained layer frozen
+    (``epochs_frozen`` = ``epochs``), about :data:`PRETRAINED_STEPS` steps (12 epochs for raccoon's 160
+    photos) of the prediction layers alone.
     """
-    batch = 16
+    batch = FitSettings().batch_size
     if pretrained:
         check_pretrained_width(width)
         total = epochs or int(np.clip(math.ceil(PRETRAINED_STEPS * batch / max(train_images, 1)), *EPOCH_RANGE))
-        return FitSettings(input_size=input_size or PRETRAINED_INPUT_SIZE, width=1.0, epochs=total, batch_size=batch,
+        return FitSettings(input_size=input_size or PRETRAINED_INPUT_SIZE, width=PRETRAINED_WIDTH, epochs=total,
                            learning_rate=FROZEN_LEARNING_RATE, epochs_frozen=total,
                            learning_rate_frozen=FROZEN_LEARNING_RATE, mosaic=0.0,
                            jitter=0.3, translate=0.1, decode_scale=1.25, ema_momentum=0.0, warmup_epochs=1,
                            objectness_prior=False, anchor_threshold=ANCHOR_THRESHOLD, box_loss=BOX_LOSS, seed=seed)
     chosen_epochs = epochs or int(np.clip(math.ceil(TARGET_STEPS * batch / max(train_images, 1)), *EPOCH_RANGE))
-    return FitSettings(input_size=input_size or 224, width=width or 0.5, epochs=chosen_epochs, batch_size=batch,
-                       learning_rate=2e-3, epochs_frozen=0, learning_rate_frozen=2e-3,
+    return FitSettings(input_size=input_size or SCRATCH_INPUT_SIZE, width=width or SCRATCH_WIDTH,
+                       epochs=chosen_epochs, learning_rate=2e-3, epochs_frozen=0, learning_rate_frozen=2e-3,
                        mosaic=0.0, jitter=0.5, translate=0.1, decode_scale=1.5,
                        ema_momentum=0.99, warmup_epochs=3, objectness_prior=False, anchor_threshold=ANCHOR_THRESHOLD,
                        box_loss=BOX_LOSS, seed=seed)
@@ -160,12 +154,14 @@ def _usable_images(records: Sequence[Any], skipped: list[DataFileError]
 
 
 def _line_path(image: Path, links: Path, warnings: list[dict[str, str]]) -> str:
-    """The image path for an annotation line (space-separated): a path with white space gets a link."""
+    """The image path for an annotation line (space-separated): a path with white space gets a link,
+    named by a digest of the path, so a rerun (a new process) finds the same link rather than adding one."""
     path = image.resolve()
     if not any(c.isspace() for c in str(path)):
         return str(path)
     links.mkdir(parents=True, exist_ok=True)
-    link = links / f"{abs(hash(str(path))) % 10**8}_{''.join('_' if c.isspace() else c for c in path.name)}"
+    digest = hashlib.sha256(os.fsencode(path)).hexdigest()[:8]
+    link = links / f"{digest}_{''.join('_' if c.isspace() else c for c in path.name)}"
     if not link.exists():
         link.symlink_to(path)
     warnings.append({"file": str(image), "reason": f"white space in the path: used through the link {link}"})
@@ -181,10 +177,11 @@ def write_split_lines(records: Sequence[tuple[Any, tuple[int, int]]], path: Path
                        for record, _ in records])
 
 
-def compute_anchors(records: Sequence[tuple[Any, tuple[int, int]]], input_size: int, path: Path,
-                    seed: int = 0, k: int = 6) -> float:
-    """k-means anchors of the training boxes as the letterboxed network sees them; returns the mean IoU."""
-    from mlbasics.vision.yolo.anchors import input_box_sizes, kmeans_anchors, mean_iou, write_anchors
+def compute_anchors(records: Sequence[tuple[Any, tuple[int, int]]], input_size: int, seed: int = 0,
+                    k: int = 6) -> np.ndarray:
+    """k-means anchors ``(k, 2)`` float32 of the training boxes as the letterboxed network sees them, in
+    whole input pixels (what the anchors file holds)."""
+    from mlbasics.vision.yolo.anchors import input_box_sizes, kmeans_anchors, pixel_anchors
 
     wh = input_box_sizes(((record.boxes, size) for record, size in records), input_size)
     if not len(wh):
@@ -192,8 +189,7 @@ def compute_anchors(records: Sequence[tuple[Any, tuple[int, int]]], input_size: 
     anchors = kmeans_anchors(wh, min(k, len(wh)), seed=seed)
     if len(anchors) < k:  # fewer boxes than anchors (a tiny set): repeat the largest
         anchors = np.concatenate([anchors, np.repeat(anchors[-1:], k - len(anchors), axis=0)])
-    write_anchors(path, anchors)
-    return mean_iou(wh, anchors)
+    return pixel_anchors(anchors)
 
 
 def progress_bar(total: int) -> Any:
@@ -264,11 +260,12 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
     from mlbasics.data.voc_folder import read_split, read_voc_folder, split_records
     from mlbasics.io.files import atomic_write, write_json
     from mlbasics.io.outputs import check_output_location
+    from mlbasics.vision.yolo.anchors import pixel_anchors, write_anchors
     from mlbasics.vision.yolo.data import load_samples
     from mlbasics.vision.yolo.detect import Detector
     from mlbasics.vision.yolo.evaluate import evaluate_model
+    from mlbasics.vision.yolo.pretrained import darknet_anchors
     from mlbasics.vision.yolo.spec import config_path_for
-    from mlbasics.vision.yolo.train import TrainConfig, read_history, train
 
     check_output_location(out_dir, [voc_root])  # before anything is written: never among the user's photos
     if pretrained is not None:
@@ -296,43 +293,36 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
     settings = choose_settings(len(train_usable), pretrained=pretrained is not None, input_size=input_size,
                                width=width, epochs=epochs, seed=seed)
     start = pretrained_files(pretrained) if pretrained is not None else ("", "", "")
+    # the pretrained prediction layers' box channels belong to the file's anchors
+    anchors = (compute_anchors(train_usable, settings.input_size, seed=seed) if pretrained is None
+               else pixel_anchors(darknet_anchors(start[1])))
+    # training takes the data in memory (below); these files are the run's record, and `yolo train` takes them
     with atomic_write(data_dir / "classes.txt", "w") as handle:
         handle.write("\n".join(folder.classes) + "\n")
     write_split_lines(train_usable, data_dir / "train.txt", data_dir / "links", warnings)
     write_split_lines(val_usable, data_dir / "val.txt", data_dir / "links", warnings)
-    if pretrained is None:
-        compute_anchors(train_usable, settings.input_size, data_dir / "anchors.txt", seed=seed)
-    else:  # the pretrained prediction layers' box channels belong to the file's anchors
-        from mlbasics.vision.yolo.anchors import write_anchors
-        from mlbasics.vision.yolo.pretrained import darknet_anchors
-
-        write_anchors(data_dir / "anchors.txt", darknet_anchors(start[1]))
+    write_anchors(data_dir / "anchors.txt", anchors)
+    data = TrainingData(anchors, tuple(folder.classes), [_sample(record, size) for record, size in train_usable],
+                        [_sample(record, size) for record, size in val_usable])
 
     weights = out / "detector.weights.h5"
     config = TrainConfig(
-        annotations=str(data_dir / "train.txt"), classes=str(data_dir / "classes.txt"),
+        **asdict(settings), annotations=str(data_dir / "train.txt"), classes=str(data_dir / "classes.txt"),
         anchors=str(data_dir / "anchors.txt"), job_dir=str(out / "job"), weights_final=str(weights),
         weights_stage=str(out / "job" / "stage_1.weights.h5"), map_every=map_every,
         val_annotations=str(data_dir / "val.txt") if map_every else "",
-        pretrained=start[0], pretrained_cfg=start[1], pretrained_classes=start[2],
-        epochs_frozen=settings.epochs_frozen, learning_rate_frozen=settings.learning_rate_frozen,
-        input_size=settings.input_size, width=settings.width, batch_size=settings.batch_size,
-        epochs=settings.epochs, learning_rate=settings.learning_rate, jitter=settings.jitter, seed=settings.seed,
-        augment="photos", mosaic=settings.mosaic, translate=settings.translate, decode_scale=settings.decode_scale,
-        ema_momentum=settings.ema_momentum, warmup_epochs=settings.warmup_epochs,
-        objectness_prior=settings.objectness_prior, anchor_threshold=settings.anchor_threshold,
-        box_loss=settings.box_loss)
+        pretrained=start[0], pretrained_cfg=start[1], pretrained_classes=start[2], augment="photos")
     bar = progress_bar(settings.epochs) if progress else None
     try:
-        result = train(config, verbose=0, callbacks=[*callbacks, *([bar] if bar is not None else [])])
+        result = train(config, data=data, verbose=0, callbacks=[*callbacks, *([bar] if bar is not None else [])])
     finally:
         if bar is not None:
             bar.close()
     train_seconds = (read_history(config.job_dir).get("train_seconds") or [0.0])[-1]
     seconds_per_epoch = train_seconds / settings.epochs
 
-    detector = Detector.load(weights)
-    val_set = load_samples([_sample(record, size) for record, size in val_usable], detector.spec.input_size)
+    detector = Detector.with_weights(config.spec(data), weights)  # the spec training was given, not re-read
+    val_set = load_samples(data.val, detector.spec.input_size)
     skipped += val_set.skipped
     evaluation = evaluate_model(detector.model, val_set, detector.spec, flip=True)
     measured, flipped = evaluation.without_flip(detector.spec), evaluation.result

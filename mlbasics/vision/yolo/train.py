@@ -28,7 +28,8 @@ from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.quiet import quiet_import
 from mlbasics.core.validation import check_positive_float, check_positive_int
-from mlbasics.vision.yolo.data import LoadedSet
+from mlbasics.data.annotation_lines import Sample, check_samples, read_annotation_lines
+from mlbasics.vision.yolo.data import LoadedSet, load_samples
 from mlbasics.vision.yolo.loss import BOX_LOSSES
 from mlbasics.vision.yolo.spec import (
     DARKNET_BATCH_NORM_EPSILON,
@@ -44,21 +45,70 @@ AUGMENTS = ("classic", "photos")
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """The classic arguments. Paths are strings so the config is plain JSON.
+class TrainingData:
+    """What a :class:`TrainConfig`'s files hold, given in memory (``yolo fit`` has it all in hand).
 
-    ``map_every`` > 0 measures validation mAP@0.5 every that many epochs (logged as ``val_map``).
-    ``augment="photos"`` trains on photos decoded at ``decode_scale`` times the input size, with
-    ``mosaic`` the probability of a four-photo mosaic, ``jitter`` the zoom range and ``translate`` the
-    shift. ``objectness_prior`` starts the objectness biases at about one object per image
+    ``anchors``: ``(k, 2)`` width, height in input pixels (the anchors file: whole pixels, by area);
+    ``class_names``: one per class id (the classes file); ``train`` and ``val``: the samples of
+    ``annotations`` and ``val_annotations`` (``val`` is used only when ``val_annotations`` is set), each
+    an image with boxes ``(n, 5)`` = ``x_min, y_min, x_max, y_max, class_id`` in its pixels and its
+    ``(width, height)``. They are checked as the file's lines would be, and a problem names the file
+    and the line the sample stands for (sample ``i``, line ``i + 1``).
+    """
+
+    anchors: np.ndarray
+    class_names: tuple[str, ...]
+    train: Sequence[Sample]
+    val: Sequence[Sample] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainSettings:
+    """How a detector learns, apart from what it is, what it learns from and where it writes: the numbers a
+    recipe picks for a data set (``yolo fit``'s :func:`~mlbasics.vision.yolo.fit.choose_settings`). One
+    schema: :class:`TrainConfig` is these plus the rest, and checks them all.
+
+    ``input_size``: pixels, a multiple of 32; ``width``: the fraction of the published filter counts.
+    ``epochs_frozen`` of the ``epochs`` train only what did not come from a file (stage 1) at
+    ``learning_rate_frozen``; the rest train every layer at ``learning_rate``, decaying along a cosine.
+    ``augment="photos"`` (:class:`TrainConfig`) trains on photos decoded at ``decode_scale`` times the input
+    size, with ``mosaic`` the probability of a four-photo mosaic, ``jitter`` the zoom range and
+    ``translate`` the shift. ``objectness_prior`` starts the objectness biases at about one object per image
     (:mod:`~mlbasics.vision.yolo.priors`). ``ema_momentum`` > 0 keeps an exponential moving average
     of the weights, which is what is saved at the end of each stage; ``warmup_epochs`` ramp the
     learning rate up linearly first. ``anchor_threshold`` > 0 (photos only) also makes every anchor whose
     shape IoU with a box exceeds it responsible for the box (:func:`~mlbasics.vision.yolo.targets.assign_targets`).
-    ``pretrained_classes``: the class names of ``pretrained`` (e.g. ``coco.names``); given, the prediction
-    layers keep the file's box and objectness channels and a class of the same name
-    (:func:`~mlbasics.vision.yolo.pretrained.load_pretrained` ``reinitialise="classes"``), so training
-    starts from a detector that already finds objects. A model started from Darknet weights uses
+    """
+
+    input_size: int = 416
+    width: float = 1.0
+    batch_size: int = 16
+    epochs_frozen: int = 2
+    epochs: int = 20
+    learning_rate_frozen: float = 2e-3
+    learning_rate: float = 2e-3
+    jitter: float = 0.3
+    seed: int = 0
+    mosaic: float = 0.5
+    translate: float = 0.1
+    decode_scale: float = 1.5
+    ema_momentum: float = 0.0
+    warmup_epochs: int = 0
+    objectness_prior: bool = False
+    anchor_threshold: float = 0.0
+    box_loss: str = "yolo"
+
+
+@dataclass(frozen=True)
+class TrainConfig(TrainSettings):
+    """The classic arguments: :class:`TrainSettings` (keyword only) and what to train, on what, and where.
+    Paths are strings so the config is plain JSON.
+
+    ``map_every`` > 0 measures validation mAP@0.5 every that many epochs (logged as ``val_map``).
+    ``augment``: :data:`AUGMENTS`. ``pretrained_classes``: the class names of ``pretrained`` (e.g.
+    ``coco.names``); given, the prediction layers keep the file's box and objectness channels and a class of
+    the same name (:func:`~mlbasics.vision.yolo.pretrained.load_pretrained` ``reinitialise="classes"``), so
+    training starts from a detector that already finds objects. A model started from Darknet weights uses
     Darknet's batch-norm epsilon.
     """
 
@@ -73,28 +123,11 @@ class TrainConfig:
     pretrained: str = ""
     pretrained_cfg: str = ""
     model: str = "tiny"
-    input_size: int = 416
-    width: float = 1.0
-    batch_size: int = 16
-    epochs_frozen: int = 2
-    epochs: int = 20
-    learning_rate_frozen: float = 2e-3
-    learning_rate: float = 2e-3
     final_learning_rate_fraction: float = 0.05
-    jitter: float = 0.3
     ignore_threshold: float = 0.5
     mixed_precision: bool = False
     map_every: int = 0
-    seed: int = 0
     augment: str = "classic"
-    mosaic: float = 0.5
-    translate: float = 0.1
-    decode_scale: float = 1.5
-    ema_momentum: float = 0.0
-    warmup_epochs: int = 0
-    objectness_prior: bool = False
-    anchor_threshold: float = 0.0
-    box_loss: str = "yolo"
     pretrained_classes: str = ""
 
     def __post_init__(self) -> None:
@@ -136,10 +169,13 @@ class TrainConfig:
             raise InputError("stage 1 freezes the backbone, which is only useful if it was trained: give a backbone "
                              "(a classifier saved by lesson 05), pretrained Darknet weights, or set epochs_frozen=0")
 
-    def spec(self) -> YoloSpec:
-        """The detector these arguments train: anchors and class names read from their files."""
-        spec = YoloSpec.from_files(self.anchors, self.classes, input_size=self.input_size, width=self.width,
-                                   model=self.model)
+    def spec(self, data: TrainingData | None = None) -> YoloSpec:
+        """The detector these arguments train: anchors and class names of ``data``, else read from their files."""
+        if data is None:
+            spec = YoloSpec.from_files(self.anchors, self.classes, input_size=self.input_size, width=self.width,
+                                       model=self.model)
+        else:
+            spec = YoloSpec(data.anchors, data.class_names, self.input_size, self.width, self.model)
         return replace(spec, batch_norm_epsilon=DARKNET_BATCH_NORM_EPSILON) if self.pretrained else spec
 
     def decode_size(self) -> int:
@@ -168,22 +204,23 @@ class TrainResult:
     map_curve: list[tuple[float, int, float]] = field(default_factory=list)
 
 
-def load_training_data(config: TrainConfig, spec: YoloSpec) -> tuple[LoadedSet, LoadedSet | None, list[str]]:
-    """Validated, letterboxed training (and validation) sets plus every skipped line.
+def load_training_data(config: TrainConfig, spec: YoloSpec, data: TrainingData | None = None,
+                       ) -> tuple[LoadedSet, LoadedSet | None, list[str]]:
+    """Validated, letterboxed training (and validation) sets plus every skipped line, from ``data``'s
+    samples or else the config's annotation files.
 
     A few bad lines are skipped and reported; a file where most lines are bad is an error, since
     it points at a wrong classes file or image folder rather than at a few broken samples.
     """
-    from mlbasics.data.annotation_lines import read_annotation_lines
-    from mlbasics.vision.yolo.data import load_samples
-
     skipped: list[str] = []
     sets: list[LoadedSet | None] = []
-    for path, size in ((config.annotations, config.decode_size()), (config.val_annotations, spec.input_size)):
+    for path, samples, size in ((config.annotations, None if data is None else data.train, config.decode_size()),
+                                (config.val_annotations, None if data is None else data.val, spec.input_size)):
         if not path:
             sets.append(None)
             continue
-        report = read_annotation_lines(path, spec.num_classes)
+        report = (read_annotation_lines(path, spec.num_classes) if samples is None
+                  else check_samples(samples, spec.num_classes, path))
         if len(report.problems) > len(report.samples):
             raise DataFileError(path, f"more lines skipped ({len(report.problems)}) than usable "
                                 f"({len(report.samples)}): wrong classes file? first problem: {report.problems[0]}")
@@ -259,10 +296,15 @@ def _stage(trainer, dataset, val, config: TrainConfig, stage: int, first_epoch: 
                 callback.release()
 
 
-def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], None] | None = None,
+def train(config: TrainConfig, *, data: TrainingData | None = None,
+          on_epoch: Callable[[dict[str, list[float]]], None] | None = None,
           callbacks: Sequence = (), verbose: int = 1) -> TrainResult:
     """Run (or resume) both stages; see the module docstring. ``on_epoch(history)`` is called after
     every epoch with the history so far, as :func:`read_history` returns it (for live plots).
+
+    ``data``: the anchors, class names and samples in memory (``yolo fit``); the config's files are then
+    not read, only named in ``config.json`` and in problems. ``None`` (``yolo train``, cloud jobs): read
+    from the files.
 
     Under the ``tf.distribute`` strategy :func:`~mlbasics.vision.yolo.distribute.choose_strategy` picks
     (several workers in ``TF_CONFIG``, or several GPUs); ``batch_size`` is the global batch. Only the
@@ -275,7 +317,7 @@ def train(config: TrainConfig, *, on_epoch: Callable[[dict[str, list[float]]], N
     with distribute.worker_scratch(paths) as where, strategy.scope():
         here = replace(config, job_dir=where["job_dir"], weights_stage=where["weights_stage"],
                        weights_final=where["weights_final"])
-        return _train(here, asdict(config), distribute.describe(strategy, config.batch_size),
+        return _train(here, asdict(config), distribute.describe(strategy, config.batch_size), data,
                       on_epoch=on_epoch, callbacks=callbacks, verbose=verbose)
 
 
@@ -287,10 +329,11 @@ def _same_arguments(stored: dict, record: dict) -> bool:
     return {**{key: defaults[key] for key in record.keys() - stored.keys() if key in defaults}, **stored} == record
 
 
-def _train(config: TrainConfig, record: dict, distribution: dict, *,
+def _train(config: TrainConfig, record: dict, distribution: dict, data: TrainingData | None, *,
            on_epoch: Callable[[dict[str, list[float]]], None] | None, callbacks: Sequence, verbose: int) -> TrainResult:
     """:func:`train` in this process's folders (``config``), under the strategy's scope; ``record``: the
-    arguments as given (the job's ``config.json``), ``distribution``: how the work is split."""
+    arguments as given (the job's ``config.json``), ``distribution``: how the work is split, ``data``: the
+    training data in memory (else the config's files)."""
     with quiet_import():
         import keras
 
@@ -316,7 +359,7 @@ def _train(config: TrainConfig, record: dict, distribution: dict, *,
         raise InputError(f"{job / 'config.json'}: this job directory was started with other arguments; "
                          "use a new job directory (or delete this one) to train with these")
     write_json(job / "config.json", {**record, "distribution": distribution})
-    spec = config.spec()
+    spec = config.spec(data)
     result = TrainResult(weights_stage, weights_final)
     if weights_final.is_file():
         return _finish(result, job, start)
@@ -334,7 +377,7 @@ def _train(config: TrainConfig, record: dict, distribution: dict, *,
         from mlbasics.vision.yolo.priors import set_objectness_prior
 
         set_objectness_prior(detector, spec)
-    train_set, val_set, result.skipped_lines = load_training_data(config, spec)
+    train_set, val_set, result.skipped_lines = load_training_data(config, spec, data)
     feeder_callbacks: list = []
     if config.augment == "photos":
         from mlbasics.vision.yolo.augment import PhotoAugmentation, PhotoBatches
