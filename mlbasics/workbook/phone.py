@@ -112,25 +112,3 @@ def _camera_page(model: Any, spec: YoloSpec, frames: list[np.ndarray], root: Pat
                   boxes=boxes, records=run.detections)
     return result
 
-
-#: Where to get Graphviz's ``dot``, which ``keras.utils.plot_model`` needs.
-GRAPHVIZ_HINT = ("Graphviz is not installed, so here is the text summary instead. To draw the graph: Debian/Ubuntu "
-                 "`sudo apt-get install graphviz`, macOS `brew install graphviz`, Windows `winget install graphviz` "
-                 "(or `choco install graphviz`), conda `conda install graphviz python-graphviz`; then run the cell "
-                 "again.")
-
-
-def show_graph(model: Any, path: str | os.PathLike[str]) -> bool:
-    """Display ``model``'s layer graph (``keras.utils.plot_model`` via
-    :func:`~mlbasics.vision.yolo.model.draw_graph`, saved at ``path``); where Graphviz or pydot is
-    missing, print :data:`GRAPHVIZ_HINT` and the text summary. Returns whether the graph was drawn."""
-    from mlbasics.vision.yolo.model import draw_graph
-
-    if draw_graph(model, path):
-        from IPython.display import Image, display
-
-        display(Image(filename=str(path), width=420))
-        return True
-    print(GRAPHVIZ_HINT + "\n")
-    model.summary(line_length=110)
-    return False
