@@ -28,9 +28,24 @@ CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--no-first-run", "--disable-back
                  "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
 
 
+#: Why the page cannot be tried here, one sentence each (shown by lessons 12 and 13 instead of a traceback).
+NO_PLAYWRIGHT = ("Playwright is not installed: `pip install -e \".[export]\"` in the project folder (the README's "
+                 "`.[all]` includes it) to try the page here")
+NO_CHROMIUM = "Chromium not found: install it (Debian: apt-get install chromium) or set MLBASICS_CHROMIUM"
+
+
 def chromium() -> str | None:
     """Path of a Chromium to drive (``MLBASICS_CHROMIUM``, else ``chromium`` on the PATH), or None."""
     return os.environ.get("MLBASICS_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def browser_missing() -> str | None:
+    """Why :func:`camera_browser` cannot start here (:data:`NO_PLAYWRIGHT` or :data:`NO_CHROMIUM`), or None."""
+    try:
+        import playwright.sync_api  # noqa: F401 - the export extra's Playwright drives the browser
+    except ImportError:
+        return NO_PLAYWRIGHT
+    return NO_CHROMIUM if chromium() is None else None
 
 
 @dataclass
@@ -62,14 +77,17 @@ PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scal
 @contextlib.contextmanager
 def camera_browser(video: str | os.PathLike[str], args: Sequence[str] = (), **context: Any) -> Iterator[Any]:
     """A Playwright browser context of headless Chromium whose camera plays ``video`` (``.y4m``);
-    ``args``: more Chromium flags; ``context``: Playwright's ``new_context`` options (``**PHONE`` for a phone)."""
-    from playwright.sync_api import sync_playwright
-
+    ``args``: more Chromium flags; ``context``: Playwright's ``new_context`` options (``**PHONE`` for a phone).
+    Without Playwright or Chromium: an :class:`~mlbasics.core.errors.InputError` saying which
+    (:func:`browser_missing`)."""
     from mlbasics.core.errors import InputError
 
+    missing = browser_missing()
+    if missing is not None:
+        raise InputError(missing)
+    from playwright.sync_api import sync_playwright
+
     executable = chromium()
-    if executable is None:
-        raise InputError("Chromium not found: install it (Debian: apt-get install chromium) or set MLBASICS_CHROMIUM")
     flags = [*CHROMIUM_ARGS, *args, f"--use-file-for-fake-video-capture={Path(video).resolve()}"]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=flags)
