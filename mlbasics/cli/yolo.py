@@ -20,6 +20,7 @@ from mlbasics.cli.yolo_data import add_verbs as _add_data_verbs
 from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.io.outputs import check_no_input_overwritten
+from mlbasics.io.storage import is_remote
 from mlbasics.vision.cnn import train_backbone_classifier
 from mlbasics.vision.yolo.anchors import kmeans_anchors
 from mlbasics.vision.yolo.detect import detect_files, output_names
@@ -53,7 +54,7 @@ def _voc_lines(args: argparse.Namespace) -> int:
     out = args.out or f"{args.voc_root.rstrip('/')}/{args.split}.txt"
     check_no_input_overwritten([out], [args.classes, f"{args.voc_root.rstrip('/')}/ImageSets/Main/{args.split}.txt"])
     skipped: list[DataFileError] = []
-    if any(str(p).startswith("gs://") for p in (args.voc_root, args.classes, out)):
+    if any(is_remote(p) for p in (args.voc_root, args.classes, out)):
         from mlbasics.cloud.voc import read_classes_anywhere, split_file_anywhere, voc_to_lines_anywhere
 
         ids_file = split_file_anywhere(args.voc_root, args.split)
@@ -65,7 +66,7 @@ def _voc_lines(args: argparse.Namespace) -> int:
         lines = voc_to_lines(args.voc_root, args.split, read_classes(args.classes), skipped=skipped)
     _report_skipped(skipped)
     require_usable(len(lines), skipped, where=ids_file, what="image id")  # before an earlier output is replaced
-    if str(out).startswith("gs://"):
+    if is_remote(out):
         from mlbasics.cloud.voc import write_lines_anywhere
 
         target = write_lines_anywhere(out, lines)
