@@ -60,10 +60,11 @@ def main() -> None:
 
     from mlbasics.export.onnx import OnnxRunner
     from mlbasics.export.web import to_web
-    from mlbasics.export.web.check import run_page, untrained_detector
+    from mlbasics.export.web.check import run_page
     from mlbasics.export.web.server import serving
     from mlbasics.export.web.y4m import read_y4m, scene_video
     from mlbasics.geometry.letterbox import letterbox
+    from tests.detectors import stand_in_detector
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,7 +73,7 @@ def main() -> None:
         for name in options.models:
             spec = _spec(name)
             squares = np.stack([letterbox(f, spec.input_size)[0] for f in frames]).astype(np.float32) / 255
-            folder = to_web(untrained_detector(spec, squares[:8]), spec, Path(tmp, f"{name}-web"))
+            folder = to_web(stand_in_detector(spec, squares[:8]), spec, Path(tmp, f"{name}-web"))
             for threads in options.threads:
                 with serving(folder, port=0) as server:
                     page = run_page(server.url, video, frames=options.frames, threads=threads, timeout_s=600,

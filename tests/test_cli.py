@@ -186,8 +186,8 @@ def test_a_bad_option_through_the_console_entry_point(files):
     args = ["yolo", "anchors", str(files / "train.txt"), "--classes", str(files / "classes.txt"), "--input-size", "-5"]
     result = subprocess.run([sys.executable, "-m", "mlbasics.cli", *args], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == ("mlbasics yolo anchors: error: argument --input-size: must be a multiple of 32 in 32..2,048, "
-                             "got '-5'\n")
+    assert result.stderr == ("mlbasics yolo anchors: error: argument --input-size: must be a multiple of 32 in "
+                             "32..2,048, got '-5'\n")
 
 
 def _fail_with(monkeypatch, exc: BaseException) -> None:

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from mlbasics.core.errors import DataFileError
-from mlbasics.data.voc import write_voc_xml
+from mlbasics.data.voc_xml import voc_objects, write_voc
 from tests.hostile_files import assert_one_error, run, untrained_detector
 
 CLASSES = ["cat", "dog"]
@@ -48,8 +48,8 @@ def voc_set(root: Path, stems=("p0", "p1", "p2")) -> Path:
     for seed, stem in enumerate(stems):
         jpeg(root / "JPEGImages" / f"{stem}.jpg", seed=seed)
         (root / "Annotations").mkdir(parents=True, exist_ok=True)
-        write_voc_xml(root / "Annotations" / f"{stem}.xml", f"{stem}.jpg", (64, 48),
-                      np.array([[4, 4, 16 + 5 * seed, 14 + 3 * seed, seed % 2]], float), CLASSES)
+        write_voc(root / "Annotations" / f"{stem}.xml", f"{stem}.jpg", (64, 48, 3),
+                  voc_objects(np.array([[4, 4, 16 + 5 * seed, 14 + 3 * seed, seed % 2]], float), CLASSES))
     (root / "ImageSets" / "Main").mkdir(parents=True, exist_ok=True)
     (root / "ImageSets" / "Main" / "train.txt").write_text("".join(f"{s}\n" for s in stems))
     (root / "classes.txt").write_text("cat\ndog\n")

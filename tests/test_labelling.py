@@ -17,6 +17,7 @@ from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.data.labelling import LabelBox, LabelFolder, check_classes, clip_box, list_photos
 from mlbasics.data.voc import read_voc_xml
 from mlbasics.data.voc_xml import VocObject, voc_xml_text, write_voc
+from tests.detectors import stand_in_detector
 
 pytest.importorskip("jupyter_bbox_widget", reason="jupyter-bbox-widget is not installed (pip install -e '.[yolo]')")
 
@@ -273,7 +274,6 @@ def test_prefill_proposes_boxes_that_are_saved_once_accepted(photos):
 
 
 def test_detector_prefill_maps_detections_to_widget_pixels(tmp_path):
-    from mlbasics.export.web.check import untrained_detector
     from mlbasics.vision.yolo.detect import Detector
     from mlbasics.vision.yolo.spec import YoloSpec
 
@@ -286,7 +286,7 @@ def test_detector_prefill_maps_detections_to_widget_pixels(tmp_path):
 
     image = load_image(folder / "wide.jpg")
     calibration = np.random.default_rng(0).random((4, 64, 64, 3), dtype=np.float32)
-    detector = Detector(untrained_detector(spec, calibration), spec)
+    detector = Detector(stand_in_detector(spec, calibration), spec)
     found = detector.detect(image, 0.05)
     assert len(found) > 0, "the seeded untrained detector should propose something at score 0.05"
     panel = LabellingPanel(folder, CLASSES, prefill=detector_prefill(detector, 0.05))

@@ -12,7 +12,7 @@ from PIL import Image
 
 from mlbasics.core.errors import DataFileError
 from mlbasics.data.annotation_lines import read_classes, validate_lines, voc_to_lines
-from mlbasics.data.voc import write_voc_xml
+from mlbasics.data.voc_xml import voc_objects, write_voc
 from mlbasics.io.text import decode_text, read_text
 from tests.nonblocking import raises_without_blocking
 
@@ -114,8 +114,8 @@ def test_voc_id_list_with_bom(tmp_path):
     (tmp_path / "ImageSets" / "Main").mkdir(parents=True)
     (tmp_path / "Annotations").mkdir()
     for image_id in ("img1", "img2"):
-        write_voc_xml(tmp_path / "Annotations" / f"{image_id}.xml", f"{image_id}.jpg", (10, 10),
-                      np.array([[1, 1, 5, 5, 0]]), ["cat"])
+        write_voc(tmp_path / "Annotations" / f"{image_id}.xml", f"{image_id}.jpg", (10, 10, 3),
+                  voc_objects(np.array([[1, 1, 5, 5, 0]]), ["cat"]))
     (tmp_path / "ImageSets" / "Main" / "train.txt").write_bytes(BOM + b"img1\r\nimg2\r\n")
     lines = voc_to_lines(tmp_path, "train", ["cat"])
     assert lines == ["JPEGImages/img1.jpg 1,1,5,5,0", "JPEGImages/img2.jpg 1,1,5,5,0"]

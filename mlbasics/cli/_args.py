@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from mlbasics.core.limits import Param, Range
+from mlbasics.io.storage import is_remote
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -101,18 +102,13 @@ def add_param(parser: argparse.ArgumentParser | argparse._ArgumentGroup, param: 
     return parser.add_argument(param.flag, **options)
 
 
-def _is_url(text: str) -> bool:
-    # gs:// (and the emulator's buckets) are checked by io/storage when opened: no network at parse time
-    return "://" in text
-
-
 def existing_file(text: str) -> str:
     """A local file that exists, or a ``gs://`` URL (kept as given). A folder, FIFO or device is
     refused as what it is (``is a folder, expected a file``), nothing is opened."""
     from mlbasics.core.errors import DataFileError
     from mlbasics.io.paths import require_regular_file
 
-    if _is_url(text):
+    if is_remote(text):
         return text
     try:
         require_regular_file(text)
@@ -123,14 +119,14 @@ def existing_file(text: str) -> str:
 
 def existing_dir(text: str) -> str:
     """A local folder that exists, or a ``gs://`` URL (kept as given)."""
-    if not _is_url(text) and not Path(text).is_dir():
+    if not is_remote(text) and not Path(text).is_dir():
         raise argparse.ArgumentTypeError(f"no such folder: {text!r}")
     return text
 
 
 def existing_path(text: str) -> str:
     """A local file or folder that exists, a glob that matches something, or a ``gs://`` URL."""
-    if _is_url(text) or Path(text).exists():
+    if is_remote(text) or Path(text).exists():
         return text
     if any(c in text for c in "*?[") and glob.glob(text, recursive=True):
         return text
@@ -140,14 +136,14 @@ def existing_path(text: str) -> str:
 def output_file(text: str) -> str:
     """A file to write (it may exist and is then replaced), or a ``gs://`` URL; an existing folder is refused,
     since writing would replace the folder and everything in it."""
-    if not _is_url(text) and Path(text).is_dir():
+    if not is_remote(text) and Path(text).is_dir():
         raise argparse.ArgumentTypeError(f"is a folder, expected a file to write: {text!r}")
     return text
 
 
 def output_dir(text: str) -> str:
     """A folder to write into (created if missing), or a ``gs://`` URL; an existing file is refused."""
-    if not _is_url(text) and Path(text).exists() and not Path(text).is_dir():
+    if not is_remote(text) and Path(text).exists() and not Path(text).is_dir():
         raise argparse.ArgumentTypeError(f"is a file, expected a folder to write into: {text!r}")
     return text
 

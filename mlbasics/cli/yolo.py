@@ -21,6 +21,7 @@ from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.data.voc_folder import VAL_FRACTION
 from mlbasics.io.outputs import check_no_input_overwritten
+from mlbasics.io.storage import is_remote
 from mlbasics.vision.cnn import train_backbone_classifier
 from mlbasics.vision.yolo.anchors import kmeans_anchors
 from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD
@@ -55,7 +56,7 @@ def _voc_lines(args: argparse.Namespace) -> int:
     out = args.out or f"{args.voc_root.rstrip('/')}/{args.split}.txt"
     check_no_input_overwritten([out], [args.classes, f"{args.voc_root.rstrip('/')}/ImageSets/Main/{args.split}.txt"])
     skipped: list[DataFileError] = []
-    if any(str(p).startswith("gs://") for p in (args.voc_root, args.classes, out)):
+    if any(is_remote(p) for p in (args.voc_root, args.classes, out)):
         from mlbasics.cloud.voc import read_classes_anywhere, split_file_anywhere, voc_to_lines_anywhere
 
         ids_file = split_file_anywhere(args.voc_root, args.split)
@@ -67,7 +68,7 @@ def _voc_lines(args: argparse.Namespace) -> int:
         lines = voc_to_lines(args.voc_root, args.split, read_classes(args.classes), skipped=skipped)
     _report_skipped(skipped)
     require_usable(len(lines), skipped, where=ids_file, what="image id")  # before an earlier output is replaced
-    if str(out).startswith("gs://"):
+    if is_remote(out):
         from mlbasics.cloud.voc import write_lines_anywhere
 
         target = write_lines_anywhere(out, lines)

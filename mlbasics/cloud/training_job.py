@@ -48,7 +48,7 @@ from mlbasics.io.storage import (
     gs_read_text,
     gs_remove,
     gs_walk,
-    is_gcs,
+    is_remote,
     join,
     split_gcs,
 )
@@ -68,7 +68,7 @@ def uses_cloud(config: TrainConfig, environ: Mapping[str, str] | None = None) ->
     env = os.environ if environ is None else environ
     paths = (config.annotations, config.val_annotations, config.classes, config.anchors, config.backbone,
              config.job_dir, config.weights_stage, config.weights_final)
-    return any(is_gcs(p) for p in paths) or bool(env.get("AIP_MODEL_DIR"))
+    return any(is_remote(p) for p in paths) or bool(env.get("AIP_MODEL_DIR"))
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def mirror_path(url: str, inputs: Path) -> Path:
 
 def stage_file(path: str, inputs: Path) -> str:
     """A ``gs://`` file copied into the mirror (once); local paths and ``""`` are returned unchanged."""
-    if not is_gcs(path):
+    if not is_remote(path):
         return path
     local = mirror_path(path, inputs)
     if not local.is_file():
@@ -142,7 +142,7 @@ def stage_file(path: str, inputs: Path) -> str:
 
 def _image_url(field_text: str, annotation_url: str) -> str | None:
     """The ``gs://`` URL of an annotation line's image field, or None for a local absolute path."""
-    if is_gcs(field_text):
+    if is_remote(field_text):
         return field_text
     if field_text.startswith("/"):
         return None
@@ -157,7 +157,7 @@ def stage_annotations(path: str, inputs: Path, problems: list[str]) -> str:
     Lines keep relative image paths (the mirror has the bucket's layout); ``gs://`` image paths are
     rewritten to the mirror. Each image that cannot be downloaded is added to ``problems``.
     """
-    if not is_gcs(path):
+    if not is_remote(path):
         return path
     from mlbasics.io.files import atomic_write
 
@@ -185,7 +185,7 @@ def stage_annotations(path: str, inputs: Path, problems: list[str]) -> str:
     rewritten = []
     for line in lines:
         fields = line.split()
-        if fields and is_gcs(fields[0]):
+        if fields and is_remote(fields[0]):
             fields[0] = str(mirror_path(fields[0], inputs))
         rewritten.append(" ".join(fields))
     local = mirror_path(path, inputs)
@@ -278,7 +278,7 @@ def train_job(config: TrainConfig, *, environ: Mapping[str, str] | None = None, 
     )
     for problem in problems:
         print(f"skipped {problem}", file=sys.stderr, flush=True)
-    if not is_gcs(layout.job_dir):
+    if not is_remote(layout.job_dir):
         local = replace(local, job_dir=layout.job_dir, weights_stage=layout.weights_stage,
                         weights_final=layout.weights_final)
         return JobRun(train(local, callbacks=callbacks, verbose=verbose), layout, problems)

@@ -177,7 +177,7 @@ def write_voc_dataset(
     seed, so ``val`` is the same images whatever size ``train`` has. Writing again with the
     same arguments changes nothing (it returns at once); every file is written atomically.
     """
-    from mlbasics.data.voc import write_voc_xml
+    from mlbasics.data.voc_xml import voc_objects, write_voc
     from mlbasics.io.files import atomic_write, write_json
     from mlbasics.io.images import save_image
 
@@ -200,8 +200,8 @@ def write_voc_dataset(
             image_id = f"{split}_{number:05d}"
             image, boxes = render_scene(rng, style)
             save_image(image, root / "JPEGImages" / f"{image_id}.jpg", quality=92)
-            write_voc_xml(root / "Annotations" / f"{image_id}.xml", f"{image_id}.jpg", (style.width, style.height),
-                          boxes, SHAPE_CLASSES)
+            write_voc(root / "Annotations" / f"{image_id}.xml", f"{image_id}.jpg", (style.width, style.height, 3),
+                      voc_objects(boxes, SHAPE_CLASSES))
             ids.append(image_id)
         with atomic_write(dataset.split_file(split), "w") as handle:
             handle.write("\n".join(ids) + "\n")

@@ -30,18 +30,6 @@ class VocAnnotation:
     boxes: np.ndarray
 
 
-def write_voc_xml(path: str | os.PathLike[str], filename: str, size: tuple[int, int], boxes: np.ndarray,
-                  classes: Sequence[str]) -> None:
-    """Write a VOC XML for image ``filename`` of ``size = (width, height)`` with boxes ``(n, 5)``
-    (``x_min, y_min, x_max, y_max, class_id``, whole pixels inside the image) through
-    :func:`mlbasics.data.voc_xml.write_voc`."""
-    from mlbasics.data.voc_xml import VocObject, write_voc
-
-    objects = [VocObject(classes[int(c)], int(x0), int(y0), int(x1), int(y1))
-               for x0, y0, x1, y1, c in np.asarray(boxes).reshape(-1, 5)]
-    write_voc(path, filename, (size[0], size[1], 3), objects)
-
-
 def parse_xml(path: str | os.PathLike[str], data: bytes | None = None):
     """The root element of an XML file (or of its ``data``, already read from ``path``, e.g. a bucket),
     parsed with defusedxml; errors name the file (and line)."""

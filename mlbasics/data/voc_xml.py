@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
+import numpy as np
+
 from mlbasics.core.errors import InputError
 
 
@@ -68,6 +70,13 @@ def check_object(obj: VocObject, width: int, height: int) -> VocObject:
     return obj
 
 
+def voc_objects(boxes: np.ndarray, classes: Sequence[str]) -> list[VocObject]:
+    """Boxes ``(n, 5)`` = ``x_min, y_min, x_max, y_max, class_id`` (whole pixels, any number type) as objects
+    named by ``classes``, for :func:`write_voc`."""
+    return [VocObject(classes[int(c)], int(x0), int(y0), int(x1), int(y1))
+            for x0, y0, x1, y1, c in np.asarray(boxes).reshape(-1, 5)]
+
+
 def voc_xml_text(filename: str, size: tuple[int, int, int], objects: Sequence[VocObject], *,
                  folder: str | None = None, path: str | None = None) -> str:
     """The XML text for image ``filename`` of ``size = (width, height, depth)`` with ``objects``.
@@ -105,7 +114,8 @@ def voc_xml_text(filename: str, size: tuple[int, int, int], objects: Sequence[Vo
 
 def write_voc(path: str | os.PathLike[str], filename: str, size: tuple[int, int, int],
               objects: Sequence[VocObject], *, folder: str | None = None, image_path: str | None = None) -> None:
-    """Write :func:`voc_xml_text` to ``path`` atomically (UTF-8); a bad object raises before anything is written."""
+    """Write :func:`voc_xml_text` to ``path`` atomically (UTF-8); a bad object raises before anything is written.
+    The one VOC writer: the labelling panel and the synthetic data set (boxes via :func:`voc_objects`) use it."""
     from mlbasics.io.files import atomic_write
 
     text = voc_xml_text(filename, size, objects, folder=folder, path=image_path)

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from mlbasics.core.errors import InputError
+from mlbasics.io.storage import is_remote
 
 #: Longest file name (one path part, in bytes) on the common file systems (ext4, APFS, NTFS in UTF-16 units).
 NAME_MAX = 255
@@ -34,10 +35,6 @@ HASH_CHARS = 10
 def name_hash(text: str) -> str:
     """:data:`HASH_CHARS` hex digits of sha1 over ``text``'s bytes as the file system sees them."""
     return hashlib.sha1(os.fsencode(text)).hexdigest()[:HASH_CHARS]
-
-
-def _is_remote(path: str) -> bool:
-    return "://" in path
 
 
 def _real(path: str | os.PathLike[str]) -> str:
@@ -53,11 +50,11 @@ def check_output_location(out: str | os.PathLike[str], inputs: Iterable[str | os
     ``inside_ok``: a folder inside an input folder is allowed (``yolo detect photos/*.jpg --out
     photos/found``: the outputs cannot be taken for the listed inputs), the input folder itself and
     a folder above it are not (outputs named like the photos would land among them)."""
-    if _is_remote(os.fspath(out)):
+    if is_remote(os.fspath(out)):
         return
     real_out = _real(out)
     for folder in inputs:
-        if folder is None or _is_remote(os.fspath(folder)):
+        if folder is None or is_remote(os.fspath(folder)):
             continue
         real_in = _real(folder)
         if real_out == real_in:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -33,14 +34,28 @@ PathLike = str | os.PathLike[str]
 EMULATOR_ENV = "STORAGE_EMULATOR_HOST"
 
 
-def is_gcs(path: PathLike) -> bool:
-    """True for ``gs://...`` URLs."""
-    return str(path).startswith("gs://")
+#: A URL's scheme at the start of a path: ``gs://``, ``s3://``, ``hdfs://``, ``file://`` (RFC 3986 scheme letters).
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_remote(path: PathLike) -> bool:
+    """True when ``path`` is a URL (``scheme://...``), False for a path on this machine.
+
+    The one test of "is this path remote?" in the library, with one meaning: a URL is not on this
+    machine's disk, so the local checks (exists, is a folder or a FIFO, lies inside an input folder) do not
+    apply to it, and whoever opens it decides whether it can. This module opens ``gs://`` only and refuses
+    any other scheme, naming it (:func:`split_gcs`); Beam's file systems (the pipelines) open every scheme
+    they have a file system for. Why not ``startswith("gs://")``: ``s3://bucket/x`` would then be taken for
+    a local relative path, refused as "no such file", or, as an output, made into a local folder ``s3:``.
+    Why not ``"://" in path``: a local ``photos/a://b`` is not a URL; a scheme comes first.
+    """
+    return _URL_SCHEME.match(str(path)) is not None
 
 
 def split_gcs(url: str) -> tuple[str, str]:
-    """``gs://bucket/a/b`` -> ``("bucket", "a/b")``; raises on a URL without a bucket."""
-    if not is_gcs(url):
+    """``gs://bucket/a/b`` -> ``("bucket", "a/b")``; raises on any other URL or path (the one scheme this
+    module opens) and on a URL without a bucket."""
+    if not url.startswith("gs://"):
         raise InputError(f"expected a gs://bucket/path URL, got {url!r}")
     bucket, _, key = url[len("gs://"):].partition("/")
     if not bucket:
@@ -50,7 +65,7 @@ def split_gcs(url: str) -> tuple[str, str]:
 
 def join(base: PathLike, *parts: str) -> str:
     """Join path parts with ``/`` for URLs and the OS separator for local paths."""
-    if is_gcs(base):
+    if is_remote(base):
         return "/".join([str(base).rstrip("/"), *(p.strip("/") for p in parts)])
     return str(Path(base, *parts))
 
@@ -72,7 +87,7 @@ def _gcs_filesystem() -> Any:
 
 def filesystem(path: PathLike) -> tuple[Any, str]:
     """The fsspec file system that holds ``path`` and the path as that file system names it."""
-    if is_gcs(path):
+    if is_remote(path):
         split_gcs(str(path))
         return _gcs_filesystem(), str(path)[len("gs://"):]
     import fsspec
@@ -81,7 +96,7 @@ def filesystem(path: PathLike) -> tuple[Any, str]:
 
 
 def _missing_reason(fs: Any, path: str, url: PathLike) -> str:
-    if is_gcs(url):
+    if is_remote(url):
         bucket, _ = split_gcs(str(url))
         if not fs.exists(bucket):
             return (f"bucket {bucket!r} does not exist (check the name, the project, or create it with "
@@ -108,7 +123,7 @@ def gs_open(path: PathLike, mode: str = "rb") -> Iterator[IO[Any]]:
     if mode not in ("rb", "r"):
         raise InputError(f"mode must be 'rb' or 'r' (write with gs_atomic_write), got {mode!r}")
     fs, fs_path = filesystem(path)
-    if not is_gcs(path):
+    if not is_remote(path):
         # a folder is named as one, and a FIFO is refused before it is opened (reading one would block)
         require_regular_file(path, missing=_missing_reason(fs, fs_path, path))
     elif not gs_file_exists(path):
@@ -142,7 +157,7 @@ def gs_list(folder: PathLike, pattern: str = "*") -> list[str]:
         entries = fs.ls(fs_path, detail=True)
     except FileNotFoundError:
         raise DataFileError(folder, _missing_reason(fs, fs_path, folder)) from None
-    prefix = "gs://" if is_gcs(folder) else ""
+    prefix = "gs://" if is_remote(folder) else ""
     names = [e["name"] for e in entries if e["type"] == "file"]
     return sorted(prefix + n for n in names if fnmatch.fnmatch(n.rsplit("/", 1)[-1], pattern))
 
@@ -154,7 +169,7 @@ def gs_walk(folder: PathLike) -> list[str]:
         names = fs.find(fs_path)
     except FileNotFoundError:
         return []
-    prefix = "gs://" if is_gcs(folder) else ""
+    prefix = "gs://" if is_remote(folder) else ""
     return sorted(prefix + n for n in names)
 
 
@@ -176,7 +191,7 @@ def gs_atomic_path(path: PathLike) -> Iterator[Path]:
     the block ends without error: an object in a bucket only appears once its upload
     completes, so a crash leaves no partial object.
     """
-    if not is_gcs(path):
+    if not is_remote(path):
         with atomic_path(path) as staged:
             yield staged
         return
@@ -212,7 +227,7 @@ def gs_copy_file(source: PathLike, destination: PathLike) -> None:
     if not gs_file_exists(source):
         fs, fs_path = filesystem(source)
         raise DataFileError(source, _missing_reason(fs, fs_path, source))
-    if is_gcs(destination) and not is_gcs(source):
+    if is_remote(destination) and not is_remote(source):
         _upload(Path(source), str(destination))
         return
     with gs_open(source) as src, gs_atomic_write(destination) as dst:
@@ -223,8 +238,8 @@ def gs_read_many(paths: list[str]) -> dict[str, bytes | DataFileError]:
     """Read many files at once (concurrently for ``gs://``). A file that cannot be read maps
     to a :class:`DataFileError` instead of stopping the others; paths may mix local and gs://."""
     results: dict[str, bytes | DataFileError] = {}
-    remote = [p for p in paths if is_gcs(p)]
-    for path in (p for p in paths if not is_gcs(p)):
+    remote = [p for p in paths if is_remote(p)]
+    for path in (p for p in paths if not is_remote(p)):
         try:
             require_regular_file(path)  # a FIFO would block the whole batch
             results[path] = Path(path).read_bytes()
@@ -233,6 +248,8 @@ def gs_read_many(paths: list[str]) -> dict[str, bytes | DataFileError]:
         except OSError as exc:
             results[path] = DataFileError(path, f"cannot read ({exc.strerror or exc})")
     if remote:
+        for path in remote:
+            split_gcs(path)  # gs:// only: any other scheme is refused, named, before anything is read
         fs, _ = filesystem(remote[0])
         data = fs.cat([p[len("gs://"):] for p in remote], on_error="return")
         for path in remote:

@@ -62,6 +62,7 @@ from mlbasics.core.errors import DataFileError
 from mlbasics.io.files import remove_stale_temporaries
 from mlbasics.io.outputs import check_output_location
 from mlbasics.io.paths import display_path
+from mlbasics.io.storage import is_remote
 from mlbasics.pipelines.beam_errors import errors_unwrapped
 from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
 from mlbasics.pipelines.embeddings_io import (
@@ -351,7 +352,7 @@ def finish_run(element: tuple[None, Iterable[dict[str, Any]]], out_dir: str, sha
 def _remove_other_shard_files(out_dir: str, shards: int) -> None:
     """Shard files of an earlier run with another shard count (local folders only)."""
     folder = os.path.join(out_dir, SHARDS_FOLDER)
-    if _is_remote_path(out_dir) or not os.path.isdir(folder):
+    if is_remote(out_dir) or not os.path.isdir(folder):
         return
     for name in os.listdir(folder):
         if name.endswith(".csv") and not name.endswith(f"-of-{shards:05d}.csv"):
@@ -437,7 +438,7 @@ def check_outputs_complete(out_dir: str, embedded: int, failed: int) -> None:
 
 def _source_folder(source: str) -> str | None:
     """The local folder a source reads images from (a folder, or a glob's folder part); ``None`` for lists."""
-    if _is_remote_path(source):
+    if is_remote(source):
         return None
     if os.path.isdir(source):
         return source
@@ -445,10 +446,6 @@ def _source_folder(source: str) -> str | None:
         head = source[:min(source.index(c) for c in "*?[" if c in source)]
         return os.path.dirname(head) or "."
     return None
-
-
-def _is_remote_path(path: str) -> bool:
-    return "://" in path
 
 
 def run_embedding_pipeline(
@@ -483,7 +480,7 @@ def run_embedding_pipeline(
     out = os.fspath(out_dir).rstrip("/") or "/"
     source = os.fspath(source)
     check_output_location(out, [_source_folder(source)])
-    if not _is_remote_path(out):
+    if not is_remote(out):
         remove_stale_temporaries(out)
     with known_beam_noise_dropped():
         size = model_image_size(load_embedder(model, weights=weights, image_size=image_size))

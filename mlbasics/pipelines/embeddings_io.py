@@ -24,6 +24,7 @@ from mlbasics.io.files import atomic_write
 from mlbasics.io.images import load_image_bytes
 from mlbasics.io.outputs import fit_name, name_hash
 from mlbasics.io.paths import IMAGE_SUFFIXES, display_path, regular_file_problem  # noqa: F401 - re-exported
+from mlbasics.io.storage import is_remote
 from mlbasics.io.text import decode_text, read_text
 
 GLOB_CHARS = "*?["
@@ -41,10 +42,6 @@ class ImageItem:
     path: str
     label: str
     key: str
-
-
-def _is_remote(path: str) -> bool:
-    return "://" in path
 
 
 def output_key(path: str) -> str:
@@ -66,7 +63,7 @@ def _item(path: str, label: str | None = None) -> ImageItem:
 def _read_text(path: str) -> str:
     """The list file's text, read like every text file users give us (:mod:`mlbasics.io.text`: UTF-8 with
     or without a byte order mark, any line ends; a local FIFO or folder refused before it is opened)."""
-    if not _is_remote(path):
+    if not is_remote(path):
         return read_text(path, missing="no such list file")
     from apache_beam.io.filesystems import FileSystems
 
@@ -87,7 +84,7 @@ def read_path_list(path: str, keep: Callable[[str], bool] | None = None) -> list
     base = path.rsplit("/", 1)[0] if "/" in path else "."
 
     def resolve(entry: str) -> str:
-        if _is_remote(entry) or os.path.isabs(entry):
+        if is_remote(entry) or os.path.isabs(entry):
             return entry
         return f"{base}/{entry}"
 
@@ -141,7 +138,7 @@ def list_images(source: str | os.PathLike[str], keep: Callable[[str], bool] | No
 
     source = os.fspath(source)
     wanted = keep or (lambda path: True)
-    if not _is_remote(source) and Path(source).is_dir():
+    if not is_remote(source) and Path(source).is_dir():
         paths = _image_paths(str(Path(source)))
         if not paths:
             raise DataFileError(source, f"no images ({', '.join(IMAGE_SUFFIXES)}) in this folder")
@@ -164,7 +161,7 @@ def read_and_resize(path: str, size: tuple[int, int]) -> np.ndarray:
     """
     from apache_beam.io.filesystems import FileSystems
 
-    if not _is_remote(path):
+    if not is_remote(path):
         problem = regular_file_problem(path, missing="cannot read file: no such file")
         if problem is not None:
             raise DataFileError(path, problem)
@@ -182,7 +179,7 @@ def read_and_resize(path: str, size: tuple[int, int]) -> np.ndarray:
 
 def write_bytes(path: str, data: bytes) -> None:
     """Write ``data`` to a local path atomically, or to a remote path through Beam's file systems."""
-    if _is_remote(path):
+    if is_remote(path):
         from apache_beam.io.filesystems import FileSystems
 
         with FileSystems.create(path) as handle:
@@ -207,7 +204,7 @@ def store_embedding(out_dir: str, key: str, embedding: np.ndarray) -> str:
     another order), and a re-run must leave the outputs as they were.
     """
     target = f"{out_dir.rstrip('/')}/embeddings/{key}.npy"
-    if not _is_remote(target) and Path(target).is_file():
+    if not is_remote(target) and Path(target).is_file():
         try:
             old = np.load(target, allow_pickle=False)
             if old.shape == np.shape(embedding) and np.allclose(old, embedding, rtol=1e-4, atol=1e-5):
@@ -238,7 +235,7 @@ def store_batch(out_dir: str, items: Sequence[ImageItem], embeddings: np.ndarray
 
 def file_exists(path: str) -> bool:
     """Whether ``path`` (local or remote) is an existing file."""
-    if _is_remote(path):
+    if is_remote(path):
         from apache_beam.io.filesystems import FileSystems
 
         return bool(FileSystems.exists(path))
@@ -256,7 +253,7 @@ def remove_files(paths: Iterable[str]) -> None:
 
 def read_bytes(path: str) -> bytes:
     """The bytes of a local or remote file (``OSError`` when it cannot be read)."""
-    if _is_remote(path):
+    if is_remote(path):
         from apache_beam.io.filesystems import FileSystems
 
         with FileSystems.open(path) as handle:
@@ -266,7 +263,7 @@ def read_bytes(path: str) -> bytes:
 
 def read_text_lines(path: str) -> Iterator[str]:
     """The lines of a local or remote UTF-8 text file, one at a time (for ``csv.reader``)."""
-    if _is_remote(path):
+    if is_remote(path):
         from apache_beam.io.filesystems import FileSystems
 
         with FileSystems.open(path) as handle:
@@ -279,7 +276,7 @@ def read_text_lines(path: str) -> Iterator[str]:
 def write_text_lines(path: str, chunks: Iterable[str]) -> None:
     """Write the text ``chunks`` (UTF-8) to a local path atomically, or to a remote one through Beam's
     file systems, without holding the whole text."""
-    if _is_remote(path):
+    if is_remote(path):
         from apache_beam.io.filesystems import FileSystems
 
         with FileSystems.create(path) as handle:

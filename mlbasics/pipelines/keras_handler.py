@@ -20,6 +20,7 @@ import numpy as np
 from mlbasics.core.errors import InputError
 from mlbasics.core.quiet import quiet_import
 from mlbasics.io.keras_models import load_keras_model
+from mlbasics.io.storage import is_remote
 from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
 
 with known_beam_noise_dropped():
@@ -54,7 +55,7 @@ def load_embedder(model: str | os.PathLike[str], *, weights: str | None = None, 
         return keras.Model(inputs, backbone(preprocess(inputs)), name=f"{name}_embedder")
     if not name.endswith(".keras"):
         raise InputError(f"model must be a .keras file or one of {sorted(BACKBONES)}, got {name!r}")
-    return load_keras_model(local_copy(name) if "://" in name else name)
+    return load_keras_model(local_copy(name) if is_remote(name) else name)
 
 
 def local_copy(url: str) -> str:

@@ -24,7 +24,8 @@ def try_camera_page(model: Any, spec: YoloSpec, frames: np.ndarray, folder: str 
     Returns ``{"page": folder, "screenshot": png path or None, "fps": processed frames per second,
     "camera_fps": ..., "infer_ms": median, "backend": ..., "threads": ..., "agreement": share of
     boxes with a partner at IoU >= 0.9, "boxes": compared, "skipped": reason or None}``; where
-    Chromium or npm is missing the page is still written and ``skipped`` says why.
+    Playwright, Chromium or npm is missing the page is still written and ``skipped`` says why in one
+    sentence.
     """
     from mlbasics.export.web.y4m import TAG_BLOCK
 
@@ -86,7 +87,7 @@ def _camera_page(model: Any, spec: YoloSpec, frames: list[np.ndarray], root: Pat
 
     from mlbasics.core.errors import MlbasicsError
     from mlbasics.export.web import to_web
-    from mlbasics.export.web.check import agreement, chromium, run_page
+    from mlbasics.export.web.check import agreement, browser_missing, run_page
     from mlbasics.export.web.server import serving
     from mlbasics.export.web.y4m import read_y4m, tag_frame, write_y4m
 
@@ -98,8 +99,8 @@ def _camera_page(model: Any, spec: YoloSpec, frames: list[np.ndarray], root: Pat
     except MlbasicsError as exc:
         result["skipped"] = str(exc)
         return result
-    if chromium() is None:
-        result["skipped"] = "Chromium not found: install it (Debian: apt-get install chromium) to try the page here"
+    result["skipped"] = browser_missing()
+    if result["skipped"] is not None:
         return result
     video = write_y4m(root / "camera.y4m", [tag_frame(frame, number) for number, frame in enumerate(frames)],
                       fps=15)
@@ -112,25 +113,3 @@ def _camera_page(model: Any, spec: YoloSpec, frames: list[np.ndarray], root: Pat
                   boxes=boxes, records=run.detections)
     return result
 
-
-#: Where to get Graphviz's ``dot``, which ``keras.utils.plot_model`` needs.
-GRAPHVIZ_HINT = ("Graphviz is not installed, so here is the text summary instead. To draw the graph: Debian/Ubuntu "
-                 "`sudo apt-get install graphviz`, macOS `brew install graphviz`, Windows `winget install graphviz` "
-                 "(or `choco install graphviz`), conda `conda install graphviz python-graphviz`; then run the cell "
-                 "again.")
-
-
-def show_graph(model: Any, path: str | os.PathLike[str]) -> bool:
-    """Display ``model``'s layer graph (``keras.utils.plot_model`` via
-    :func:`~mlbasics.vision.yolo.model.draw_graph`, saved at ``path``); where Graphviz or pydot is
-    missing, print :data:`GRAPHVIZ_HINT` and the text summary. Returns whether the graph was drawn."""
-    from mlbasics.vision.yolo.model import draw_graph
-
-    if draw_graph(model, path):
-        from IPython.display import Image, display
-
-        display(Image(filename=str(path), width=420))
-        return True
-    print(GRAPHVIZ_HINT + "\n")
-    model.summary(line_length=110)
-    return False

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from mlbasics.core.errors import MlbasicsError
-from mlbasics.export.web.check import agreement, chromium, run_page, untrained_detector
+from mlbasics.export.web.check import agreement, chromium, run_page
+from tests.detectors import stand_in_detector
 
 SIZE = 96
 
@@ -36,7 +37,7 @@ def page(tmp_path_factory):
     spec = YoloSpec(anchors, ("circle", "square", "triangle", "cross"), input_size=SIZE, width=0.125)
     video, _ = scene_video(tmp / "scenes.y4m", 40, 320, 240, fps=30)  # 4:3 frames: resized and padded
     frames = read_y4m(video)
-    model = untrained_detector(spec, np.stack([letterbox(f, SIZE)[0] for f in frames[:8]]).astype(np.float32) / 255)
+    model = stand_in_detector(spec, np.stack([letterbox(f, SIZE)[0] for f in frames[:8]]).astype(np.float32) / 255)
     folder = to_web(model, spec, tmp / "det-web")
     return folder, video, frames, spec, json.loads((folder / "detector.json").read_text())
 

@@ -42,7 +42,7 @@ def test_failed_write_leaves_nothing(root):
             handle.write(b"x" * 1000)
             raise RuntimeError("crash mid-write")
     assert not storage.gs_file_exists(path)
-    if not storage.is_gcs(root):
+    if not storage.is_remote(root):
         assert os.listdir(root) == []
 
 

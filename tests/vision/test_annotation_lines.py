@@ -18,7 +18,8 @@ from mlbasics.data.annotation_lines import (
     write_lines,
 )
 from mlbasics.data.synthetic import SHAPE_CLASSES, SceneStyle, write_voc_dataset
-from mlbasics.data.voc import read_voc_xml, write_voc_xml
+from mlbasics.data.voc import read_voc_xml
+from mlbasics.data.voc_xml import voc_objects, write_voc
 
 
 @pytest.fixture
@@ -136,7 +137,7 @@ def test_voc_round_trip_and_conversion(tmp_path):
 
 
 def test_voc_xml_errors_name_the_file(tmp_path):
-    write_voc_xml(tmp_path / "ok.xml", "a.jpg", (10, 10), np.array([[1, 1, 5, 5, 0]]), ["cat"])
+    write_voc(tmp_path / "ok.xml", "a.jpg", (10, 10, 3), voc_objects(np.array([[1, 1, 5, 5, 0]]), ["cat"]))
     with pytest.raises(DataFileError, match="ok.xml: object name 'cat' is not in the classes"):
         read_voc_xml(tmp_path / "ok.xml", ["dog"])
     (tmp_path / "bomb.xml").write_text('<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xx">]><a>&x;</a>')

@@ -10,7 +10,6 @@ import pytest
 from PIL import Image
 
 from mlbasics.core.errors import DataFileError, InputError
-from mlbasics.data.voc import write_voc_xml
 from mlbasics.data.voc_folder import (
     fixed_count_split,
     read_split,
@@ -19,6 +18,7 @@ from mlbasics.data.voc_folder import (
     split_key,
     split_records,
 )
+from mlbasics.data.voc_xml import voc_objects, write_voc
 
 CLASSES = ["cat", "dog"]
 
@@ -31,7 +31,8 @@ def _photo(path: Path, size=(40, 30)) -> None:
 def _labelled(xml: Path, image: Path, boxes, filename: str | None = None) -> None:
     _photo(image)
     xml.parent.mkdir(parents=True, exist_ok=True)
-    write_voc_xml(xml, image.name if filename is None else filename, (40, 30), np.array(boxes, float), CLASSES)
+    write_voc(xml, image.name if filename is None else filename, (40, 30, 3),
+              voc_objects(np.array(boxes, float), CLASSES))
 
 
 @pytest.mark.parametrize("layout", ["voc", "labelimg", "flat"])

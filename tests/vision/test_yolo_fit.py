@@ -16,7 +16,7 @@ from PIL import Image
 
 from mlbasics.cli import main
 from mlbasics.core.errors import InputError
-from mlbasics.data.voc import write_voc_xml
+from mlbasics.data.voc_xml import voc_objects, write_voc
 from mlbasics.vision.yolo.augment import PhotoAugmentation, PhotoBatches, augment_one, mosaic_canvas
 from mlbasics.vision.yolo.data import LoadedSet
 from mlbasics.vision.yolo.fit import choose_settings, fit
@@ -51,8 +51,8 @@ def photos(tmp_path_factory) -> Path:
         image, boxes = _scene(rng)
         name = f"photo {index:02d}.jpg" if index == 3 else f"photo{index:02d}.jpg"  # one path with a space
         Image.fromarray(image).save(root / "images" / name, quality=95)
-        write_voc_xml(root / "annotations" / f"{Path(name).stem}.xml", name, (96, 72), np.array(boxes, float),
-                      ["box"])
+        write_voc(root / "annotations" / f"{Path(name).stem}.xml", name, (96, 72, 3),
+                  voc_objects(np.array(boxes, float), ["box"]))
     data = (root / "images" / "photo14.jpg").read_bytes()
     (root / "images" / "photo14.jpg").write_bytes(data[: len(data) - 200])  # cut short, as a failed copy
     (root / "images" / "photo15.jpg").write_text("this is not a picture")

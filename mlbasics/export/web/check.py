@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mlbasics.core.quiet import quiet_import
-
 if TYPE_CHECKING:
     from mlbasics.vision.yolo.spec import YoloSpec
 
@@ -30,9 +28,24 @@ CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--no-first-run", "--disable-back
                  "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
 
 
+#: Why the page cannot be tried here, one sentence each (shown by lessons 12 and 13 instead of a traceback).
+NO_PLAYWRIGHT = ("Playwright is not installed: `pip install -e \".[export]\"` in the project folder (the README's "
+                 "`.[all]` includes it) to try the page here")
+NO_CHROMIUM = "Chromium not found: install it (Debian: apt-get install chromium) or set MLBASICS_CHROMIUM"
+
+
 def chromium() -> str | None:
     """Path of a Chromium to drive (``MLBASICS_CHROMIUM``, else ``chromium`` on the PATH), or None."""
     return os.environ.get("MLBASICS_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def browser_missing() -> str | None:
+    """Why :func:`camera_browser` cannot start here (:data:`NO_PLAYWRIGHT` or :data:`NO_CHROMIUM`), or None."""
+    try:
+        import playwright.sync_api  # noqa: F401 - the export extra's Playwright drives the browser
+    except ImportError:
+        return NO_PLAYWRIGHT
+    return NO_CHROMIUM if chromium() is None else None
 
 
 @dataclass
@@ -64,14 +77,17 @@ PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scal
 @contextlib.contextmanager
 def camera_browser(video: str | os.PathLike[str], args: Sequence[str] = (), **context: Any) -> Iterator[Any]:
     """A Playwright browser context of headless Chromium whose camera plays ``video`` (``.y4m``);
-    ``args``: more Chromium flags; ``context``: Playwright's ``new_context`` options (``**PHONE`` for a phone)."""
-    from playwright.sync_api import sync_playwright
-
+    ``args``: more Chromium flags; ``context``: Playwright's ``new_context`` options (``**PHONE`` for a phone).
+    Without Playwright or Chromium: an :class:`~mlbasics.core.errors.InputError` saying which
+    (:func:`browser_missing`)."""
     from mlbasics.core.errors import InputError
 
+    missing = browser_missing()
+    if missing is not None:
+        raise InputError(missing)
+    from playwright.sync_api import sync_playwright
+
     executable = chromium()
-    if executable is None:
-        raise InputError("Chromium not found: install it (Debian: apt-get install chromium) or set MLBASICS_CHROMIUM")
     flags = [*CHROMIUM_ARGS, *args, f"--use-file-for-fake-video-capture={Path(video).resolve()}"]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=flags)
@@ -208,30 +224,3 @@ def truth_hits(records: list[dict[str, Any]], truths: Sequence[np.ndarray], iou_
         hits += all(len(page) and box_iou(box, page).max() >= iou_threshold for box in truth)
     return (hits / len(records) if records else 0.0), len(records)
 
-
-def untrained_detector(spec: YoloSpec, images: np.ndarray, seed: int = 3) -> Any:
-    """A stand-in for a trained detector (tests, benchmarks): ``spec``'s network with seeded random
-    weights, its prediction layers rescaled on ``images`` ``(n, S, S, 3)`` float32 in [0, 1] so the
-    logits look like a trained detector's: box centres spread 1, sizes 0.3 (boxes near anchor size),
-    objectness mostly low (bias -3), class scores spread 2. Fresh random weights give every score
-    about 0.25 and boxes of any size."""
-    with quiet_import():
-        import keras
-
-    from mlbasics.vision.yolo.model import build_detector
-
-    keras.utils.set_random_seed(seed)
-    model = build_detector(spec)
-    anchors, fields = len(spec.masks[0]), 5 + spec.num_classes
-    spread = np.array([1.0, 1.0, 0.3, 0.3, 2.0] + [2.0] * spec.num_classes)
-    raw_outputs = model.predict(images, verbose=0)
-    for raw in raw_outputs:
-        layer = next(layer for layer in model.layers if layer.name.startswith("output_")
-                     and tuple(layer.output.shape[1:]) == raw.shape[1:])
-        kernel, bias = layer.get_weights()
-        std = raw.reshape(-1, anchors, fields).std(axis=0)
-        kernel = (kernel.reshape(*kernel.shape[:3], anchors, fields) * spread / np.maximum(std, 1e-6))
-        bias = bias.reshape(anchors, fields).copy()
-        bias[:, 4] = -3.0
-        layer.set_weights([kernel.reshape(*kernel.shape[:3], -1), bias.reshape(-1)])
-    return model
