@@ -116,3 +116,14 @@ def test_an_interval_with_open_ends_and_a_step():
     share = limits.SHARE
     assert share.problem(0.5) is None and share.problem(0) and share.problem(1)
     assert limits.SCORE.problem(0) is None and limits.SCORE.problem(1)
+
+
+def test_fit_refuses_a_bad_argument_before_writing(tmp_path):
+    """``fit`` used to decode every photo before refusing ``val_fraction=1``, and write its data files
+    before refusing ``input_size=100``."""
+    from mlbasics.vision.yolo.fit import fit
+
+    for bad, says in ({"val_fraction": 1.0}, "val_fraction"), ({"input_size": 100}, "input_size must be a multiple"):
+        with pytest.raises(InputError, match=says):
+            fit(tmp_path / "photos", tmp_path / "out", **bad)
+        assert not (tmp_path / "out").exists()

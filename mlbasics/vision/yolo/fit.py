@@ -26,8 +26,10 @@ from typing import Any
 
 import numpy as np
 
+from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.quiet import quiet_import
+from mlbasics.data.voc_folder import VAL_FRACTION
 from mlbasics.vision.yolo.train import TrainConfig, TrainingData, TrainSettings, read_history, train
 
 #: Optimizer steps (batches of 16) the recipe trains for; epochs follow from the number of photos.
@@ -192,6 +194,17 @@ def compute_anchors(records: Sequence[tuple[Any, tuple[int, int]]], input_size: 
     return pixel_anchors(anchors)
 
 
+def _check_arguments(*, epochs: int | None, input_size: int | None, width: float | None, seed: int,
+                     val_fraction: float) -> None:
+    """Every numeric argument of :func:`fit` against its declared interval, before any photo is read or
+    file written (``None``: the recipe chooses)."""
+    for name, allowed, value in (("epochs", limits.EPOCHS, epochs), ("input_size", limits.INPUT_SIZE, input_size),
+                                 ("width", limits.WIDTH, width), ("seed", limits.SEED, seed)):
+        if value is not None:
+            allowed.check(name, value)
+    VAL_FRACTION.check(val_fraction)
+
+
 def progress_bar(total: int) -> Any:
     """A Keras callback showing epochs done and time left as one tqdm bar (a widget in notebooks)."""
     with quiet_import():
@@ -214,7 +227,11 @@ def progress_bar(total: int) -> Any:
 
         def close(self) -> None:
             if self.bar is not None:
+                elapsed = self.bar.format_dict.get("elapsed", 0.0)
                 self.bar.close()
+                if type(self.bar).__module__.startswith("tqdm.notebook"):
+                    # a saved notebook keeps the widget's first text (0%): one line says how it ended
+                    print(f"training: {self.bar.n} of {total} epochs in {elapsed / 60:.1f} min")
 
     return _Bar()
 
@@ -239,7 +256,8 @@ def pretrained_files(pretrained: str | os.PathLike[str]) -> tuple[str, str, str]
 
 
 def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, epochs: int | None = None,
-        input_size: int | None = None, width: float | None = None, seed: int = 0, val_fraction: float = 0.2,
+        input_size: int | None = None, width: float | None = None, seed: int = 0,
+        val_fraction: float = VAL_FRACTION.default,
         split: str | os.PathLike[str] | None = None, classes: Sequence[str] | None = None,
         pretrained: str | os.PathLike[str] | None = "coco", map_every: int = 0, progress: bool = True,
         callbacks: Sequence[Any] = ()) -> FitReport:
@@ -268,6 +286,7 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
     from mlbasics.vision.yolo.spec import config_path_for
 
     check_output_location(out_dir, [voc_root])  # before anything is written: never among the user's photos
+    _check_arguments(epochs=epochs, input_size=input_size, width=width, seed=seed, val_fraction=val_fraction)
     if pretrained is not None:
         check_pretrained_width(width)  # before any photo is read
     out = Path(out_dir)
