@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mlbasics.basics.training import History, linear_scaled_learning_rate, train
 from mlbasics.core.validation import check_array, check_positive_int
 
 if TYPE_CHECKING:
@@ -54,8 +55,6 @@ def line_data(n: int = 1000, slope: float = 2.0, intercept: float = 1.0, noise: 
 def batch_size_experiment(batch_size: int, n_samples: int = 1000, epochs: int = 5, learning_rate: float = 0.05,
                           seed: int = 0):
     """Train the line model with one batch size; returns ``(model, history)`` (lesson 03's widget calls this)."""
-    from mlbasics.basics.training import train
-
     X, y = line_data(n_samples, seed=seed)
     model = LinearRegressor(1)
     history = train(model, X, y, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
@@ -82,8 +81,6 @@ def linear_scaling_experiment(batch_sizes: Sequence[int], base_batch_size: int =
     the stable limit overflows; its :class:`History` then ends at the step where the loss stopped
     being finite, and its last epoch loss is ``inf``.
     """
-    from mlbasics.basics.training import History, linear_scaled_learning_rate
-
     runs = []
     for batch_size in batch_sizes:
         scaled_rate = linear_scaled_learning_rate(base_learning_rate, base_batch_size, batch_size)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from mlbasics.basics.logic_data import truth_table
 from mlbasics.basics.training import Callback, History, train
 from mlbasics.core.numeric import sigmoid
 from mlbasics.core.validation import check_array, check_positive_int
@@ -139,7 +140,5 @@ class MLP:
 
 def train_xor(learning_rate: float = 0.5, hidden_units: int = 4, epochs: int = 2000, seed: int = 0) -> MLP:
     """Train an MLP with one hidden layer on the XOR table (the lesson's widget calls this)."""
-    from mlbasics.basics.logic_data import truth_table
-
     X, y = truth_table("xor")
     return MLP((hidden_units,), learning_rate=learning_rate, epochs=epochs, batch_size=4, seed=seed).fit(X, y)

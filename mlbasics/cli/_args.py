@@ -15,7 +15,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from mlbasics.core.errors import DataFileError
 from mlbasics.core.limits import Param, Range
+from mlbasics.io.paths import require_regular_file
 from mlbasics.io.storage import is_remote
 
 
@@ -105,9 +107,6 @@ def add_param(parser: argparse.ArgumentParser | argparse._ArgumentGroup, param: 
 def existing_file(text: str) -> str:
     """A local file that exists, or a ``gs://`` URL (kept as given). A folder, FIFO or device is
     refused as what it is (``is a folder, expected a file``), nothing is opened."""
-    from mlbasics.core.errors import DataFileError
-    from mlbasics.io.paths import require_regular_file
-
     if is_remote(text):
         return text
     try:

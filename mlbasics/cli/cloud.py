@@ -6,36 +6,35 @@ import argparse
 import time
 
 from mlbasics.cli._args import add_track, existing_dir, existing_file, in_range
+from mlbasics.cloud.emulator import GcsEmulator
+from mlbasics.cloud.job_spec import JobSpec, gcloud_command, gcloud_config, load_spec, save_spec
+from mlbasics.cloud.local_run import run_local
+from mlbasics.cloud.package import build_trainer_package
+from mlbasics.cloud.submit import submit
+from mlbasics.cloud.voc import upload_voc
 from mlbasics.core import limits
+from mlbasics.io.storage import gs_copy_file
 
 
 def _upload_voc(args: argparse.Namespace) -> int:
-    from mlbasics.cloud.voc import upload_voc
-
     ids = upload_voc(args.voc_root, args.split, args.out, args.count)
     print(f"{len(ids)} images of split {args.split!r} -> {args.out}")
     return 0
 
 
 def _package(args: argparse.Namespace) -> int:
-    from mlbasics.cloud.package import build_trainer_package
-
     for path in build_trainer_package(args.out):
         print(path)
     return 0
 
 
 def _upload(args: argparse.Namespace) -> int:
-    from mlbasics.io.storage import gs_copy_file
-
     gs_copy_file(args.source, args.out)
     print(f"{args.source} -> {args.out}")
     return 0
 
 
 def _spec(args: argparse.Namespace) -> int:
-    from mlbasics.cloud.job_spec import JobSpec, save_spec
-
     spec = JobSpec(display_name=args.display_name, package_uris=tuple(args.package_uri),
                    python_module=args.python_module, base_output_dir=args.base_output_dir,
                    args=tuple(args.trainer_args),
@@ -48,8 +47,6 @@ def _spec(args: argparse.Namespace) -> int:
 
 
 def _gcloud(args: argparse.Namespace) -> int:
-    from mlbasics.cloud.job_spec import gcloud_command, gcloud_config, load_spec
-
     spec = load_spec(args.spec)
     print(f"# {args.config_file}\n{gcloud_config(spec)}")
     print(" ".join(gcloud_command(spec, args.config_file)))
@@ -57,23 +54,15 @@ def _gcloud(args: argparse.Namespace) -> int:
 
 
 def _run_local(args: argparse.Namespace) -> int:
-    from mlbasics.cloud.job_spec import load_spec
-    from mlbasics.cloud.local_run import run_local
-
     return run_local(load_spec(args.spec)).returncode
 
 
 def _submit(args: argparse.Namespace) -> int:
-    from mlbasics.cloud.job_spec import load_spec
-    from mlbasics.cloud.submit import submit
-
     print(submit(load_spec(args.spec), project=args.project))  # a CloudSetupError is reported by mlbasics.cli.main
     return 0
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    from mlbasics.cloud.emulator import GcsEmulator
-
     with GcsEmulator(args.bucket, port=args.port) as emulator:
         print(f"GCS emulator on {emulator.url} with buckets {args.bucket}; in another shell:")
         print(f"  export STORAGE_EMULATOR_HOST={emulator.url} GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT=false")

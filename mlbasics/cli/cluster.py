@@ -7,19 +7,18 @@ import json
 
 from mlbasics.cli._args import add_track, in_range
 from mlbasics.core import limits
+from mlbasics.data import cache_dir
+from mlbasics.pipelines.dask_cluster import start_cluster, stop_cluster
 
 
 def _state_dir(args: argparse.Namespace) -> str:
     if args.state_dir:
         return args.state_dir
-    from mlbasics.data import cache_dir
 
     return str(cache_dir() / "dask-cluster")
 
 
 def _start(args: argparse.Namespace) -> int:
-    from mlbasics.pipelines.dask_cluster import start_cluster
-
     info = start_cluster(_state_dir(args), args.workers)
     print(f"scheduler: {info.address}\ndashboard: {info.dashboard}\n"
           f"run on it: mlbasics embed ... --runner DaskRunner --dask-address {info.address}\n"
@@ -29,8 +28,6 @@ def _start(args: argparse.Namespace) -> int:
 
 
 def _stop(args: argparse.Namespace) -> int:
-    from mlbasics.pipelines.dask_cluster import stop_cluster
-
     stopped = stop_cluster(_state_dir(args), grace=args.grace)
     print(f"stopped {len(stopped)} processes: {' '.join(map(str, stopped))}")
     return 0

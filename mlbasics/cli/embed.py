@@ -10,6 +10,8 @@ import sys
 from mlbasics.cli._args import existing_file, existing_path, given, in_range, output_dir
 from mlbasics.core import limits
 from mlbasics.core.errors import InputError
+from mlbasics.pipelines.runners import check_scheduler_reachable
+from mlbasics.vision.cnn import embedding_model, load_classifier, save_keras
 
 #: Beam options the command passes through as they are (``--name value``).
 BEAM_OPTIONS = ("runner", "project", "region", "temp_location", "staging_location", "max_num_workers",
@@ -46,8 +48,6 @@ def check_runner_installed(runner: str | None) -> None:
 def check_runner_options(args: argparse.Namespace) -> None:
     """Before any work: the runner's extra is installed, a ``--dask-address`` answers, and a DaskRunner
     without one says (on stderr, one line) that it starts a local cluster for this run."""
-    from mlbasics.pipelines.runners import check_scheduler_reachable
-
     check_runner_installed(args.runner)
     if args.runner is None or not args.runner.endswith("DaskRunner"):
         return
@@ -71,7 +71,6 @@ def _embed(args: argparse.Namespace) -> int:
 
 
 def _embedding_model(args: argparse.Namespace) -> int:
-    from mlbasics.vision.cnn import embedding_model, load_classifier, save_keras
     from mlbasics.workbook import lessons
 
     classifier = load_classifier(args.classifier or lessons.backbone())

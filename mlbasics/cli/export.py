@@ -8,19 +8,20 @@ from pathlib import Path
 
 from mlbasics.cli._args import existing_file, in_range, output_dir
 from mlbasics.core import limits
-from mlbasics.export.formats import FORMATS
+from mlbasics.export.api import export_model, load_model, runner
+from mlbasics.export.formats import FORMATS, ExportError, ExportResult, size_of
+from mlbasics.export.onnx import OnnxRunner
+from mlbasics.export.parity import FLOAT32_TOLERANCE, check_parity, detector_decoder
+from mlbasics.export.report import ExportRow, format_table
+from mlbasics.export.web import to_web
+from mlbasics.vision.yolo.spec import YoloSpec, config_path_for
 
 
 def _export(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from mlbasics.export.api import export_model, load_model, runner
-    from mlbasics.export.parity import FLOAT32_TOLERANCE, check_parity
-    from mlbasics.export.report import ExportRow, format_table
 
     if "web" in args.formats and not args.model.endswith(".weights.h5"):
-        from mlbasics.export.formats import ExportError
-
         raise ExportError(f"web: the camera page runs YOLO detectors; give a detector's .weights.h5 (with its "
                           f".config.json beside it), got {Path(args.model).name}")
     model = load_model(args.model)
@@ -50,17 +51,11 @@ def _export(args: argparse.Namespace) -> int:
 
 def _web_runner(result):
     """The web page's model.onnx, run with onnxruntime in Python (the page runs the same file)."""
-    from mlbasics.export.onnx import OnnxRunner
-
     return OnnxRunner(result.path)
 
 
 def _export_web(model, model_path: Path, folder: Path):
     """The camera page of a detector (its ``.weights.h5`` names the spec); the row's runner is its model.onnx."""
-    from mlbasics.export.formats import ExportResult, size_of
-    from mlbasics.export.web import to_web
-    from mlbasics.vision.yolo.spec import YoloSpec, config_path_for
-
     to_web(model, YoloSpec.read(config_path_for(model_path)), folder)
     return ExportResult("web", folder / "model.onnx", size_of(folder))
 
@@ -69,8 +64,6 @@ def _decoder(model_path: Path):
     """The YOLO decoder for a detector's ``.weights.h5`` (its config names anchors and classes), else None."""
     if not model_path.name.endswith(".weights.h5"):
         return None
-    from mlbasics.export.parity import detector_decoder
-    from mlbasics.vision.yolo.spec import YoloSpec, config_path_for
 
     return detector_decoder(YoloSpec.read(config_path_for(model_path)))
 

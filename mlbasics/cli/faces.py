@@ -8,10 +8,13 @@ import json
 import sys
 
 from mlbasics.cli._args import existing_dir, existing_file, given, in_range, output_dir
-from mlbasics.cli.embed import add_runner_options
+from mlbasics.cli.embed import add_runner_options, beam_args_from, check_runner_options
 from mlbasics.core import limits
-from mlbasics.pipelines.faces.detection import DEFAULT_MIN_FACE_SIZE, DETECTORS, LOWEST_MIN_FACE_SIZE
+from mlbasics.data import cache_dir
+from mlbasics.pipelines.faces.detection import DEFAULT_MIN_FACE_SIZE, DETECTORS, LOWEST_MIN_FACE_SIZE, DetectionPolicy
 from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD
+from mlbasics.pipelines.faces.state import load_state
+from mlbasics.pipelines.faces.workspace import run
 
 
 def _print(report: object) -> None:
@@ -20,9 +23,7 @@ def _print(report: object) -> None:
 
 
 def _cache(args: argparse.Namespace):
-    from mlbasics.data import cache_dir
     from mlbasics.pipelines.faces.analysis import AnalysisCache
-    from mlbasics.pipelines.faces.detection import DetectionPolicy
 
     policy = DetectionPolicy(min_face_size=args.min_face_size, detector=args.detector)
     return AnalysisCache(args.cache or cache_dir() / "face-analysis", policy)
@@ -39,7 +40,6 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _identify(args: argparse.Namespace) -> int:
-    from mlbasics.cli.embed import beam_args_from, check_runner_options
     from mlbasics.pipelines.faces.identify import identify
 
     check_runner_options(args)
@@ -50,7 +50,6 @@ def _identify(args: argparse.Namespace) -> int:
 
 
 def _tag(args: argparse.Namespace) -> int:
-    from mlbasics.pipelines.faces.state import load_state
     from mlbasics.pipelines.faces.tag import tag
 
     known = load_state(args.state).people() if args.state else None
@@ -62,8 +61,6 @@ def _tag(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from mlbasics.pipelines.faces.workspace import run
-
     result = run(args.workspace, threshold=args.threshold, min_face_size=args.min_face_size, detector=args.detector,
                  use_dvc=False if args.no_dvc else None)
     print(result) if isinstance(result, str) else _print(result)

@@ -7,6 +7,7 @@ import contextlib
 
 from mlbasics.cli._args import existing_dir
 from mlbasics.cli._signals import Stopped, stop_on_signals
+from mlbasics.export.web.server import CERTIFICATE_HOSTS_NOTE, make_server
 from mlbasics.io.files import owned_tempdir, remove_stale_owned
 
 #: What the certificate warning means, printed with --https.
@@ -34,8 +35,6 @@ CERT_DIR_PREFIX = "mlbasics-serve-"
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from mlbasics.export.web.server import CERTIFICATE_HOSTS_NOTE, make_server
-
     host = "0.0.0.0" if args.phone and args.host is None else (args.host or "127.0.0.1")
     https = args.https or args.phone
     for folder in remove_stale_owned(CERT_DIR_PREFIX):

@@ -5,23 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 
+from mlbasics.data import fetch_dataset
+from mlbasics.workbook.environment import report
+from mlbasics.workbook.lab import run_lab
+
 
 def _lab(args: argparse.Namespace) -> int:
-    from mlbasics.workbook.lab import run_lab
-
     return run_lab(args.extra)
 
 
 def _info(args: argparse.Namespace) -> int:
-    from mlbasics.workbook.environment import report
-
     print(json.dumps(report(with_devices=not args.no_devices), indent=2))
     return 0
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from mlbasics.data import fetch_dataset
-
     for name in args.names:
         print(f"{name}: {fetch_dataset(name)}")
     return 0

@@ -17,21 +17,36 @@ from mlbasics.cli._args import (
     output_file,
 )
 from mlbasics.cli.yolo_data import add_verbs as _add_data_verbs
+from mlbasics.cloud.training_job import train_job, uses_cloud
+from mlbasics.cloud.voc import read_classes_anywhere, split_file_anywhere, voc_to_lines_anywhere, write_lines_anywhere
 from mlbasics.core import limits
+from mlbasics.core.batch import require_usable
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.data.annotation_lines import (
+    read_annotation_lines,
+    read_classes,
+    split_file,
+    validate_lines,
+    voc_to_lines,
+    write_lines,
+)
 from mlbasics.data.voc_folder import VAL_FRACTION
 from mlbasics.io.outputs import check_no_input_overwritten
-from mlbasics.io.storage import is_remote
+from mlbasics.io.paths import image_files
+from mlbasics.io.storage import gs_file_exists, is_remote
 from mlbasics.vision.cnn import train_backbone_classifier
-from mlbasics.vision.yolo.anchors import kmeans_anchors
+from mlbasics.vision.yolo.anchors import box_sizes, kmeans_anchors, mean_iou, write_anchors
+from mlbasics.vision.yolo.coco import COCO, coco_weights
+from mlbasics.vision.yolo.data import load_samples
 from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD
-from mlbasics.vision.yolo.detect import detect_files, output_names
-from mlbasics.vision.yolo.train import TrainConfig
+from mlbasics.vision.yolo.detect import Detector, detect_files, output_names
+from mlbasics.vision.yolo.evaluate import evaluate_model
+from mlbasics.vision.yolo.fit import PRETRAINED_INPUT_SIZE, PRETRAINED_WIDTH, SCRATCH_INPUT_SIZE, SCRATCH_WIDTH, fit
+from mlbasics.vision.yolo.train import TrainConfig, train
 from mlbasics.workbook import lessons
 
 
 def _make_data(args: argparse.Namespace) -> int:
-    from mlbasics.data.annotation_lines import voc_to_lines, write_lines
     from mlbasics.data.synthetic import SHAPE_CLASSES, SceneStyle, write_voc_dataset
 
     splits = {"train": args.train, "val": args.val, "test": args.test}
@@ -51,38 +66,26 @@ def _report_skipped(problems) -> None:
 
 
 def _voc_lines(args: argparse.Namespace) -> int:
-    from mlbasics.core.batch import require_usable
-
     out = args.out or f"{args.voc_root.rstrip('/')}/{args.split}.txt"
     check_no_input_overwritten([out], [args.classes, f"{args.voc_root.rstrip('/')}/ImageSets/Main/{args.split}.txt"])
     skipped: list[DataFileError] = []
     if any(is_remote(p) for p in (args.voc_root, args.classes, out)):
-        from mlbasics.cloud.voc import read_classes_anywhere, split_file_anywhere, voc_to_lines_anywhere
-
         ids_file = split_file_anywhere(args.voc_root, args.split)
         lines = voc_to_lines_anywhere(args.voc_root, args.split, read_classes_anywhere(args.classes), skipped=skipped)
     else:
-        from mlbasics.data.annotation_lines import read_classes, split_file, voc_to_lines
-
         ids_file = str(split_file(args.voc_root, args.split))
         lines = voc_to_lines(args.voc_root, args.split, read_classes(args.classes), skipped=skipped)
     _report_skipped(skipped)
     require_usable(len(lines), skipped, where=ids_file, what="image id")  # before an earlier output is replaced
     if is_remote(out):
-        from mlbasics.cloud.voc import write_lines_anywhere
-
         target = write_lines_anywhere(out, lines)
     else:
-        from mlbasics.data.annotation_lines import write_lines
-
         target = str(write_lines(out, lines))
     print(f"{len(lines)} lines -> {target}" + (f" ({len(skipped)} skipped)" if skipped else ""))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
-    from mlbasics.data.annotation_lines import read_classes, validate_lines
-
     # decoded whole: a JPEG truncated after its header is found here, not in the middle of training
     report = validate_lines(args.annotations, len(read_classes(args.classes)), decode_images=True)
     if not report.samples and not report.problems:
@@ -94,8 +97,6 @@ def _check(args: argparse.Namespace) -> int:
 def _anchors(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from mlbasics.data.annotation_lines import read_annotation_lines, read_classes
-    from mlbasics.vision.yolo.anchors import box_sizes, kmeans_anchors, mean_iou, write_anchors
 
     check_no_input_overwritten([args.out], [args.annotations, args.classes])
     report = read_annotation_lines(args.annotations, len(read_classes(args.classes)), decode_images=True)
@@ -119,9 +120,6 @@ def _backbone(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from mlbasics.cloud.training_job import train_job, uses_cloud
-    from mlbasics.vision.yolo.train import train
-
     config = TrainConfig(
         annotations=args.annotations, classes=args.classes, anchors=args.anchors, job_dir=args.job_dir or "",
         weights_stage=args.weights_stage or "", weights_final=args.weights_final or "",
@@ -131,7 +129,6 @@ def _train(args: argparse.Namespace) -> int:
         epochs=args.epochs, learning_rate_frozen=args.learning_rate_frozen, learning_rate=args.learning_rate,
         mixed_precision=args.mixed_precision, seed=args.seed,
     )
-    from mlbasics.io.storage import gs_file_exists
 
     if uses_cloud(config):  # gs:// paths or a managed job: stage in, train here, sync out
         run = train_job(config, verbose=args.verbose)
@@ -153,9 +150,6 @@ def _train(args: argparse.Namespace) -> int:
 def _load_detector(args: argparse.Namespace):
     """``--weights`` as a detector: a ``.weights.h5`` (``--config`` beside it) or ``coco``, the published
     tiny-YOLOv3 (fetched and converted on first use)."""
-    from mlbasics.vision.yolo.coco import COCO, coco_weights
-    from mlbasics.vision.yolo.detect import Detector
-
     if args.weights == COCO:
         if args.config:
             raise InputError("--config: the coco detector brings its own; give --config only with a .weights.h5")
@@ -164,8 +158,6 @@ def _load_detector(args: argparse.Namespace):
 
 
 def _detect(args: argparse.Namespace) -> int:
-    from mlbasics.io.paths import image_files
-
     images = image_files(args.images)
     output_names(images, args.out)  # an output onto an input is refused before the weights are loaded
     detector = _load_detector(args)
@@ -182,10 +174,6 @@ def _detect(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from mlbasics.data.annotation_lines import read_annotation_lines
-    from mlbasics.vision.yolo.data import load_samples
-    from mlbasics.vision.yolo.evaluate import evaluate_model
-
     detector = _load_detector(args)
     spec = detector.spec
     report = read_annotation_lines(args.annotations, spec.num_classes)
@@ -201,8 +189,6 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _fit(args: argparse.Namespace) -> int:
-    from mlbasics.vision.yolo.fit import fit
-
     pretrained = None if args.from_scratch else (args.pretrained or "coco")
     report = fit(args.voc_root, args.out, epochs=args.epochs, input_size=args.input_size, width=args.width,
                  seed=args.seed, val_fraction=args.val_fraction, split=args.split, pretrained=pretrained,
@@ -325,14 +311,6 @@ def _add_train(verbs: argparse._SubParsersAction) -> None:
 
 
 def _add_fit(verbs: argparse._SubParsersAction) -> None:
-    from mlbasics.vision.yolo.fit import (
-        PRETRAINED_INPUT_SIZE,
-        PRETRAINED_WIDTH,
-        SCRATCH_INPUT_SIZE,
-        SCRATCH_WIDTH,
-        fit,
-    )
-
     p = verbs.add_parser("fit", help="a Pascal VOC folder of photos -> split, anchors, training, mAP, report.json "
                                      "(run again to resume)")
     p.add_argument("voc_root", type=existing_dir,
@@ -362,8 +340,6 @@ def _add_fit(verbs: argparse._SubParsersAction) -> None:
 
 def _weights(text: str) -> str:
     """``coco`` or a weights file (as :func:`existing_file` checks it)."""
-    from mlbasics.vision.yolo.coco import COCO
-
     return text if text == COCO else existing_file(text)
 
 

@@ -9,10 +9,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from mlbasics.cli._args import existing_dir, existing_file, existing_path, in_range, output_dir
+from mlbasics.cli._args import existing_dir, existing_file, existing_path, in_range, output_dir, output_file
 from mlbasics.core import limits
 from mlbasics.core.errors import InputError
-from mlbasics.data.convert import READ_FORMATS, WRITE_FORMATS
+from mlbasics.data.annotation_lines import read_classes
+from mlbasics.data.convert import READ_FORMATS, WRITE_FORMATS, check_output, read_annotations, write_annotations
+from mlbasics.data.report import dataset_report
+from mlbasics.data.yolo_txt import yolo_dataset_folder
+from mlbasics.io.files import atomic_path, write_json
+from mlbasics.vision.yolo.anchors import read_anchors
+from mlbasics.vision.yolo.spec import MODELS, STRIDES, YoloSpec
 
 
 def _report_skipped(problems) -> None:
@@ -23,14 +29,10 @@ def _report_skipped(problems) -> None:
 
 def _read(args: argparse.Namespace, source: str, split: str, *, check_images: bool = True,
           decode_images: bool = False):
-    from mlbasics.data.annotation_lines import read_classes
-    from mlbasics.data.convert import read_annotations
-
     if args.source_format in ("voc", "lines") and not args.classes:
         raise InputError(f"--classes is required to read {args.source_format} (one class name per line)")
     classes = read_classes(args.classes) if args.classes else None
     if args.source_format == "yolo":  # a data.yaml's path: is followed: say where the photos come from
-        from mlbasics.data.yolo_txt import yolo_dataset_folder
 
         folder, given = yolo_dataset_folder(source), Path(source)
         if folder.resolve() != (given if given.is_dir() else given.parent).resolve():
@@ -40,9 +42,6 @@ def _read(args: argparse.Namespace, source: str, split: str, *, check_images: bo
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from mlbasics.cli._args import output_file
-    from mlbasics.data.convert import check_output, write_annotations
-
     check = output_dir if args.target_format == "yolo" else output_file
     try:
         check(args.out)
@@ -67,10 +66,6 @@ def _report(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from mlbasics.data.report import dataset_report
-    from mlbasics.io.files import atomic_path, write_json
-    from mlbasics.vision.yolo.anchors import read_anchors
-    from mlbasics.vision.yolo.spec import STRIDES, YoloSpec
     from mlbasics.workbook.viz.dataset import plot_dataset_report
 
     if args.config and (args.anchors or args.input_size):
@@ -123,8 +118,6 @@ def _add_convert(verbs: argparse._SubParsersAction) -> None:
 
 
 def _add_report(verbs: argparse._SubParsersAction) -> None:
-    from mlbasics.vision.yolo.spec import MODELS
-
     p = verbs.add_parser("report", help="check a labelled photo set: classes, box sizes, duplicates, train/val "
                                         "overlap, EXIF rotation, broken files; writes report.json and report.png")
     _add_source(p)

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.io.files import write_json
 from mlbasics.io.storage import PathLike, gs_read_text
 
 #: Accelerators each machine family takes (Vertex AI custom training, per Google's machine table).
@@ -179,8 +180,6 @@ def load_spec(path: PathLike) -> JobSpec:
 
 def save_spec(spec: JobSpec, path: PathLike) -> None:
     """Write a validated spec as JSON, atomically."""
-    from mlbasics.io.files import write_json
-
     write_json(path, spec.validate().to_dict())
 
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mlbasics.core.errors import InputError
+from mlbasics.io.files import atomic_write
 from mlbasics.io.storage import (
     gs_copy_file,
     gs_file_exists,
@@ -52,8 +53,9 @@ from mlbasics.io.storage import (
     join,
     split_gcs,
 )
+from mlbasics.vision.yolo.distribute import cluster_task
 from mlbasics.vision.yolo.spec import config_path_for
-from mlbasics.vision.yolo.train import TrainConfig, TrainResult
+from mlbasics.vision.yolo.train import TrainConfig, TrainResult, train
 
 STAGE_NAME = "trained_stage_1.weights.h5"
 FINAL_NAME = "trained_final.weights.h5"
@@ -159,7 +161,6 @@ def stage_annotations(path: str, inputs: Path, problems: list[str]) -> str:
     """
     if not is_remote(path):
         return path
-    from mlbasics.io.files import atomic_write
 
     lines = gs_read_text(path).splitlines()
     wanted: dict[str, Path] = {}
@@ -257,9 +258,6 @@ def train_job(config: TrainConfig, *, environ: Mapping[str, str] | None = None, 
               callbacks: Sequence = (), verbose: int = 1) -> JobRun:
     """Train with ``config`` whose paths may be ``gs://`` (see the module docstring); return the run.
     ``callbacks`` are passed to the trainer's ``fit``."""
-    from mlbasics.vision.yolo.distribute import cluster_task
-    from mlbasics.vision.yolo.train import train
-
     layout = JobLayout.of(config, environ)
     task = cluster_task(environ)
     chief = task is None or task.is_chief

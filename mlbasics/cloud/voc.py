@@ -10,14 +10,16 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from mlbasics.core.batch import each_usable
 from mlbasics.core.errors import DataFileError
+from mlbasics.data.annotation_lines import classes_from_text, image_ids, voc_line
+from mlbasics.data.voc import read_voc_xml
 from mlbasics.io.storage import PathLike, gs_atomic_write, gs_copy_file, gs_read_many, gs_read_text, join
+from mlbasics.io.text import read_text
 
 
 def read_classes_anywhere(path: PathLike) -> list[str]:
     """Class names of a classes file on a local path or ``gs://``."""
-    from mlbasics.data.annotation_lines import classes_from_text
-
     return classes_from_text(gs_read_text(path), path)
 
 
@@ -29,10 +31,6 @@ def voc_to_lines_anywhere(voc_root: PathLike, split: str, classes: Sequence[str]
     An annotation file that cannot be read or used is added to ``skipped`` and left out; without a
     ``skipped`` list it is raised.
     """
-    from mlbasics.core.batch import each_usable
-    from mlbasics.data.annotation_lines import image_ids, voc_line
-    from mlbasics.data.voc import read_voc_xml
-
     ids_file = split_file_anywhere(voc_root, split)
     ids = image_ids(gs_read_text(ids_file), ids_file, skipped)
     paths = {image_id: join(voc_root, "Annotations", f"{image_id}.xml") for image_id in ids}
@@ -62,9 +60,6 @@ def write_lines_anywhere(path: PathLike, lines: Sequence[str]) -> str:
 def upload_voc(voc_root: str | os.PathLike[str], split: str, destination: str, count: int | None = None) -> list[str]:
     """Copy the first ``count`` images of ``split`` (all if None) of a local VOC folder to ``destination``
     in VOC layout (JPEG, XML, the split's id list and ``classes.txt``); return the image ids copied."""
-    from mlbasics.data.annotation_lines import image_ids
-    from mlbasics.io.text import read_text
-
     ids_file = os.path.join(voc_root, "ImageSets", "Main", f"{split}.txt")
     # an id with .. or an absolute path would upload a file from outside the folder: refused before any copy
     ids = image_ids(read_text(ids_file, missing=f"no split {split!r} in this VOC folder"), ids_file, None)

@@ -21,7 +21,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mlbasics.core.batch import each_usable
 from mlbasics.core.errors import DataFileError
+from mlbasics.data.voc import read_voc_xml
+from mlbasics.io.files import atomic_write
 from mlbasics.io.paths import relative_path_problem
 from mlbasics.io.text import read_text
 
@@ -103,9 +106,6 @@ def voc_to_lines(voc_root: str | os.PathLike[str], split: str, classes: Sequence
     ``skipped`` and left out; without a ``skipped`` list it is raised. Images are not opened here
     (``validate_lines`` with ``decode_images=True`` finds broken ones).
     """
-    from mlbasics.core.batch import each_usable
-    from mlbasics.data.voc import read_voc_xml
-
     root = Path(voc_root)
     ids_file = split_file(root, split)
     ids = image_ids(read_text(ids_file, missing=f"no split {split!r} in this VOC folder"), ids_file, skipped)
@@ -144,8 +144,6 @@ def voc_line(image_id: str, annotation: VocAnnotation) -> str:
 
 def write_lines(path: str | os.PathLike[str], lines: Sequence[str]) -> Path:
     """Write annotation lines atomically; return the path."""
-    from mlbasics.io.files import atomic_write
-
     with atomic_write(path, "w") as handle:
         handle.write("\n".join(lines) + "\n")
     return Path(path)
@@ -239,8 +237,6 @@ def check_samples(samples: Sequence[Sample], num_classes: int, source: str | os.
     the file: sample ``i`` stands for line ``i + 1`` of ``source`` (which problems name). Boxes are rounded
     to whole pixels; a sample with an empty box, a class outside ``0..num_classes - 1`` or a box outside
     its image (``size``, else the image's header) is a problem. An error when none is usable."""
-    from mlbasics.core.batch import each_usable
-
     def check(numbered: tuple[int, Sample]) -> Sample:
         number, sample = numbered
         try:
@@ -269,8 +265,6 @@ def validate_lines(path: str | os.PathLike[str], num_classes: int, *, check_imag
     mark and ``\r\n`` line ends are fine; other encodings, folders and FIFOs are a
     ``DataFileError`` for the whole file).
     """
-    from mlbasics.core.batch import each_usable
-
     path = Path(path)
     text = read_text(path, missing="no such annotation file")
 

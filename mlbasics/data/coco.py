@@ -21,9 +21,13 @@ from typing import Any
 
 import numpy as np
 
+from mlbasics.core.batch import require_usable
 from mlbasics.core.errors import DataFileError
 from mlbasics.data.annotation_lines import Sample
 from mlbasics.data.converted import Converted, box_problem, clip_to_image
+from mlbasics.io.files import write_json
+from mlbasics.io.paths import inside
+from mlbasics.io.text import parse_json, read_text
 
 #: Largest image side (pixels) a COCO entry may state: far beyond any photo, small enough that ``1e999``
 #: (read as infinity) or a 400-digit number is named instead of overflowing.
@@ -32,8 +36,6 @@ MAX_SIDE = 1_000_000
 
 def read_coco_json(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The top-level mapping of a COCO file, with ``images``, ``annotations`` and ``categories`` lists."""
-    from mlbasics.io.text import parse_json, read_text
-
     data = parse_json(read_text(path, missing="no such COCO file"), path)
     if not isinstance(data, dict):
         raise DataFileError(path, "expected a JSON object with images/annotations/categories, "
@@ -101,8 +103,6 @@ def _box(annotation: Any, index: int, class_of: dict[Any, int], path: str) -> tu
 
 
 def _resolve_image(images_dir: Path, name: str, path: str) -> Path:
-    from mlbasics.io.paths import inside
-
     return inside(images_dir, name, source=path)
 
 
@@ -117,8 +117,6 @@ def read_coco(path: str | os.PathLike[str], images_dir: str | os.PathLike[str] |
     (with ``check_images``, reading each header) a missing or unreadable image or one whose size is
     not the size the file states. A file that is not COCO JSON raises ``DataFileError``.
     """
-    from mlbasics.core.batch import require_usable
-
     name = os.fspath(path)
     data = read_coco_json(path)
     classes, class_of = coco_classes(data, name)
@@ -218,8 +216,6 @@ def write_coco(samples: Sequence[Sample], classes: Sequence[str], path: str | os
                images_dir: str | os.PathLike[str] | None = None) -> Path:
     """Write ``samples`` as a COCO JSON file atomically (``file_name`` relative to ``images_dir``,
     default the file's folder); return the path."""
-    from mlbasics.io.files import write_json
-
     folder = images_dir if images_dir is not None else Path(path).parent
     write_json(path, coco_data(samples, classes, folder))
     return Path(path)

@@ -14,9 +14,26 @@ from pathlib import Path
 
 import numpy as np
 
+from mlbasics.core.batch import each_usable, require_usable
 from mlbasics.core.errors import DataFileError, InputError
-from mlbasics.data.annotation_lines import Sample
+from mlbasics.data.annotation_lines import (
+    Sample,
+    format_line,
+    image_ids,
+    parse_line,
+    split_file,
+    validate_lines,
+    voc_line,
+    write_lines,
+)
+from mlbasics.data.coco import read_coco, write_coco
 from mlbasics.data.converted import Converted
+from mlbasics.data.voc import read_voc_xml
+from mlbasics.data.yolo_txt import read_yolo, write_yolo, yolo_dataset_folder
+from mlbasics.io.files import atomic_write
+from mlbasics.io.outputs import check_no_input_overwritten, check_output_location
+from mlbasics.io.paths import require_utf8_name
+from mlbasics.io.text import read_text
 
 #: Formats read (``voc`` needs ``ImageSets/Main/<split>.txt``) and written.
 READ_FORMATS = ("voc", "yolo", "coco", "lines")
@@ -28,9 +45,6 @@ def read_lines_file(path: str | os.PathLike[str], classes: Sequence[str], *, che
     """Annotation lines as samples; bad lines are problems. ``check_images`` reads each image's header
     (missing, unreadable, boxes outside it are problems too), ``decode_images`` decodes it whole (a file
     truncated after its header is a problem too)."""
-    from mlbasics.core.batch import require_usable
-    from mlbasics.data.annotation_lines import validate_lines
-
     report = validate_lines(path, len(classes), check_images=check_images, decode_images=decode_images)
     problems = [DataFileError(p.path, p.reason, line=p.line) for p in report.problems]
     require_usable(len(report.samples), problems, where=path, what="annotation line")
@@ -40,11 +54,6 @@ def read_lines_file(path: str | os.PathLike[str], classes: Sequence[str], *, che
 def read_voc(voc_root: str | os.PathLike[str], split: str, classes: Sequence[str]) -> Converted:
     """The images of ``ImageSets/Main/<split>.txt`` with their VOC XML boxes; a bad XML file or image
     (missing, unreadable, a box outside it) is a problem naming the XML file."""
-    from mlbasics.core.batch import each_usable, require_usable
-    from mlbasics.data.annotation_lines import image_ids, parse_line, split_file, voc_line
-    from mlbasics.data.voc import read_voc_xml
-    from mlbasics.io.text import read_text
-
     root = Path(voc_root)
     ids_file = split_file(root, split)
     problems: list[DataFileError] = []
@@ -76,9 +85,6 @@ def read_annotations(source: str | os.PathLike[str], source_format: str, *, spli
     them itself); the other formats need each image's size. ``decode_images`` decodes every image
     whole, so a photo cut short after its header is named and skipped (as ``mlbasics yolo check`` does).
     """
-    from mlbasics.data.coco import read_coco
-    from mlbasics.data.yolo_txt import read_yolo
-
     if source_format not in READ_FORMATS:
         raise InputError(f"source_format must be one of {READ_FORMATS}, got {source_format!r}")
     if source_format in ("voc", "lines") and not classes:
@@ -98,7 +104,6 @@ def read_annotations(source: str | os.PathLike[str], source_format: str, *, spli
 
 def only_decodable(converted: Converted) -> Converted:
     """``converted`` without the samples whose image cannot be decoded whole (each named in its problems)."""
-    from mlbasics.core.batch import each_usable, require_usable
     from mlbasics.io.images import open_image
 
     problems = list(converted.problems)
@@ -116,12 +121,6 @@ def write_lines_file(samples: Sequence[Sample], classes: Sequence[str], path: st
     to ``skipped`` with its image. An
     existing ``classes.txt`` with other names is not replaced (``DataFileError``).
     """
-    from mlbasics.core.batch import each_usable
-    from mlbasics.data.annotation_lines import format_line, write_lines
-    from mlbasics.io.files import atomic_write
-    from mlbasics.io.paths import require_utf8_name
-    from mlbasics.io.text import read_text
-
     path = Path(path)
     classes_file = path.parent / "classes.txt"
     existing = read_text(classes_file).splitlines() if classes_file.exists() else None
@@ -155,9 +154,6 @@ def check_output(source: str | os.PathLike[str], source_format: str, out: str | 
     images or of a lines file: its ``data.yaml``, ``images/`` and ``labels/`` would land among the user's.
     A file (``--to lines`` or ``coco``) must not be the source file, the data.yaml or the classes file.
     """
-    from mlbasics.data.yolo_txt import yolo_dataset_folder
-    from mlbasics.io.outputs import check_no_input_overwritten, check_output_location
-
     source = Path(source)
     folders: list[Path] = []
     files: list[Path] = [Path(classes_file)] if classes_file is not None else []
@@ -184,9 +180,6 @@ def write_annotations(converted: Converted, target_format: str, out: str | os.Pa
                       split: str = "train", images_dir: str | os.PathLike[str] | None = None) -> Path:
     """Write ``converted`` as ``target_format`` (one of :data:`WRITE_FORMATS`) at ``out`` (a lines file,
     a YOLO folder, a COCO JSON file); samples that cannot be written are added to its problems."""
-    from mlbasics.data.coco import write_coco
-    from mlbasics.data.yolo_txt import write_yolo
-
     if target_format not in WRITE_FORMATS:
         raise InputError(f"target_format must be one of {WRITE_FORMATS}, got {target_format!r}")
     if target_format == "yolo":

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.data.voc import read_voc_objects, read_voc_xml
 from mlbasics.data.voc_xml import VocObject, check_class_name, write_voc
+from mlbasics.io.files import write_json
 
 #: Photo file name endings the labelling folder picks up (compared in lower case).
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png")
@@ -121,8 +123,6 @@ class LabelFolder:
         return skipped
 
     def _write_state(self) -> None:
-        from mlbasics.io.files import write_json
-
         write_json(self.state_path, {"skipped": sorted(self.skipped)})
 
     def __len__(self) -> int:
@@ -171,8 +171,6 @@ class LabelFolder:
 
     def load_boxes(self, index: int) -> list[LabelBox] | None:
         """The boxes saved for photo ``index`` (``None`` when it has no XML); difficult objects included."""
-        from mlbasics.data.voc import read_voc_xml
-
         path = self.xml_path(index)
         if not path.is_file():
             return None
@@ -202,8 +200,6 @@ class LabelFolder:
     def _flags(path: Path) -> dict[tuple[str, int, int, int, int], VocObject]:
         """The objects already saved in ``path`` by name and box: a box saved again unchanged keeps its
         difficult, truncated and pose flags (the panel does not show them; a moved box is a new one)."""
-        from mlbasics.data.voc import read_voc_objects
-
         if not path.is_file():
             return {}
         return {(o.name, o.x_min, o.y_min, o.x_max, o.y_max): o for o in read_voc_objects(path)}

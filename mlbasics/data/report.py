@@ -23,9 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from mlbasics.core.batch import each_usable
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.data.annotation_lines import Sample
-from mlbasics.data.converted import Converted
+from mlbasics.data.cache import sha256_of
+from mlbasics.data.converted import Converted, box_problem
+from mlbasics.geometry.boxes import wh_iou
 
 #: Difference hashes this many bits apart or fewer are reported as look-alikes (a resized or re-saved copy).
 LOOK_ALIKE_BITS = 5
@@ -46,7 +49,6 @@ class PhotoFacts:
 
 def photo_facts(path: str | os.PathLike[str]) -> PhotoFacts:
     """Open ``path`` once (a file cut short decoded as far as it goes); ``DataFileError`` when it cannot be."""
-    from mlbasics.data.cache import sha256_of
     from mlbasics.data.photo_hash import difference_hash, pixels_sha256
     from mlbasics.io.images import exif_orientation, open_image_partial
 
@@ -129,7 +131,6 @@ class DatasetReport:
 
 
 def _boxes_fit(boxes: np.ndarray, upright: tuple[int, int], orientation: int) -> str:
-    from mlbasics.data.converted import box_problem
     from mlbasics.io.images import SIDEWAYS_ORIENTATIONS
 
     raw = upright[::-1] if orientation in SIDEWAYS_ORIENTATIONS else upright
@@ -143,8 +144,6 @@ def _boxes_fit(boxes: np.ndarray, upright: tuple[int, int], orientation: int) ->
 def _boxes_outside(samples: Sequence[Sample], facts: Sequence[PhotoFacts]) -> list[str]:
     """``"<image>: box i ... is outside the WxH image"`` for each photo with a box outside it as viewed
     (upright); for an EXIF-rotated photo whose boxes fit the stored pixels, says so."""
-    from mlbasics.data.converted import box_problem
-
     found = []
     for sample, fact in zip(samples, facts):
         problems = [(i, p) for i, box in enumerate(sample.boxes, start=1) if (p := box_problem(box, fact.size))]
@@ -158,8 +157,6 @@ def _boxes_outside(samples: Sequence[Sample], facts: Sequence[PhotoFacts]) -> li
 
 def _facts_of(samples: Sequence[Sample], skipped: list[DataFileError]) -> dict[int, PhotoFacts]:
     """The facts of each sample's photo, by the sample's index; unreadable photos go to ``skipped``."""
-    from mlbasics.core.batch import each_usable
-
     return dict(each_usable(range(len(samples)), lambda i: photo_facts(samples[i].image), skipped))
 
 
@@ -204,7 +201,6 @@ def dataset_report(train: Converted, val: Converted | None = None, *, anchors: n
     Every photo is decoded once; one that cannot be is named in ``skipped`` and left out of the counts.
     """
     from mlbasics.data.photo_hash import look_alike_pairs, same_key_groups
-    from mlbasics.geometry.boxes import wh_iou
 
     if strides and not input_size:
         raise InputError("strides: box sizes are compared with the strides at an input_size; give it too")

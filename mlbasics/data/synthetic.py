@@ -24,7 +24,9 @@ from PIL import Image, ImageDraw
 
 from mlbasics.core.errors import InputError
 from mlbasics.core.validation import check_positive_int
+from mlbasics.data.voc_xml import voc_objects, write_voc
 from mlbasics.geometry.boxes import box_iou
+from mlbasics.io.files import atomic_write, write_json
 
 SHAPE_CLASSES = ("circle", "square", "triangle", "cross")
 
@@ -177,8 +179,6 @@ def write_voc_dataset(
     seed, so ``val`` is the same images whatever size ``train`` has. Writing again with the
     same arguments changes nothing (it returns at once); every file is written atomically.
     """
-    from mlbasics.data.voc_xml import voc_objects, write_voc
-    from mlbasics.io.files import atomic_write, write_json
     from mlbasics.io.images import save_image
 
     splits = dict(splits or {"train": 2000, "val": 200, "test": 200})

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlbasics.core.errors import DataFileError
+from mlbasics.data.voc_xml import VocObject
 from mlbasics.io.paths import relative_path_problem, require_regular_file
 
 if TYPE_CHECKING:
@@ -70,8 +71,6 @@ def _int(node, tag: str, path: str) -> int:
 
 def read_voc_objects(path: str | os.PathLike[str], data: bytes | None = None) -> list[VocObject]:
     """Every ``<object>`` of one VOC XML with its flags (difficult, truncated, pose), in file order."""
-    from mlbasics.data.voc_xml import VocObject
-
     name = os.fspath(path)
     objects = []
     for obj in parse_xml(name, data).iter("object"):

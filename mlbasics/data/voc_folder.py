@@ -29,9 +29,13 @@ from pathlib import Path
 import numpy as np
 
 from mlbasics.core import limits
+from mlbasics.core.batch import each_usable, require_usable
 from mlbasics.core.errors import DataFileError
+from mlbasics.data.annotation_lines import Sample
 from mlbasics.data.converted import Converted
+from mlbasics.data.voc import parse_xml, read_voc_xml
 from mlbasics.io.paths import require_utf8_name
+from mlbasics.io.text import parse_json, read_text
 
 #: Image file extensions tried for an XML's stem, in this order.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -102,9 +106,6 @@ def _find_image(xml: Path, filename: str, folders: Sequence[Path]) -> Path:
 
 def class_names_of(xml_files: Sequence[Path], skipped: list[DataFileError]) -> list[str]:
     """Every object name in the readable XML files, sorted (so the class ids do not depend on file order)."""
-    from mlbasics.core.batch import each_usable
-    from mlbasics.data.voc import parse_xml
-
     names: set[str] = set()
     for _, root in each_usable(xml_files, parse_xml, skipped):
         names.update((obj.findtext("name") or "").strip() for obj in root.iter("object"))
@@ -113,8 +114,6 @@ def class_names_of(xml_files: Sequence[Path], skipped: list[DataFileError]) -> l
 
 
 def _image_sets(root: Path) -> dict[str, list[str]] | None:
-    from mlbasics.io.text import read_text
-
     main = root / "ImageSets" / "Main"
     sets = {split: read_text(main / f"{split}.txt").split() for split in ("train", "val")
             if (main / f"{split}.txt").is_file()}
@@ -128,9 +127,6 @@ def read_voc_folder(root: str | os.PathLike[str], classes: Sequence[str] | None 
     another class, unreadable, without its image, or whose name or image's name is not valid UTF-8 (the paths
     go into UTF-8 annotation lines) is skipped and named. An error when none is usable.
     """
-    from mlbasics.core.batch import each_usable, require_usable
-    from mlbasics.data.voc import read_voc_xml
-
     layout, annotations, folders = find_layout(root)
     xml_files = sorted(annotations.glob("*.xml"))
     skipped: list[DataFileError] = []
@@ -194,8 +190,6 @@ def fixed_count_split(stems: Sequence[str], val_count: int, seed: int = 0,
 
 def read_split(path: str | os.PathLike[str]) -> list[str]:
     """The validation stems of a split file: JSON ``{"val": [stem, ...], ...}``."""
-    from mlbasics.io.text import parse_json, read_text
-
     data = parse_json(read_text(path, missing="no such split file"), path)
     val = data.get("val") if isinstance(data, dict) else None
     if not isinstance(val, list) or not all(isinstance(s, str) for s in val):
@@ -229,8 +223,6 @@ def as_converted(records: Sequence[VocRecord], classes: Sequence[str]) -> Conver
     """``records`` as annotation samples (the photo's size from its header, no decoding), ready for
     :func:`~mlbasics.data.convert.write_annotations` and the dataset report; a photo whose header
     cannot be read is named in ``problems`` and left out."""
-    from mlbasics.core.batch import each_usable
-    from mlbasics.data.annotation_lines import Sample
     from mlbasics.io.images import image_size
 
     problems: list[DataFileError] = []

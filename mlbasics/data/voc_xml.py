@@ -29,6 +29,7 @@ from xml.etree.ElementTree import Element, SubElement, indent, tostring
 import numpy as np
 
 from mlbasics.core.errors import InputError
+from mlbasics.io.files import atomic_write
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,6 @@ def write_voc(path: str | os.PathLike[str], filename: str, size: tuple[int, int,
               objects: Sequence[VocObject], *, folder: str | None = None, image_path: str | None = None) -> None:
     """Write :func:`voc_xml_text` to ``path`` atomically (UTF-8); a bad object raises before anything is written.
     The one VOC writer: the labelling panel and the synthetic data set (boxes via :func:`voc_objects`) use it."""
-    from mlbasics.io.files import atomic_write
-
     text = voc_xml_text(filename, size, objects, folder=folder, path=image_path)
     with atomic_write(path, "w") as handle:
         handle.write(text)

@@ -26,9 +26,13 @@ from typing import Any
 
 import numpy as np
 
+from mlbasics.core.batch import each_usable, require_usable
 from mlbasics.core.errors import DataFileError
 from mlbasics.data.annotation_lines import Sample, classes_from_text
 from mlbasics.data.converted import Converted, box_problem, clip_to_image
+from mlbasics.io.files import atomic_path, atomic_write
+from mlbasics.io.paths import inside
+from mlbasics.io.text import read_text
 
 #: Suffixes of the image files a split folder holds (others, such as ``.txt``, are not images).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -40,7 +44,6 @@ def read_data_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The mapping in a ``data.yaml`` (``yaml.safe_load``); errors name the file."""
     import yaml
 
-    from mlbasics.io.text import read_text
 
     try:
         data = yaml.safe_load(read_text(path, missing="no such data.yaml"))
@@ -72,8 +75,6 @@ def yaml_classes(data: dict[str, Any], path: str | os.PathLike[str]) -> list[str
 
 def read_yolo_classes(path: str | os.PathLike[str]) -> list[str]:
     """Class names from a ``data.yaml`` or a ``classes.txt`` / ``obj.names`` (one name per line)."""
-    from mlbasics.io.text import read_text
-
     if Path(path).suffix.lower() in (".yaml", ".yml"):
         return yaml_classes(read_data_yaml(path), path)
     return classes_from_text(read_text(path, missing="no such classes file"), path)
@@ -100,8 +101,6 @@ def _resolve(root: Path, entry: str, source: Path, field: str) -> Path:
     the dataset folder ``root`` (``..``, an absolute path elsewhere, a symbolic link out): such an entry would
     copy photos from anywhere on the disk into the output. Roboflow's ``../train/images`` is read as
     ``train/images`` (as Ultralytics does); an absolute path inside ``root`` is fine."""
-    from mlbasics.io.paths import inside
-
     text = entry.strip()
     if text.startswith("../") and (root / text[3:]).exists():
         text = text[3:]
@@ -140,7 +139,6 @@ def _split_images_from_yaml(yaml_path: Path, data: dict[str, Any], split: str,
         if path.is_dir():
             images += _images_in(path)
         elif path.is_file():  # a list file: one image path per line, relative to the dataset root
-            from mlbasics.io.text import read_text
 
             for number, line in enumerate(read_text(path).splitlines(), start=1):
                 if line.strip():
@@ -231,7 +229,6 @@ def read_label_file(label: Path, image: Path, num_classes: int) -> Sample:
     Raises ``DataFileError`` naming the label file and line (or the image) when anything is unusable.
     """
     from mlbasics.io.images import image_size
-    from mlbasics.io.text import read_text
 
     size = image_size(image, missing="no such image file")
     text = read_text(label) if label.exists() else ""
@@ -270,8 +267,6 @@ def read_yolo(source: str | os.PathLike[str], split: str = "train") -> Converted
     problem naming the file and line; the image it concerns is skipped. The class names, the split
     entry, or a split with no image at all raise ``DataFileError`` naming the file or folder.
     """
-    from mlbasics.core.batch import each_usable, require_usable
-
     problems: list[DataFileError] = []
     classes, images = yolo_split(source, split, problems)
     samples = [s for _, s in each_usable(images, lambda im: read_label_file(label_path(im), im, len(classes)),
@@ -294,7 +289,6 @@ def format_label_line(box: Sequence[float], size: tuple[int, int]) -> str:
 def _write_one(sample: Sample, out: Path, split: str) -> None:
     import shutil
 
-    from mlbasics.io.files import atomic_path, atomic_write
     from mlbasics.io.images import image_size
 
     size = sample.size or image_size(sample.image, missing="no such image file")
@@ -313,7 +307,6 @@ def write_data_yaml(out: str | os.PathLike[str], classes: Sequence[str]) -> Path
     """
     import yaml
 
-    from mlbasics.io.files import atomic_write
 
     out = Path(out)
     splits = sorted(p.name for p in (out / "images").iterdir() if p.is_dir()) if (out / "images").is_dir() else []
@@ -334,8 +327,6 @@ def write_yolo(samples: Sequence[Sample], classes: Sequence[str], out: str | os.
     Two images with the same file name in one split, or an image that cannot be read, go to
     ``skipped`` (raised without it). Write ``val`` into the same ``out`` after ``train``: the yaml lists both.
     """
-    from mlbasics.core.batch import each_usable
-
     out = Path(out)
     seen: dict[str, Path] = {}
 

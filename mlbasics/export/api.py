@@ -9,9 +9,13 @@ from typing import Any
 
 import numpy as np
 
+from mlbasics.export.coreml import to_coreml
 from mlbasics.export.formats import FORMATS, ExportError, ExportResult, check_format, size_of
+from mlbasics.export.onnx import OnnxRunner, to_onnx
 from mlbasics.export.parity import Runner
+from mlbasics.export.tflite import TfliteRunner, check_representative, to_tflite
 from mlbasics.io.keras_models import load_keras_model
+from mlbasics.vision.yolo.detect import Detector
 
 
 def load_model(path: str | os.PathLike[str]) -> Any:
@@ -20,8 +24,6 @@ def load_model(path: str | os.PathLike[str]) -> Any:
     ``.config.json`` training wrote beside it."""
     path = Path(path)
     if path.name.endswith(".weights.h5"):
-        from mlbasics.vision.yolo.detect import Detector
-
         return Detector.load(path).model
     if path.suffix != ".keras":
         raise ExportError(f"{path.name}: expected a .keras model file or a detector's .weights.h5 "
@@ -39,10 +41,6 @@ def export_model(model: Any, out_dir: str | os.PathLike[str], formats: Iterable[
     Each file is written atomically: a format that fails raises :class:`ExportError`
     and leaves no file of its own behind.
     """
-    from mlbasics.export.coreml import to_coreml
-    from mlbasics.export.onnx import to_onnx
-    from mlbasics.export.tflite import check_representative, to_tflite
-
     formats = [check_format(name) for name in formats]
     if "tflite-int8-full" in formats:  # refuse before writing any file
         check_representative(representative, model)
@@ -62,9 +60,6 @@ def export_model(model: Any, out_dir: str | os.PathLike[str], formats: Iterable[
 
 def runner(result: ExportResult) -> Runner | None:
     """A CPU runner for an exported model, or None for Core ML (which runs only on Apple systems)."""
-    from mlbasics.export.onnx import OnnxRunner
-    from mlbasics.export.tflite import TfliteRunner
-
     if result.format.startswith("tflite-"):
         return TfliteRunner(result.path)
     if result.format == "onnx":

@@ -18,8 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from mlbasics.geometry.camera import nv12_to_rgb, pad_rows, plane, rgb_to_ycbcr, rotate, ycbcr_to_rgb
 from mlbasics.geometry.colour import rgb_to_yuv, yuv_to_rgb
-from mlbasics.vision.yolo.decode import SCORE_THRESHOLD
+from mlbasics.vision.yolo.decode import SCORE_THRESHOLD, Detections
+from mlbasics.vision.yolo.metrics import evaluate_detections, match_counts
 
 #: What the app does to a camera frame before the model sees it.
 PIPELINES = {
@@ -41,8 +43,6 @@ def camera_buffer(frame: np.ndarray, full_range: bool = True, matrix: str = "bt6
     sensor sees it turned ``sensor_rotation`` degrees anticlockwise (so the app must turn it that
     many degrees clockwise), rows padded by ``row_padding`` bytes. Returns ``(y, uv, width, height,
     row_stride)``: flat uint8 planes as ``CVPixelBufferGetBaseAddressOfPlane`` gives them."""
-    from mlbasics.geometry.camera import pad_rows, rgb_to_ycbcr, rotate
-
     sensor = rotate(frame, (360 - sensor_rotation) % 360)
     height, width = sensor.shape[:2]
     y, cb, cr = rgb_to_ycbcr(sensor, full_range=full_range, matrix=matrix)
@@ -52,8 +52,6 @@ def camera_buffer(frame: np.ndarray, full_range: bool = True, matrix: str = "bt6
 
 
 def _buffer_pipeline(mistake: str) -> Callable[[np.ndarray], np.ndarray]:
-    from mlbasics.geometry.camera import nv12_to_rgb, plane, rotate, ycbcr_to_rgb
-
     fmt = BUFFER_FORMAT
 
     def one(frame: np.ndarray) -> np.ndarray:
@@ -95,9 +93,6 @@ def detection_quality(detections: Sequence, truths: Sequence[np.ndarray], num_cl
                       score_threshold: float = SCORE_THRESHOLD.default) -> dict[str, float]:
     """``{"mAP@0.5": ..., "boxes found": ...}``: mAP over all detections, and the share of true boxes
     ``(m, 5)`` per image matched (same class, IoU >= 0.5) by a detection scoring >= ``score_threshold``."""
-    from mlbasics.vision.yolo.decode import Detections
-    from mlbasics.vision.yolo.metrics import evaluate_detections, match_counts
-
     confident = [Detections(d.boxes[d.scores >= score_threshold], d.scores[d.scores >= score_threshold],
                             d.classes[d.scores >= score_threshold]) for d in detections]
     return {"mAP@0.5": evaluate_detections(detections, truths, num_classes).map,

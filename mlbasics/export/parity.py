@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD
+from mlbasics.geometry.boxes import box_iou
+from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD, detect_from_outputs
 
 if TYPE_CHECKING:
     from mlbasics.vision.yolo.spec import YoloSpec
@@ -49,8 +50,6 @@ def detector_decoder(spec: YoloSpec, score_threshold: float = SCORE_THRESHOLD.de
     """Raw YOLO grids ``{name: (batch, g, g, 3 * (5 + C))}`` of the detector ``spec`` describes -> one
     :class:`~mlbasics.vision.yolo.decode.Detections` per image, with the YOLO track's decode and
     per-class NMS. Grids are taken coarsest first by their size, whatever their names."""
-    from mlbasics.vision.yolo.decode import detect_from_outputs
-
     def decode(outputs: dict[str, np.ndarray]) -> list[Any]:
         grids = sorted(outputs.values(), key=lambda grid: grid.shape[1])
         return detect_from_outputs(grids, spec, score_threshold, nms_iou)
@@ -61,8 +60,6 @@ def detector_decoder(spec: YoloSpec, score_threshold: float = SCORE_THRESHOLD.de
 def same_detections(a: Any, b: Any, iou_threshold: float = 0.9) -> bool:
     """True when two :class:`~mlbasics.vision.yolo.decode.Detections` hold the same boxes: as many,
     and each box of ``a`` pairs with its own box of ``b`` of the same class at IoU >= ``iou_threshold``."""
-    from mlbasics.geometry.boxes import box_iou
-
     if len(a) != len(b):
         return False
     free = np.ones(len(b), dtype=bool)

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mlbasics.export.api import runner
+from mlbasics.export.camera import detection_quality
 from mlbasics.export.formats import ExportResult
 from mlbasics.export.measure import keras_single_image, median_latency_ms
-from mlbasics.export.parity import Parity, align, compare, keras_outputs
+from mlbasics.export.parity import Parity, align, compare, detector_decoder, keras_outputs
 
 if TYPE_CHECKING:
     from mlbasics.vision.yolo.spec import YoloSpec
@@ -90,9 +91,6 @@ def detector_map(spec: YoloSpec, truths: Sequence[np.ndarray]) -> Score:
     """Raw grids ``{name: (n, g, g, 3 * (5 + C))}`` for ``n`` images -> their mAP@0.5 against
     ``truths`` (one ``(m, 5)`` array per image: x1, y1, x2, y2 in pixels, class), decoded with the
     YOLO track's decode at score >= 0.01 and measured as lesson 08 does."""
-    from mlbasics.export.camera import detection_quality
-    from mlbasics.export.parity import detector_decoder
-
     decode = detector_decoder(spec, score_threshold=0.01)
     return lambda outputs: detection_quality(decode(outputs), truths, len(spec.class_names))["mAP@0.5"]
 

@@ -45,6 +45,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from mlbasics.core.errors import DataFileError
+from mlbasics.io.files import atomic_write
 from mlbasics.io.paths import require_regular_file
 
 #: Modes whose samples are wider than 8 bits; :func:`_scaled_to_8_bits` maps them to ``L``.
@@ -268,8 +269,6 @@ def load_image_bytes(data: bytes, name: str = "<bytes>", *, max_pixels: int | No
 
 def save_image(array: np.ndarray, path: str | os.PathLike[str], *, quality: int = 90) -> None:
     """Write an ``(height, width, 3)`` ``uint8`` array atomically (format from the suffix)."""
-    from mlbasics.io.files import atomic_write
-
     image = Image.fromarray(np.asarray(array, dtype=np.uint8))
     suffix = Path(path).suffix.lower()
     fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}.get(suffix)

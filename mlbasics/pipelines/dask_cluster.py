@@ -31,6 +31,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import mlbasics
 from mlbasics.core.errors import InputError
 from mlbasics.core.validation import check_positive_int
 from mlbasics.io.files import write_json
@@ -75,8 +76,6 @@ def dask_command() -> str:
 
 def _environment() -> dict[str, str]:
     """This process's environment with the folder holding ``mlbasics`` first on ``PYTHONPATH``."""
-    import mlbasics
-
     root = str(Path(mlbasics.__file__).resolve().parents[1])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([root, *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])

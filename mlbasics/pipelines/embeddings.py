@@ -79,7 +79,7 @@ from mlbasics.pipelines.embeddings_io import (
 )
 from mlbasics.pipelines.embeddings_map import MapProjection, embedding_map_png, fit_map_projection
 from mlbasics.pipelines.keras_handler import KerasModelHandler
-from mlbasics.pipelines.runners import IncompleteRunError
+from mlbasics.pipelines.runners import IncompleteRunError, pipeline_options, run_to_completion
 from mlbasics.pipelines.shards import shard_of
 
 with known_beam_noise_dropped():
@@ -472,7 +472,6 @@ def run_embedding_pipeline(
     import time
 
     from mlbasics.pipelines.keras_handler import load_embedder, model_image_size
-    from mlbasics.pipelines.runners import pipeline_options, run_to_completion
 
     limits.BATCH_SIZE.check("batch_size", batch_size)
     limits.SHARDS.check("shards", shards)

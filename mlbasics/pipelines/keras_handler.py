@@ -19,6 +19,7 @@ import numpy as np
 
 from mlbasics.core.errors import InputError
 from mlbasics.core.quiet import quiet_import
+from mlbasics.io.files import atomic_write
 from mlbasics.io.keras_models import load_keras_model
 from mlbasics.io.storage import is_remote
 from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
@@ -68,7 +69,6 @@ def local_copy(url: str) -> str:
 
     from apache_beam.io.filesystems import FileSystems
 
-    from mlbasics.io.files import atomic_write
 
     target = os.path.join(tempfile.gettempdir(), "mlbasics-models",
                           hashlib.sha1(url.encode()).hexdigest() + ".keras")

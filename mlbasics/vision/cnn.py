@@ -15,8 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.quiet import quiet_import
-from mlbasics.core.validation import check_positive_int
+from mlbasics.core.seed import seed_everything
+from mlbasics.core.validation import check_array, check_positive_int
+from mlbasics.io.files import atomic_path
+from mlbasics.io.keras_models import load_keras_model
+from mlbasics.vision.yolo.model import backbone_layer_names, tiny_backbone
 
 
 @dataclass(frozen=True)
@@ -44,8 +49,6 @@ KERNELS = {
 def convolve2d(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Slide ``kernel`` ``(k, k)`` over a grey image ``(H, W)`` ('valid' padding, no flip, as deep-learning
     libraries do): output ``(H - k + 1, W - k + 1)``, each pixel the sum of the window times the kernel."""
-    from mlbasics.core.validation import check_array
-
     image = check_array("image", image, ndim=2).astype(np.float64)
     kernel = check_array("kernel", kernel, ndim=2).astype(np.float64)
     windows = np.lib.stride_tricks.sliding_window_view(image, kernel.shape)
@@ -78,7 +81,6 @@ def build_backbone_classifier(input_size: int = 64, num_classes: int = 4, width:
         import keras
         from keras import layers
 
-    from mlbasics.vision.yolo.model import tiny_backbone
 
     inputs = keras.Input((input_size, input_size, 3), name="image")
     _, features = tiny_backbone(inputs, width)
@@ -106,8 +108,6 @@ def embedding_model(classifier):
 def save_keras(model, path: str | os.PathLike[str]) -> Path:
     """Save a model as ``.keras`` (or weights as ``.weights.h5``) atomically: Keras picks the format
     from the name, and :func:`~mlbasics.io.files.atomic_path` gives it a temporary path with the same name."""
-    from mlbasics.io.files import atomic_path
-
     target = Path(path)
     if not target.name.endswith((".keras", ".weights.h5")):
         raise ValueError(f"path must end in .keras or .weights.h5, got {target.name!r}")
@@ -133,7 +133,6 @@ def train_backbone_classifier(
     with quiet_import():
         import keras
 
-    from mlbasics.core.seed import seed_everything
     from mlbasics.data.synthetic import SHAPE_CLASSES, object_crops
 
     seed_everything(seed)
@@ -153,9 +152,6 @@ def train_backbone_classifier(
 
 def load_classifier(path: str | os.PathLike[str]):
     """Load a saved classifier in Keras's safe mode (no arbitrary code from the file)."""
-    from mlbasics.core.errors import DataFileError
-    from mlbasics.io.keras_models import load_keras_model
-
     if not Path(path).is_file():
         raise DataFileError(path, "no saved classifier; train it with train_backbone_classifier")
     return load_keras_model(path)
@@ -166,9 +162,6 @@ def copy_backbone(source, target) -> list[str]:
 
     Raises if the two backbones differ (another ``width``), naming the first mismatching layer.
     """
-    from mlbasics.core.errors import InputError
-    from mlbasics.vision.yolo.model import backbone_layer_names
-
     names = backbone_layer_names(source)
     missing = sorted(set(names) - set(backbone_layer_names(target)))
     if not names or missing:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from mlbasics.export.camera import BUFFER_PIPELINES, camera_buffer
+
 
 def frame_views(photo: np.ndarray) -> dict[str, np.ndarray]:
     """``{title: RGB image}`` for ``photo`` ``(H, W, 3)`` uint8 (cropped to even sides) delivered as an
     iPhone-like NV12 buffer (:func:`mlbasics.export.camera.camera_buffer`: full range, BT.601, rows
     padded by 64 bytes, sensor turned 90°): read right, and with each mistake of
     :data:`mlbasics.export.camera.BUFFER_PIPELINES`, plus the raw bytes reshaped as if they were RGB."""
-    from mlbasics.export.camera import BUFFER_PIPELINES, camera_buffer
-
     photo = np.ascontiguousarray(photo[: photo.shape[0] // 2 * 2, : photo.shape[1] // 2 * 2])
     y, uv, width, height, _ = camera_buffer(photo)
     raw = np.concatenate([y, uv])

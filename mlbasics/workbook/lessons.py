@@ -15,7 +15,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlbasics.data import cache_dir
+from mlbasics.data.annotation_lines import read_annotation_lines, voc_to_lines, write_lines
+from mlbasics.data.cache import sha256_of
 from mlbasics.data.synthetic import SHAPE_CLASSES, SceneStyle, VocDataset
+from mlbasics.vision.cnn import embedding_model, load_classifier, save_keras, train_backbone_classifier
+from mlbasics.vision.yolo.anchors import box_sizes, kmeans_anchors, write_anchors
+from mlbasics.vision.yolo.spec import YoloSpec
+from mlbasics.vision.yolo.train import TrainConfig, train
 
 if TYPE_CHECKING:
     from mlbasics.vision.yolo.spec import YoloSpec
@@ -34,8 +41,6 @@ STYLE = SceneStyle(INPUT_SIZE, INPUT_SIZE)
 
 def root() -> Path:
     """``<cache>/yolo``, created if missing."""
-    from mlbasics.data import cache_dir
-
     folder = cache_dir() / "yolo"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -50,8 +55,6 @@ def dataset() -> VocDataset:
 
 def annotation_file(split: str) -> Path:
     """Annotation lines of ``split`` (``train``, ``val``, ``test``), converted from the VOC files."""
-    from mlbasics.data.annotation_lines import voc_to_lines, write_lines
-
     voc = dataset()
     target = voc.root / f"{split}.txt"
     if not target.is_file() or target.stat().st_mtime < (voc.root / "dataset.json").stat().st_mtime:
@@ -63,8 +66,6 @@ def anchors_file(k: int = 6) -> Path:
     """``anchors.txt`` from k-means over the training boxes (written on first use)."""
     import numpy as np
 
-    from mlbasics.data.annotation_lines import read_annotation_lines
-    from mlbasics.vision.yolo.anchors import box_sizes, kmeans_anchors, write_anchors
 
     target = root() / f"anchors_{k}.txt"
     if not target.is_file():
@@ -77,8 +78,6 @@ def anchors_file(k: int = 6) -> Path:
 def spec() -> YoloSpec:
     """The workbook detector: tiny YOLOv3 at :data:`INPUT_SIZE` and :data:`WIDTH`, the shape classes and
     :func:`anchors_file`'s anchors (as lesson 07 trains it)."""
-    from mlbasics.vision.yolo.spec import YoloSpec
-
     return YoloSpec.from_files(anchors_file(), dataset().classes_file, input_size=INPUT_SIZE, width=WIDTH,
                                model="tiny")
 
@@ -90,8 +89,6 @@ def backbone_path() -> Path:
 
 def backbone(**kwargs: Any) -> Path:
     """The trained backbone classifier, trained first (lesson 05's call) if missing."""
-    from mlbasics.vision.cnn import train_backbone_classifier
-
     if not backbone_path().is_file():
         train_backbone_classifier(backbone_path(), width=WIDTH, input_size=CROP_SIZE, **kwargs)
     return backbone_path()
@@ -100,8 +97,6 @@ def backbone(**kwargs: Any) -> Path:
 def embedder() -> Path:
     """Lesson 05's classifier without its head, saved as the embedding model lesson 09's pipeline
     runs (made from :func:`backbone`, which is trained first if missing)."""
-    from mlbasics.vision.cnn import embedding_model, load_classifier, save_keras
-
     target = root() / "backbone_embedder.keras"
     if not target.is_file() or target.stat().st_mtime < backbone().stat().st_mtime:
         save_keras(embedding_model(load_classifier(backbone())), target)
@@ -111,8 +106,6 @@ def embedder() -> Path:
 def train_config(**overrides: Any) -> TrainConfig:
     """The lesson-07 training run: :class:`~mlbasics.vision.yolo.train.TrainConfig` with the workbook's
     files and sizes; ``overrides`` change any field."""
-    from mlbasics.vision.yolo.train import TrainConfig
-
     voc = dataset()
     config = TrainConfig(
         annotations=str(annotation_file("train")), val_annotations=str(annotation_file("val")),
@@ -125,8 +118,6 @@ def train_config(**overrides: Any) -> TrainConfig:
 
 def trained_weights() -> Path:
     """Lesson 07's final weights, trained first (the same call lesson 07 makes) if missing."""
-    from mlbasics.vision.yolo.train import train
-
     config = train_config()
     final = config.paths()[1]
     if not final.is_file():
@@ -169,8 +160,6 @@ def dvc_stage_reports(log: str) -> dict[str, dict[str, Any] | None]:
 def duplicate_files(folder: str | Path) -> list[list[str]]:
     """Groups of files under ``folder`` with identical bytes (the same sha256), as sorted relative paths;
     only groups of two or more."""
-    from mlbasics.data.cache import sha256_of
-
     base = Path(folder)
     by_hash: dict[str, list[str]] = {}
     for path in sorted(p for p in base.rglob("*") if p.is_file()):

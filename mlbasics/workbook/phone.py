@@ -10,6 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mlbasics.core.errors import MlbasicsError
+from mlbasics.export.web import to_web
+from mlbasics.export.web.check import agreement, browser_missing, run_page, truth_hits
+from mlbasics.export.web.server import serving
+from mlbasics.export.web.y4m import TAG_BLOCK, read_y4m, tag_frame, write_y4m
+
 if TYPE_CHECKING:
     from mlbasics.vision.yolo.spec import YoloSpec
 
@@ -27,8 +33,6 @@ def try_camera_page(model: Any, spec: YoloSpec, frames: np.ndarray, folder: str 
     Playwright, Chromium or npm is missing the page is still written and ``skipped`` says why in one
     sentence.
     """
-    from mlbasics.export.web.y4m import TAG_BLOCK
-
     size = spec.input_size
     # A 4:3 camera frame, the scene in the middle (letterboxed back to the input size, it shrinks to 3/4).
     width, height = (size * 4 // 3 + 1) // 2 * 2, size + TAG_BLOCK
@@ -48,7 +52,6 @@ def photo_frames(photos: list[np.ndarray], boxes: list[np.ndarray], size: tuple[
     of the photo) in the frame's pixels. Returns ``(frames, boxes)``."""
     from PIL import Image
 
-    from mlbasics.export.web.y4m import TAG_BLOCK
 
     width, height = size
     room = height - TAG_BLOCK
@@ -71,8 +74,6 @@ def camera_page_on_photos(model: Any, spec: YoloSpec, photos: list[np.ndarray], 
     """:func:`try_camera_page` with photos as the camera's pictures (:func:`photo_frames`, 640x480) and
     their labelled ``boxes`` (photo pixels): the result also has ``"truth_hits"``, the share of processed
     frames on which every labelled box has a page box at IoU >= 0.5, and ``"truth_frames"``."""
-    from mlbasics.export.web.check import truth_hits
-
     frames, placed = photo_frames(photos, boxes)
     result = _camera_page(model, spec, frames, Path(folder), page_frames, phone)
     if result["records"] is not None:
@@ -85,11 +86,6 @@ def _camera_page(model: Any, spec: YoloSpec, frames: list[np.ndarray], root: Pat
     """Export, tag ``frames`` into a ``.y4m``, run the page on it and compare with Python (see above)."""
     import json
 
-    from mlbasics.core.errors import MlbasicsError
-    from mlbasics.export.web import to_web
-    from mlbasics.export.web.check import agreement, browser_missing, run_page
-    from mlbasics.export.web.server import serving
-    from mlbasics.export.web.y4m import read_y4m, tag_frame, write_y4m
 
     result: dict[str, Any] = {"page": root / "tiny_yolo3-web", "screenshot": None, "fps": None, "camera_fps": None,
                               "infer_ms": None, "backend": None, "threads": None, "agreement": None, "boxes": 0,

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlbasics.export.formats import ExportError
+from mlbasics.export.onnx import to_onnx
+from mlbasics.export.web.npm import RUNTIME_FILES, install_runtime, runtime_version
 from mlbasics.io.files import atomic_path, write_json
 from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD
 
@@ -77,9 +79,6 @@ def to_web(model: Any, spec: YoloSpec, out_dir: str | os.PathLike[str],
     """Write the camera page for detector ``model`` (a Keras tiny-YOLOv3 / YOLOv3 that ``spec``
     describes) into the folder ``out_dir``, atomically (all of it or nothing). Installs ONNX
     Runtime Web into the cache first if needed (npm). Returns ``out_dir``."""
-    from mlbasics.export.onnx import to_onnx
-    from mlbasics.export.web.npm import RUNTIME_FILES, install_runtime, runtime_version
-
     outputs = [tuple(t.shape[1:]) for t in model.outputs]
     if sorted(outputs) != sorted(spec.output_shapes):
         raise ExportError(f"web: the page runs YOLO detectors (a .weights.h5 with its .config.json); this model's "

@@ -19,6 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mlbasics.core.errors import InputError
+from mlbasics.export.onnx import OnnxRunner
+from mlbasics.export.parity import detector_decoder
+from mlbasics.geometry.boxes import box_iou
+
 if TYPE_CHECKING:
     from mlbasics.vision.yolo.spec import YoloSpec
 
@@ -80,8 +85,6 @@ def camera_browser(video: str | os.PathLike[str], args: Sequence[str] = (), **co
     ``args``: more Chromium flags; ``context``: Playwright's ``new_context`` options (``**PHONE`` for a phone).
     Without Playwright or Chromium: an :class:`~mlbasics.core.errors.InputError` saying which
     (:func:`browser_missing`)."""
-    from mlbasics.core.errors import InputError
-
     missing = browser_missing()
     if missing is not None:
         raise InputError(missing)
@@ -159,8 +162,6 @@ def _visible(boxes: np.ndarray) -> np.ndarray:
 
 def _partnered(boxes: np.ndarray, classes: np.ndarray, other: np.ndarray, other_classes: np.ndarray,
                iou_threshold: float) -> int:
-    from mlbasics.geometry.boxes import box_iou
-
     return sum(bool(np.any(other_classes == c)) and box_iou(b, other[other_classes == c]).max() >= iou_threshold
                for b, c in zip(boxes, classes))
 
@@ -178,8 +179,6 @@ def agreement(records: list[dict[str, Any]], frames: list[np.ndarray], model_pat
     the same class at IoU >= ``iou_threshold`` on the other side (Python's side scoring at least the
     threshold - ``score_margin``), and how many boxes were compared. A box that Python scores within
     ``score_margin`` of the threshold may be drawn or not by the page: it is not compared."""
-    from mlbasics.export.onnx import OnnxRunner
-    from mlbasics.export.parity import detector_decoder
     from mlbasics.geometry.letterbox import letterbox
 
     run = OnnxRunner(model_path)
@@ -215,8 +214,6 @@ def truth_hits(records: list[dict[str, Any]], truths: Sequence[np.ndarray], iou_
     """``(share, frames)``: of the page's processed frames (``records``, each with its video ``tag``), the
     share on which every labelled box ``truths[tag]`` ``(n, 4)`` (frame pixels) has a page box at IoU >=
     ``iou_threshold``, whatever its class (a one-class detector's test), and how many frames were processed."""
-    from mlbasics.geometry.boxes import box_iou
-
     hits = 0
     for record in records:
         page = np.asarray(record["boxes"], dtype=np.float64).reshape(-1, 4)

@@ -39,6 +39,7 @@ from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
 from mlbasics.pipelines.faces.analysis import AnalysisCache, analyse_file
 from mlbasics.pipelines.faces.detection import DetectionPolicy
 from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD, facebox_result
+from mlbasics.pipelines.faces.models import FaceModels
 from mlbasics.pipelines.faces.records import (
     identified_path,
     list_photos_checked,
@@ -133,8 +134,6 @@ class IdentifyShard(beam.DoFn):
 @functools.lru_cache(maxsize=2)
 def face_models(policy: DetectionPolicy) -> FaceModels:
     """dlib's models for ``policy``, loaded once per process."""
-    from mlbasics.pipelines.faces.models import FaceModels
-
     return FaceModels(policy)
 
 

@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlbasics.core.errors import InputError
+from mlbasics.io.files import atomic_write
 from mlbasics.pipelines.faces.detection import DEFAULT_MIN_FACE_SIZE, DetectionPolicy
 from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD
+from mlbasics.pipelines.faces.state import load_state
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,6 @@ def prepare(root: str | os.PathLike[str], threshold: float = DEFAULT_THRESHOLD,
     text = dvc_yaml(threshold, policy)
     target = space.root / "dvc.yaml"
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
-        from mlbasics.io.files import atomic_write
-
         with atomic_write(target, "w") as handle:
             handle.write(text)
     return space
@@ -136,7 +136,6 @@ def run_in_process(space: Workspace, threshold: float = DEFAULT_THRESHOLD,
     """The three stages in this process, each skipping images already done; returns their reports."""
     from mlbasics.pipelines.faces.analysis import AnalysisCache
     from mlbasics.pipelines.faces.identify import identify
-    from mlbasics.pipelines.faces.state import load_state
     from mlbasics.pipelines.faces.tag import tag
     from mlbasics.pipelines.faces.train import train
 

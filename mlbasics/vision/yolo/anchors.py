@@ -16,6 +16,8 @@ import numpy as np
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.validation import check_array, check_positive_int
 from mlbasics.geometry.boxes import wh_iou
+from mlbasics.io.files import atomic_write
+from mlbasics.io.text import read_text
 
 
 def mean_iou(wh: np.ndarray, anchors: np.ndarray) -> float:
@@ -92,16 +94,12 @@ def pixel_anchors(anchors: np.ndarray) -> np.ndarray:
 
 def write_anchors(path: str | os.PathLike[str], anchors: np.ndarray) -> None:
     """Write the keras-yolo3 anchors file: one line ``w,h,  w,h,  ...`` (rounded to pixels)."""
-    from mlbasics.io.files import atomic_write
-
     with atomic_write(path, "w") as handle:
         handle.write(",  ".join(f"{int(w)},{int(h)}" for w, h in pixel_anchors(anchors)) + "\n")
 
 
 def read_anchors(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an anchors file: ``(k, 2)`` float32; errors name the file and what is wrong."""
-    from mlbasics.io.text import read_text
-
     text = read_text(path, missing="no such anchors file")  # a folder or FIFO is refused, a BOM is fine
     try:
         values = [float(v) for v in text.replace("\n", ",").split(",") if v.strip()]

@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from mlbasics.core.quiet import quiet_import
+from mlbasics.core.quiet import native_noise_filtered, quiet_import
+from mlbasics.vision.cnn import save_keras
+from mlbasics.vision.yolo.evaluate import evaluate_model
 
 with quiet_import():
     import keras
@@ -27,8 +29,6 @@ class DetectorCheckpoint(keras.callbacks.Callback):
         self.path = Path(path)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        from mlbasics.vision.cnn import save_keras
-
         save_keras(self.model.detector, self.path)
 
 
@@ -81,8 +81,6 @@ class MapEvaluation(keras.callbacks.Callback):
         self.data, self.spec, self.every = data, spec, every
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        from mlbasics.vision.yolo.evaluate import evaluate_model
-
         last = epoch + 1 == self.params.get("epochs")
         value = float("nan")
         if (epoch + 1) % self.every == 0 or last:
@@ -103,8 +101,6 @@ class QuietFirstEpoch(keras.callbacks.Callback):
         self._used = False
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        from mlbasics.core.quiet import native_noise_filtered
-
         if not self._used:
             self._used = True
             self._filter = contextlib.ExitStack()

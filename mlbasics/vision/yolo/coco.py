@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from mlbasics.data.cache import cache_dir, fetch
 from mlbasics.data.manifest import load_manifest
+from mlbasics.vision.yolo.pretrained import convert_darknet
 from mlbasics.vision.yolo.spec import config_path_for
 
 #: What ``--weights`` takes to mean this detector.
@@ -41,8 +42,6 @@ def coco_files() -> DarknetFiles:
 
 def coco_weights(input_size: int = INPUT_SIZE) -> Path:
     """The converted detector's ``.weights.h5`` (its ``.config.json`` beside it), converted on first use."""
-    from mlbasics.vision.yolo.pretrained import convert_darknet
-
     sha = load_manifest().entry(WEIGHTS).sha256
     target = cache_dir() / "converted" / f"coco-tiny-yolov3-{input_size}-{sha[:12]}.weights.h5"
     if not (target.is_file() and config_path_for(target).is_file()):

@@ -32,6 +32,9 @@ from typing import Any
 import numpy as np
 
 from mlbasics.core.errors import DataFileError
+from mlbasics.io.files import atomic_write
+from mlbasics.io.paths import require_regular_file
+from mlbasics.io.text import read_text
 
 #: The sections this reader knows (Darknet's aliases ``[conv]``, ``[max]``, ``[network]`` included).
 SECTION_KINDS = {"net": "net", "network": "net", "convolutional": "convolutional", "conv": "convolutional",
@@ -287,8 +290,6 @@ def parse_cfg(text: str, path: str | os.PathLike[str] = "<cfg>") -> Cfg:
 def read_cfg(path: str | os.PathLike[str]) -> Cfg:
     """Read and check a Darknet ``.cfg`` file; anything wrong is a :class:`DataFileError` naming the
     file, the line and the key."""
-    from mlbasics.io.text import read_text
-
     return parse_cfg(read_text(path, missing="no such Darknet .cfg file"), path)
 
 
@@ -363,7 +364,6 @@ def read_weights(path: str | os.PathLike[str], cfg: Cfg) -> DarknetWeights:
     """
     from pathlib import Path
 
-    from mlbasics.io.paths import require_regular_file
 
     name = str(path)
     require_regular_file(path, missing="no such Darknet .weights file")
@@ -429,8 +429,6 @@ def weights_bytes(weights: DarknetWeights, cfg: Cfg) -> bytes:
 
 def write_weights(path: str | os.PathLike[str], weights: DarknetWeights, cfg: Cfg) -> None:
     """Write ``weights`` as a Darknet ``.weights`` file for ``cfg``, atomically."""
-    from mlbasics.io.files import atomic_write
-
     data = weights_bytes(weights, cfg)
     with atomic_write(path) as handle:
         handle.write(data)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from mlbasics.core.batch import each_usable, require_usable
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.quiet import quiet_import
 from mlbasics.data.annotation_lines import Sample
@@ -42,7 +43,6 @@ def load_samples(samples: Sequence[Sample], input_size: int) -> LoadedSet:
     An image that cannot be decoded (truncated, too large, ...) is skipped and named in
     ``LoadedSet.skipped``; when none can, a :class:`DataFileError` names the first.
     """
-    from mlbasics.core.batch import each_usable, require_usable
     from mlbasics.geometry.letterbox import letterbox
     from mlbasics.io.images import load_image
 

@@ -14,9 +14,19 @@ from typing import Any
 
 import numpy as np
 
+from mlbasics.core.batch import each_usable, require_usable
 from mlbasics.core.errors import DataFileError
+from mlbasics.io.files import write_json
+from mlbasics.io.keras_models import check_keras_weights, load_keras_weights
+from mlbasics.io.outputs import (
+    check_no_input_overwritten,
+    check_output_location,
+    relative_to_common_folder,
+    unique_output_name,
+)
 from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD, Detections, detect_from_outputs
 from mlbasics.vision.yolo.evaluate import raw_outputs
+from mlbasics.vision.yolo.model import build_detector
 from mlbasics.vision.yolo.spec import YoloSpec, config_path_for
 
 #: One colour per class (cycled), readable on light and dark backgrounds.
@@ -34,8 +44,6 @@ class Detector:
     def load(cls, weights: str | os.PathLike[str], config: str | os.PathLike[str] | None = None) -> Detector:
         """Load ``weights`` (``.weights.h5``) and its spec, ``config`` or else the ``.config.json``
         training wrote beside them (:func:`~mlbasics.vision.yolo.spec.config_path_for`)."""
-        from mlbasics.io.keras_models import check_keras_weights
-
         check_keras_weights(weights)  # before the config: a wrong --weights is named first
         config_path = Path(config) if config else config_path_for(Path(weights))
         return cls.with_weights(YoloSpec.read(config_path), weights, of=f"the model of {config_path.name}")
@@ -45,9 +53,6 @@ class Detector:
                      of: str = "the model of its spec") -> Detector:
         """``spec``'s network with ``weights`` (``.weights.h5``) loaded: a spec in memory, such as the one
         training was just given; weights that do not fit are an error saying they do not fit ``of``."""
-        from mlbasics.io.keras_models import load_keras_weights
-        from mlbasics.vision.yolo.model import build_detector
-
         model = build_detector(spec)
         load_keras_weights(model, weights, of=of)
         return cls(model, spec)
@@ -112,13 +117,6 @@ def output_names(images: Sequence[str | os.PathLike[str]], out_dir: str | os.Pat
     """``(relative paths, output names)`` of ``images`` for :func:`detect_files`, after refusing an output that
     would overwrite an input or an ``out_dir`` that is or holds an input's folder (callers check this before
     loading a detector: nothing is done for a run that would be refused)."""
-    from mlbasics.io.outputs import (
-        check_no_input_overwritten,
-        check_output_location,
-        relative_to_common_folder,
-        unique_output_name,
-    )
-
     out = Path(out_dir)
     # Inputs keep their path relative to the folder that holds them all, so a/x.jpg and b/x.jpg get
     # different outputs; no output may be one of the inputs (``--out`` pointed at the photos).
@@ -144,8 +142,6 @@ def detect_files(detector: Detector, images: Sequence[str | os.PathLike[str]], o
     (``"error"``, in input order) and skipped, not fatal. When no image at all can be read, a
     :class:`DataFileError` says so and nothing is written: an earlier ``detections.json`` stays.
     """
-    from mlbasics.core.batch import each_usable, require_usable
-    from mlbasics.io.files import write_json
     from mlbasics.io.images import load_image, save_image
 
     SCORE_THRESHOLD.check(score_threshold)

@@ -13,7 +13,7 @@ import numpy as np
 
 from mlbasics.vision.yolo.data import LoadedSet
 from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD, Detections, detect_from_outputs
-from mlbasics.vision.yolo.metrics import MapResult, evaluate_detections
+from mlbasics.vision.yolo.metrics import MapResult, evaluate_detections, match_counts
 from mlbasics.vision.yolo.spec import YoloSpec
 
 #: mAP is measured over the whole ranking, so detections are kept down to a low score.
@@ -81,8 +81,6 @@ def failure_cases(evaluation: Evaluation, score_threshold: float = SCORE_THRESHO
                   count: int = 8) -> list[tuple[int, int, int]]:
     """The images the detector gets most wrong at ``score_threshold``: ``(index, false alarms, misses)``,
     worst first, only images with at least one error."""
-    from mlbasics.vision.yolo.metrics import match_counts
-
     errors = []
     for index, (found, truth) in enumerate(zip(evaluation.detections, evaluation.truths)):
         kept = found.scores >= score_threshold

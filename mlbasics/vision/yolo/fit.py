@@ -27,9 +27,23 @@ from typing import Any
 import numpy as np
 
 from mlbasics.core import limits
+from mlbasics.core.batch import each_usable
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.quiet import quiet_import
-from mlbasics.data.voc_folder import VAL_FRACTION
+from mlbasics.data.annotation_lines import Sample, format_line, write_lines
+from mlbasics.data.cache import sha256_of
+from mlbasics.data.report import LOOK_ALIKE_BITS
+from mlbasics.data.voc_folder import VAL_FRACTION, read_split, read_voc_folder, split_records
+from mlbasics.io.files import atomic_write, write_json
+from mlbasics.io.outputs import check_output_location
+from mlbasics.io.paths import require_regular_file
+from mlbasics.vision.yolo.anchors import input_box_sizes, kmeans_anchors, pixel_anchors, write_anchors
+from mlbasics.vision.yolo.coco import COCO, coco_files
+from mlbasics.vision.yolo.data import load_samples
+from mlbasics.vision.yolo.detect import Detector
+from mlbasics.vision.yolo.evaluate import evaluate_model
+from mlbasics.vision.yolo.pretrained import cfg_beside, darknet_anchors
+from mlbasics.vision.yolo.spec import config_path_for
 from mlbasics.vision.yolo.train import TrainConfig, TrainingData, TrainSettings, read_history, train
 
 #: Optimizer steps (batches of 16) the recipe trains for; epochs follow from the number of photos.
@@ -137,10 +151,7 @@ def _usable_images(records: Sequence[Any], skipped: list[DataFileError]
     """``(record, (width, height))`` of each record whose photo decodes whole (the others are skipped),
     and the groups of stems that are copies of one photo (same bytes or look-alikes, as the dataset
     report finds them), which the split keeps on one side."""
-    from mlbasics.core.batch import each_usable
-    from mlbasics.data.cache import sha256_of
     from mlbasics.data.photo_hash import copy_groups, difference_hash
-    from mlbasics.data.report import LOOK_ALIKE_BITS
     from mlbasics.io.images import load_image
 
     byte_hashes: dict[str, str] = {}
@@ -173,8 +184,6 @@ def _line_path(image: Path, links: Path, warnings: list[dict[str, str]]) -> str:
 def write_split_lines(records: Sequence[tuple[Any, tuple[int, int]]], path: Path, links: Path,
                       warnings: list[dict[str, str]]) -> None:
     """Annotation lines (absolute image paths) of ``records``, written atomically."""
-    from mlbasics.data.annotation_lines import format_line, write_lines
-
     write_lines(path, [format_line(_line_path(record.image, links, warnings), record.boxes)
                        for record, _ in records])
 
@@ -183,8 +192,6 @@ def compute_anchors(records: Sequence[tuple[Any, tuple[int, int]]], input_size: 
                     k: int = 6) -> np.ndarray:
     """k-means anchors ``(k, 2)`` float32 of the training boxes as the letterboxed network sees them, in
     whole input pixels (what the anchors file holds)."""
-    from mlbasics.vision.yolo.anchors import input_box_sizes, kmeans_anchors, pixel_anchors
-
     wh = input_box_sizes(((record.boxes, size) for record, size in records), input_size)
     if not len(wh):
         raise InputError("no boxes in the training photos: nothing to learn anchors from")
@@ -240,10 +247,6 @@ def pretrained_files(pretrained: str | os.PathLike[str]) -> tuple[str, str, str]
     """``(weights, cfg, class names or "")`` of a pretrained start: ``"coco"`` (Darknet's published
     tiny-YOLOv3, fetched on first use) or a Darknet ``.weights`` with its ``.cfg`` (and ``.names``, if
     any) beside it."""
-    from mlbasics.io.paths import require_regular_file
-    from mlbasics.vision.yolo.coco import COCO, coco_files
-    from mlbasics.vision.yolo.pretrained import cfg_beside
-
     if os.fspath(pretrained) == COCO:
         files = coco_files()
         return str(files.weights), str(files.cfg), str(files.names)
@@ -275,16 +278,6 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
     for the training (e.g. a live plot). Broken photos and unusable XML
     files are named in the report's ``skipped`` and left out; the run goes on.
     """
-    from mlbasics.data.voc_folder import read_split, read_voc_folder, split_records
-    from mlbasics.io.files import atomic_write, write_json
-    from mlbasics.io.outputs import check_output_location
-    from mlbasics.vision.yolo.anchors import pixel_anchors, write_anchors
-    from mlbasics.vision.yolo.data import load_samples
-    from mlbasics.vision.yolo.detect import Detector
-    from mlbasics.vision.yolo.evaluate import evaluate_model
-    from mlbasics.vision.yolo.pretrained import darknet_anchors
-    from mlbasics.vision.yolo.spec import config_path_for
-
     check_output_location(out_dir, [voc_root])  # before anything is written: never among the user's photos
     _check_arguments(epochs=epochs, input_size=input_size, width=width, seed=seed, val_fraction=val_fraction)
     if pretrained is not None:
@@ -359,6 +352,4 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
 
 
 def _sample(record: Any, size: tuple[int, int]) -> Any:
-    from mlbasics.data.annotation_lines import Sample
-
     return Sample(record.image, record.boxes, size)

@@ -27,6 +27,9 @@ import numpy as np
 
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.quiet import quiet_import
+from mlbasics.data.annotation_lines import read_classes
+from mlbasics.io.files import atomic_write
+from mlbasics.vision.cnn import save_keras
 from mlbasics.vision.yolo.darknet import (
     CURRENT_VERSION,
     Cfg,
@@ -38,7 +41,8 @@ from mlbasics.vision.yolo.darknet import (
     read_weights,
     write_weights,
 )
-from mlbasics.vision.yolo.spec import DARKNET_BATCH_NORM_EPSILON, MASKS, YoloSpec, check_input_size
+from mlbasics.vision.yolo.model import build_detector
+from mlbasics.vision.yolo.spec import DARKNET_BATCH_NORM_EPSILON, MASKS, YoloSpec, check_input_size, config_path_for
 
 #: The prediction layers (1x1, bias, linear): their filter count is ``3 * (5 + classes)``.
 OUTPUTS = {"tiny": ("output_stride32", "output_stride16"),
@@ -452,8 +456,6 @@ def export_darknet(model: Any, spec: YoloSpec, cfg_path: str | os.PathLike[str],
                    *, seen: int = 0, version: tuple[int, int, int] = CURRENT_VERSION) -> None:
     """Write ``model`` as a Darknet ``.cfg`` + ``.weights`` pair (both atomically), for Darknet, OpenCV's
     ``readNetFromDarknet`` and other tools that read them."""
-    from mlbasics.io.files import atomic_write
-
     text = darknet_cfg_text(model, spec)
     cfg = parse_cfg(text, cfg_path)
     write_weights(weights_path, model_weights(model, spec, seen=seen, version=version), cfg)
@@ -472,11 +474,6 @@ def convert_darknet(cfg_path: str | os.PathLike[str], weights_path: str | os.Pat
                     input_size: int | None = None, masks: Sequence[Sequence[int]] | None = None) -> LoadReport:
     """A Darknet detector as the workbook's files: ``out`` (``.weights.h5``) and the ``.config.json``
     beside it, which ``mlbasics yolo detect`` and ``evaluate`` take (e.g. ``coco.names`` for COCO)."""
-    from mlbasics.data.annotation_lines import read_classes
-    from mlbasics.vision.cnn import save_keras
-    from mlbasics.vision.yolo.model import build_detector
-    from mlbasics.vision.yolo.spec import config_path_for
-
     spec = darknet_spec(cfg_path, read_classes(classes_path), input_size=input_size, masks=masks)
     model = build_detector(spec)
     report = load_darknet(model, spec, cfg_path, weights_path, masks=masks)

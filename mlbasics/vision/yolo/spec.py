@@ -19,6 +19,10 @@ import numpy as np
 
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.validation import check_positive_float
+from mlbasics.data.annotation_lines import read_classes
+from mlbasics.io.files import write_json
+from mlbasics.io.text import parse_json, read_text
+from mlbasics.vision.yolo.anchors import read_anchors
 
 #: The two networks: tiny YOLOv3 (two output scales) and YOLOv3 (three).
 MODELS = ("tiny", "full")
@@ -186,15 +190,11 @@ class YoloSpec:
 
     def write(self, path: str | os.PathLike[str]) -> None:
         """Write the config file (atomically), e.g. to :func:`config_path_for` of the weights."""
-        from mlbasics.io.files import write_json
-
         write_json(path, self.to_json())
 
     @classmethod
     def read(cls, path: str | os.PathLike[str]) -> YoloSpec:
         """Read a config file; anything wrong with it is a :class:`DataFileError` naming the file."""
-        from mlbasics.io.text import parse_json, read_text
-
         # UTF-8 (a byte order mark is fine); a folder or FIFO is refused before it is opened
         text = read_text(path, missing="no detector config (training writes it beside the weights)")
         return cls.from_json(parse_json(text, path), path)
@@ -217,9 +217,6 @@ class YoloSpec:
     def from_files(cls, anchors: str | os.PathLike[str], classes: str | os.PathLike[str], *, input_size: int = 416,
                    width: float = 1.0, model: str = "tiny") -> YoloSpec:
         """A spec from a keras-yolo3 anchors file and classes file; a wrong anchor count names the file."""
-        from mlbasics.data.annotation_lines import read_classes
-        from mlbasics.vision.yolo.anchors import read_anchors
-
         model = check_model(model)  # an argument, not the file: checked first, so its error names no file
         class_names = read_classes(classes)
         array = read_anchors(anchors)

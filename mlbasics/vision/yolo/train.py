@@ -27,10 +27,19 @@ import numpy as np
 from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.quiet import quiet_import
+from mlbasics.core.seed import seed_everything
 from mlbasics.core.validation import check_positive_float, check_positive_int
-from mlbasics.data.annotation_lines import Sample, check_samples, read_annotation_lines
-from mlbasics.vision.yolo.data import LoadedSet, load_samples
+from mlbasics.data.annotation_lines import Sample, check_samples, read_annotation_lines, read_classes
+from mlbasics.io.files import remove_stale_temporaries, write_json
+from mlbasics.io.keras_models import load_keras_weights
+from mlbasics.vision.cnn import copy_backbone, load_classifier, save_keras
+from mlbasics.vision.yolo import distribute
+from mlbasics.vision.yolo.data import LoadedSet, load_samples, make_dataset
+from mlbasics.vision.yolo.distribute import sharded, synchronize_batch_norm
 from mlbasics.vision.yolo.loss import BOX_LOSSES
+from mlbasics.vision.yolo.model import build_detector
+from mlbasics.vision.yolo.pretrained import cfg_beside, load_pretrained
+from mlbasics.vision.yolo.priors import set_objectness_prior
 from mlbasics.vision.yolo.spec import (
     DARKNET_BATCH_NORM_EPSILON,
     YoloSpec,
@@ -310,8 +319,6 @@ def train(config: TrainConfig, *, data: TrainingData | None = None,
     (several workers in ``TF_CONFIG``, or several GPUs); ``batch_size`` is the global batch. Only the
     chief writes the job directory and weights; another worker writes to a scratch copy it deletes.
     """
-    from mlbasics.vision.yolo import distribute
-
     strategy = distribute.choose_strategy()  # first: a multi-worker strategy must exist before any op runs
     paths = {"job_dir": config.job_dir, "weights_stage": config.weights_stage, "weights_final": config.weights_final}
     with distribute.worker_scratch(paths) as where, strategy.scope():
@@ -337,14 +344,7 @@ def _train(config: TrainConfig, record: dict, distribution: dict, data: Training
     with quiet_import():
         import keras
 
-    from mlbasics.core.seed import seed_everything
-    from mlbasics.io.files import remove_stale_temporaries, write_json
-    from mlbasics.io.keras_models import load_keras_weights
-    from mlbasics.vision.cnn import copy_backbone, load_classifier, save_keras
     from mlbasics.vision.yolo.callbacks import MapEvaluation, QuietFirstEpoch, TrainingClock
-    from mlbasics.vision.yolo.data import make_dataset
-    from mlbasics.vision.yolo.distribute import sharded, synchronize_batch_norm
-    from mlbasics.vision.yolo.model import build_detector
     from mlbasics.vision.yolo.trainer import YoloTrainer
 
     start = time.perf_counter()
@@ -374,8 +374,6 @@ def _train(config: TrainConfig, record: dict, distribution: dict, data: Training
     if distribution["replicas"] > 1:
         synchronize_batch_norm(detector)  # batch statistics over the global batch, as in one process
     if config.objectness_prior:
-        from mlbasics.vision.yolo.priors import set_objectness_prior
-
         set_objectness_prior(detector, spec)
     train_set, val_set, result.skipped_lines = load_training_data(config, spec, data)
     feeder_callbacks: list = []
@@ -439,12 +437,9 @@ def _start_from(config: TrainConfig, detector, spec: YoloSpec) -> set[str]:
     and anchors (keras-yolo3's ``convert.py`` workflow). Returns the names of the layers loaded."""
     if not config.pretrained:
         return set()
-    from mlbasics.vision.yolo.pretrained import cfg_beside, load_pretrained
 
     file_classes: list[str] = []
     if config.pretrained_classes:
-        from mlbasics.data.annotation_lines import read_classes
-
         file_classes = list(read_classes(config.pretrained_classes))
     report = load_pretrained(detector, spec, config.pretrained_cfg or cfg_beside(config.pretrained), config.pretrained,
                              reinitialise="classes" if file_classes else "outputs", file_classes=file_classes)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from mlbasics.data.annotation_lines import parse_line
 from mlbasics.geometry.boxes import box_iou
 from mlbasics.workbook.exercises import exercise
 
@@ -29,8 +30,6 @@ def iou_by_hand(answer: Any) -> tuple[bool, str]:
                   f"classes from 1 (cat = 1, dog = 2) and mixed up one box's corners wrote {BROKEN_LINE!r}: the first "
                   "box is the cat, the second the dog. Give the corrected line (as a string).")
 def fix_line(answer: Any) -> tuple[bool, str]:
-    from mlbasics.data.annotation_lines import parse_line
-
     try:
         sample = parse_line(str(answer), num_classes=len(CLASSES_06_2), base=Path("."), check_images=False)
     except ValueError as exc:

@@ -9,7 +9,12 @@ from typing import Any
 import numpy as np
 
 from mlbasics.core.quiet import quiet_import
+from mlbasics.export.camera import camera_buffer
+from mlbasics.export.parity import check_parity
+from mlbasics.export.tflite import TfliteRunner, calibrated_input_range, convert_quietly, tensor_types
+from mlbasics.geometry.camera import nv12_to_rgb, rotate
 from mlbasics.geometry.colour import rgb_to_yuv
+from mlbasics.vision.yolo.model import tiny_yolo3
 from mlbasics.workbook.exercises import exercise
 
 
@@ -30,9 +35,6 @@ def full_int8_setup(answer: Any) -> tuple[bool, str]:
         import keras
         import tensorflow as tf
 
-    from mlbasics.export.parity import check_parity
-    from mlbasics.export.tflite import TfliteRunner, calibrated_input_range, convert_quietly, tensor_types
-    from mlbasics.vision.yolo.model import tiny_yolo3
 
     keras.utils.set_random_seed(12)
     model = tiny_yolo3(64, 3, width=0.125)  # the lesson's network, small and untrained: ranges matter, not skill
@@ -76,9 +78,6 @@ def yuv_fix(answer: Any) -> tuple[bool, str]:
                   "uv flat uint8 planes whose rows are `stride` bytes (bytesPerRow, padded), width x height as the "
                   "sensor sees it, the sensor mounted so the frame must be turned 90° clockwise.")
 def nv12_read(answer: Any) -> tuple[bool, str]:
-    from mlbasics.export.camera import camera_buffer
-    from mlbasics.geometry.camera import nv12_to_rgb, rotate
-
     upright = _scenes(1, 48, 64, seed=3)[0]  # not square: a missing or wrong turn shows in the shape or the picture
     y, uv, width, height, stride = camera_buffer(upright, full_range=True, matrix="bt601", row_padding=64,
                                                  sensor_rotation=90)

@@ -9,8 +9,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from mlbasics.vision.yolo.decode import SCORE_THRESHOLD
-from mlbasics.vision.yolo.evaluate import Evaluation
+from mlbasics.vision.yolo.decode import SCORE_THRESHOLD, Detections
+from mlbasics.vision.yolo.detect import draw_boxes, draw_detections
+from mlbasics.vision.yolo.evaluate import Evaluation, failure_cases
 
 
 def plot_anchor_cloud(ax: Axes, wh: np.ndarray, anchors: np.ndarray, title: str = "") -> None:
@@ -110,10 +111,6 @@ def show_failures(evaluation: Evaluation, images: np.ndarray, class_names: Seque
     """The ``count`` images ``(n, S, S, 3)`` the detector gets most wrong at ``score_threshold``: each with
     its true boxes (thin) and the detections kept, titled ``NAME: F false, M missed`` (``NAME`` from
     ``names``, else ``#index``). None when no image has an error."""
-    from mlbasics.vision.yolo.decode import Detections
-    from mlbasics.vision.yolo.detect import draw_boxes, draw_detections
-    from mlbasics.vision.yolo.evaluate import failure_cases
-
     panels, titles = [], []
     for index, false_alarms, misses in failure_cases(evaluation, score_threshold, count):
         found, truth = evaluation.detections[index], evaluation.truths[index]

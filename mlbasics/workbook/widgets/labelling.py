@@ -34,8 +34,11 @@ import ipywidgets as widgets
 import numpy as np
 
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.core.validation import check_positive_int
 from mlbasics.data.labelling import LabelBox, LabelFolder, clip_box
+from mlbasics.vision.yolo.coco import coco_weights
 from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD
+from mlbasics.vision.yolo.detect import Detector
 
 #: Proposes boxes for an upright ``(H, W, 3)`` ``uint8`` photo, in its pixels.
 Prefill = Callable[[np.ndarray], Sequence[LabelBox]]
@@ -100,9 +103,6 @@ def coco_prefill(classes: Sequence[str], score_threshold: float = 0.2, nms_iou: 
     :data:`OTHER` for the reader to name. The threshold is below ``detect``'s 0.3: COCO's detector is
     unsure of classes it never saw (a raccoon scores 0.1-0.35 as cat, dog or bear), and a box is
     quicker to delete than to draw."""
-    from mlbasics.vision.yolo.coco import coco_weights
-    from mlbasics.vision.yolo.detect import Detector
-
     return detector_prefill(Detector.load(coco_weights()), score_threshold, nms_iou, classes)
 
 
@@ -119,7 +119,6 @@ class LabellingPanel:
                  prefill: Prefill | None = None, display_size: int = DISPLAY_SIZE):
         from jupyter_bbox_widget import BBoxWidget
 
-        from mlbasics.core.validation import check_positive_int
 
         self.photos = LabelFolder(folder, classes, annotations)
         self.prefill = prefill
