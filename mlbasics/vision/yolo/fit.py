@@ -236,7 +236,7 @@ def progress_bar(total: int) -> Any:
             if self.bar is not None:
                 elapsed = self.bar.format_dict.get("elapsed", 0.0)
                 self.bar.close()
-                if type(self.bar).__module__.startswith("tqdm.notebook"):
+                if any(kind.__module__ == "tqdm.notebook" for kind in type(self.bar).__mro__):
                     # a saved notebook keeps the widget's first text (0%): one line says how it ended
                     print(f"training: {self.bar.n} of {total} epochs in {elapsed / 60:.1f} min")
 
