@@ -210,14 +210,14 @@ def test_a_file_system_error_names_the_file(monkeypatch, capsys):
 
 
 def test_a_cloud_setup_error_uses_the_common_format(monkeypatch, files, capsys):
-    from mlbasics.cloud import submit
+    from mlbasics.cli import cloud
     from mlbasics.cloud.submit import CloudSetupError
 
     def refuse(spec, project=None):
         raise CloudSetupError("no Google Cloud project: set GOOGLE_CLOUD_PROJECT")
 
-    monkeypatch.setattr(submit, "submit", refuse)
-    monkeypatch.setattr("mlbasics.cloud.job_spec.load_spec", lambda path: None)
+    monkeypatch.setattr(cloud, "submit", refuse)  # the names the command uses
+    monkeypatch.setattr(cloud, "load_spec", lambda path: None)
     assert main(["cloud", "submit", str(files / "state.json")]) == 2
     expected = "mlbasics cloud submit: error: no Google Cloud project: set GOOGLE_CLOUD_PROJECT\n"
     assert capsys.readouterr().err == expected

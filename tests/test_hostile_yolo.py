@@ -347,6 +347,7 @@ def test_anchors_name_every_line_they_cannot_use(data, tmp_path, capsys):
 
 
 def test_train_prints_only_weight_files_that_exist(data, tmp_path, monkeypatch, capsys):
+    from mlbasics.cli import yolo as yolo_cli
     from mlbasics.vision.yolo import train as train_module
 
     def fake_train(config, verbose=1):
@@ -355,7 +356,7 @@ def test_train_prints_only_weight_files_that_exist(data, tmp_path, monkeypatch, 
         final.write_bytes(b"weights")
         return train_module.TrainResult(stage, final, seconds=1.0, skipped_lines=["x.txt:3: y.jpg: truncated"])
 
-    monkeypatch.setattr(train_module, "train", fake_train)
+    monkeypatch.setattr(yolo_cli, "train", fake_train)  # the name the command calls
     anchors = tmp_path / "anchors.txt"
     anchors.write_text("5,5, 10,10, 15,15, 20,20, 30,30, 40,40\n")
     code, out, err = run(["yolo", "train", "--annotations", data / "train.txt", "--classes", data / "classes.txt",

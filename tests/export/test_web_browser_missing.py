@@ -34,12 +34,12 @@ def test_missing_chromium_is_named(monkeypatch):
 
 
 def test_the_lesson_helper_skips_with_the_sentence(no_playwright, monkeypatch, tmp_path, capsys):
-    from mlbasics.export import web
     from mlbasics.vision.yolo.spec import YoloSpec
+    from mlbasics.workbook import phone
     from mlbasics.workbook.phone import try_camera_page
 
     written = []
-    monkeypatch.setattr(web, "to_web", lambda model, spec, folder: written.append(folder) or folder)
+    monkeypatch.setattr(phone, "to_web", lambda model, spec, folder: written.append(folder) or folder)
     anchors = np.array([[9, 12], [15, 15], [21, 27], [30, 24], [39, 45], [60, 66]], dtype=np.float32)
     spec = YoloSpec(anchors, ("circle", "square"), input_size=64, width=0.125)
     result = try_camera_page(None, spec, np.zeros((2, 64, 64, 3), np.uint8), folder=tmp_path)
