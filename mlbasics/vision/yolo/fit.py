@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 
-from mlbasics.core import limits
 from mlbasics.core.batch import each_usable
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.quiet import quiet_import
@@ -44,7 +43,14 @@ from mlbasics.vision.yolo.detect import Detector
 from mlbasics.vision.yolo.evaluate import evaluate_model
 from mlbasics.vision.yolo.pretrained import cfg_beside, darknet_anchors
 from mlbasics.vision.yolo.spec import config_path_for
-from mlbasics.vision.yolo.train import TrainConfig, TrainingData, TrainSettings, read_history, train
+from mlbasics.vision.yolo.train import (
+    TrainConfig,
+    TrainingData,
+    TrainSettings,
+    check_settings,
+    read_history,
+    train,
+)
 
 #: Optimizer steps (batches of 16) the recipe trains for; epochs follow from the number of photos.
 TARGET_STEPS = 600
@@ -201,17 +207,6 @@ def compute_anchors(records: Sequence[tuple[Any, tuple[int, int]]], input_size: 
     return pixel_anchors(anchors)
 
 
-def _check_arguments(*, epochs: int | None, input_size: int | None, width: float | None, seed: int,
-                     val_fraction: float) -> None:
-    """Every numeric argument of :func:`fit` against its declared interval, before any photo is read or
-    file written (``None``: the recipe chooses)."""
-    for name, allowed, value in (("epochs", limits.EPOCHS, epochs), ("input_size", limits.INPUT_SIZE, input_size),
-                                 ("width", limits.WIDTH, width), ("seed", limits.SEED, seed)):
-        if value is not None:
-            allowed.check(name, value)
-    VAL_FRACTION.check(val_fraction)
-
-
 def progress_bar(total: int) -> Any:
     """A Keras callback showing epochs done and time left as one tqdm bar (a widget in notebooks)."""
     with quiet_import():
@@ -279,7 +274,8 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
     files are named in the report's ``skipped`` and left out; the run goes on.
     """
     check_output_location(out_dir, [voc_root])  # before anything is written: never among the user's photos
-    _check_arguments(epochs=epochs, input_size=input_size, width=width, seed=seed, val_fraction=val_fraction)
+    check_settings(epochs=epochs, input_size=input_size, width=width, seed=seed)  # before any photo is read
+    VAL_FRACTION.check(val_fraction)
     if pretrained is not None:
         check_pretrained_width(width)  # before any photo is read
     out = Path(out_dir)

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -69,6 +70,21 @@ class TrainingData:
     class_names: tuple[str, ...]
     train: Sequence[Sample]
     val: Sequence[Sample] = ()
+
+
+#: The interval of each numeric training setting (:mod:`mlbasics.core.limits`), shared by
+#: :class:`TrainConfig` and :func:`mlbasics.vision.yolo.fit.fit`, which checks before any photo is read.
+SETTING_LIMITS = {"input_size": limits.INPUT_SIZE, "width": limits.WIDTH, "batch_size": limits.BATCH_SIZE,
+                  "epochs": limits.EPOCHS, "seed": limits.SEED, "learning_rate": limits.LEARNING_RATE,
+                  "learning_rate_frozen": limits.LEARNING_RATE}
+
+
+def check_settings(**values: Any) -> None:
+    """Each given setting against :data:`SETTING_LIMITS` (``None``: not chosen yet, not checked); an
+    :class:`InputError` names the setting."""
+    for name, value in values.items():
+        if value is not None:
+            SETTING_LIMITS[name].check(name, value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,11 +162,7 @@ class TrainConfig(TrainSettings):
         check_positive_int("batch_size", self.batch_size)
         check_positive_int("epochs", self.epochs)
         # the upper ends too (a 2**30-pixel input, a 2**64 seed): the same intervals the command's flags have
-        for name, allowed in (("input_size", limits.INPUT_SIZE), ("width", limits.WIDTH),
-                              ("batch_size", limits.BATCH_SIZE), ("epochs", limits.EPOCHS), ("seed", limits.SEED),
-                              ("learning_rate", limits.LEARNING_RATE),
-                              ("learning_rate_frozen", limits.LEARNING_RATE)):
-            allowed.check(name, getattr(self, name))
+        check_settings(**{name: getattr(self, name) for name in SETTING_LIMITS})
         if not self.annotations:
             raise InputError("annotations must name an annotation-lines file to train on, got an empty string")
         if self.epochs_frozen < 0 or self.epochs_frozen > self.epochs:
