@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -12,13 +13,17 @@ import pytest
 from mlbasics.cli import build_parser, main
 from mlbasics.core import limits
 from mlbasics.core.errors import InputError
+from mlbasics.core.seed import SEED
 from mlbasics.data.voc_folder import VAL_FRACTION, seeded_split
 from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD
+from mlbasics.vision.yolo.train import TRAIN_PARAMS, TrainConfig, TrainSettings
 
 LIBRARY = Path(__file__).resolve().parents[1] / "mlbasics"
-DECLARED = (SCORE_THRESHOLD, NMS_IOU, VAL_FRACTION)
+DECLARED = (SCORE_THRESHOLD, NMS_IOU, VAL_FRACTION, SEED)
 #: Functions whose default differs from the declaration, each with its reason (a name or a literal).
 DIFFERENT_ON_PURPOSE = {
+    # the lessons seed every source with 42; library functions and commands default to SEED (0)
+    ("seed.py", "seed"): "DEFAULT_SEED",
     # mAP integrates over every score, so evaluation keeps boxes far below detection's threshold
     ("evaluate.py", "score_threshold"): "EVAL_SCORE_THRESHOLD",
     # COCO's detector is unsure of a reader's objects: proposals to accept or correct, not detections
@@ -62,6 +67,77 @@ def _options(parser: argparse.ArgumentParser, prog: str = "mlbasics"):
             yield prog, action
 
 
+#: Options whose default is not their declaration's, each with its reason.
+OTHER_DEFAULT = {
+    # fit chooses these from the number of photos and the start (COCO or scratch) unless told
+    ("mlbasics yolo fit", "--epochs"), ("mlbasics yolo fit", "--input-size"), ("mlbasics yolo fit", "--width"),
+    # not given: boxes stay in image pixels / are not compared with the strides
+    ("mlbasics yolo anchors", "--input-size"), ("mlbasics yolo report", "--input-size"),
+    # a frozen stage needs --backbone or --pretrained, which are optional in yolo train
+    ("mlbasics yolo train", "--epochs-frozen"),
+    # the lessons' backbone (lesson 05), which lesson 07 builds on
+    ("mlbasics yolo backbone", "--width"), ("mlbasics yolo backbone", "--input-size"),
+}
+
+
+def test_every_numeric_or_named_option_is_made_from_a_declaration():
+    """Every option that takes a number or one of several names is made by ``add_param`` from a declared
+    :class:`~mlbasics.core.limits.Param`: its flag, ``dest``, type and default are the declaration's (the
+    defaults in :data:`OTHER_DEFAULT` differ on purpose), and a value outside the interval is refused."""
+    made, numeric = [], []
+    for prog, action in _options(build_parser()):
+        param = getattr(action, "param", None)
+        if param is None:
+            if action.type in (int, float) or getattr(action.type, "__name__", "") == "in_range":
+                if action.option_strings != ["--verbose"]:  # Keras's verbosity, passed through as it is
+                    numeric.append((prog, action.option_strings))
+            continue
+        made.append((prog, param.flag))
+        assert param.flag in action.option_strings and action.dest == param.name, (prog, param.flag)
+        if (prog, param.flag) not in OTHER_DEFAULT:
+            assert action.default == param.default, (prog, param.flag, action.default, param.default)
+        if isinstance(param.allowed, limits.Range):
+            too_high = param.allowed.high + (1 if param.allowed.integer else 0.5)
+            with pytest.raises(argparse.ArgumentTypeError):
+                action.type(str(too_high))
+        else:
+            assert tuple(action.choices) == param.allowed.values
+    assert not numeric, f"numeric options not made from a declaration: {numeric}"
+    assert set(OTHER_DEFAULT) <= set(made), set(OTHER_DEFAULT) - set(made)
+    assert len(made) >= 40, len(made)
+
+
+def test_the_training_settings_are_one_schema():
+    """``TrainSettings`` (what ``fit`` picks) and ``TrainConfig`` share their declarations: every number or
+    name among their fields is a declared setting, checked on construction and offered by ``yolo train``
+    with the same default."""
+    for cls in (TrainSettings, TrainConfig):
+        undeclared = [f.name for f in dataclasses.fields(cls)
+                      if f.type in ("int", "float") or f.name in ("model", "augment", "box_loss")
+                      if f.name not in limits.params_of(cls)]
+        assert not undeclared, (cls.__name__, undeclared)
+    assert set(limits.params_of(TrainSettings)) <= set(TRAIN_PARAMS)
+    base = {"annotations": "a.txt", "classes": "c.txt", "anchors": "x.txt", "job_dir": "job", "epochs_frozen": 0}
+    for name, param in TRAIN_PARAMS.items():
+        bad = "other" if isinstance(param.allowed, limits.Choices) else param.allowed.high * 2 + 1
+        with pytest.raises(InputError, match=f"^{name} must be"):
+            TrainConfig(**{**base, name: bad})
+    train = build_parser().parse_args(["yolo", "train", "--annotations", __file__, "--classes", __file__,
+                                       "--anchors", __file__])
+    for name in ("model", "input_size", "width", "batch_size", "epochs", "learning_rate", "seed"):
+        assert getattr(train, name) == TRAIN_PARAMS[name].default == getattr(TrainConfig(**base), name)
+
+
+def test_seeding_changes_no_environment_variable():
+    import os
+
+    from mlbasics.core.seed import seed_everything
+
+    before = dict(os.environ)
+    seed_everything(3)
+    assert dict(os.environ) == before
+
+
 def test_every_option_of_a_declared_parameter_is_made_from_it():
     """Wherever the command line has ``--score-threshold``, ``--nms-iou`` or ``--val-fraction``, its
     default is the declared one and a value outside the interval is refused by the option itself."""
@@ -72,8 +148,9 @@ def test_every_option_of_a_declared_parameter_is_made_from_it():
                 seen += 1
                 assert action.default == param.default and action.dest == param.name, (prog, param.flag)
                 assert action.help.startswith(param.help), (prog, param.flag, action.help)
-                with pytest.raises(argparse.ArgumentTypeError):
-                    action.type("1")  # outside every declared interval here (each is open at 1)
+                if param is not SEED:
+                    with pytest.raises(argparse.ArgumentTypeError):
+                        action.type("1")  # outside every declared share's interval (each is open at 1)
     assert seen >= 3
 
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.polynomial import Polynomial
 
+from mlbasics.core.seed import SEED
 from mlbasics.core.validation import check_array, check_positive_float, check_positive_int, check_same_length
 
 SPEED_OF_LIGHT = 299_792_458.0  # m/s
 
 
 def noisy_samples(
-    n: int, noise: float = 0.1, seed: int = 0, function: Callable[[np.ndarray], np.ndarray] = lambda x: x
+    n: int, noise: float = 0.1, seed: int = SEED.default, function: Callable[[np.ndarray], np.ndarray] = lambda x: x
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points ``x`` uniform in [-1, 1] and ``y = function(x) + N(0, noise²)``; both shape ``(n,)``."""
     n = check_positive_int("n", n)
@@ -79,7 +80,7 @@ def polynomial_experiment(
     n_train: int = 20,
     n_test: int = 200,
     noise: float = 0.1,
-    seed: int = 0,
+    seed: int = SEED.default,
     function: Callable[[np.ndarray], np.ndarray] = lambda x: x,
 ) -> FitResult:
     """Fit one degree to ``n_train`` noisy points, score it on ``n_test`` fresh ones (the widget calls this)."""
@@ -93,7 +94,7 @@ def polynomial_experiment(
 def floor_of_test_set(
     n_test: int = 200,
     noise: float = 0.1,
-    seed: int = 0,
+    seed: int = SEED.default,
     function: Callable[[np.ndarray], np.ndarray] = lambda x: x,
 ) -> float:
     """The error of the true rule itself on :func:`polynomial_experiment`'s test points (same arguments).
@@ -112,7 +113,7 @@ def degree_sweep(degrees: Sequence[int], **kwargs: object) -> list[FitResult]:
 
 
 def learning_curve(
-    degree: int, sizes: Sequence[int], noise: float = 0.1, seed: int = 0, n_test: int = 200
+    degree: int, sizes: Sequence[int], noise: float = 0.1, seed: int = SEED.default, n_test: int = 200
 ) -> tuple[np.ndarray, np.ndarray]:
     """Training and test error of ``degree`` for each training-set size; both shape ``(len(sizes),)``."""
     results = [polynomial_experiment(degree, n_train=n, n_test=n_test, noise=noise, seed=seed) for n in sizes]

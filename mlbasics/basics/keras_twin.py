@@ -7,10 +7,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from mlbasics.core.quiet import quiet_import
+from mlbasics.core.seed import SEED
 from mlbasics.core.validation import check_positive_int
 
 
-def keras_mlp(n_features: int, hidden_units: Sequence[int] = (4,), learning_rate: float = 0.5, seed: int = 0):
+def keras_mlp(n_features: int, hidden_units: Sequence[int] = (4,), learning_rate: float = 0.5,
+              seed: int = SEED.default):
     """A Keras model equal to :class:`~mlbasics.basics.mlp.MLP`: tanh hidden layers, sigmoid output,
     binary cross-entropy, plain SGD. Input ``(batch, n_features)``, output ``(batch, 1)``."""
     with quiet_import():

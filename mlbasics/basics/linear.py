@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlbasics.basics.training import History, linear_scaled_learning_rate, train
+from mlbasics.core.seed import SEED
 from mlbasics.core.validation import check_array, check_positive_int
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class LinearRegressor:
             return float(np.mean(residual**2)), grads
 
 
-def line_data(n: int = 1000, slope: float = 2.0, intercept: float = 1.0, noise: float = 0.5, seed: int = 0):
+def line_data(n: int = 1000, slope: float = 2.0, intercept: float = 1.0, noise: float = 0.5, seed: int = SEED.default):
     """``X`` ``(n, 1)`` uniform in [-1, 1] and ``y = slope·x + intercept + N(0, noise²)`` ``(n,)``."""
     rng = np.random.default_rng(seed)
     X = rng.uniform(-1.0, 1.0, (check_positive_int("n", n), 1))
@@ -53,7 +54,7 @@ def line_data(n: int = 1000, slope: float = 2.0, intercept: float = 1.0, noise: 
 
 
 def batch_size_experiment(batch_size: int, n_samples: int = 1000, epochs: int = 5, learning_rate: float = 0.05,
-                          seed: int = 0):
+                          seed: int = SEED.default):
     """Train the line model with one batch size; returns ``(model, history)`` (lesson 03's widget calls this)."""
     X, y = line_data(n_samples, seed=seed)
     model = LinearRegressor(1)
@@ -73,7 +74,7 @@ class ScalingRun:
 
 
 def linear_scaling_experiment(batch_sizes: Sequence[int], base_batch_size: int = 8, base_learning_rate: float = 0.01,
-                              n_samples: int = 1000, epochs: int = 5, seed: int = 0) -> list[ScalingRun]:
+                              n_samples: int = 1000, epochs: int = 5, seed: int = SEED.default) -> list[ScalingRun]:
     """Lesson 03: for each batch size, train the line model with ``base_learning_rate`` unchanged and with
     :func:`~mlbasics.basics.training.linear_scaled_learning_rate` (rate × batch / ``base_batch_size``).
 

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from mlbasics.core.seed import SEED
 from mlbasics.core.validation import check_array, check_positive_float, check_positive_int, check_same_length
 
 
@@ -28,7 +29,7 @@ class Perceptron:
     ``n_epochs_``.
     """
 
-    def __init__(self, learning_rate: float = 1.0, max_epochs: int = 50, seed: int = 0):
+    def __init__(self, learning_rate: float = 1.0, max_epochs: int = 50, seed: int = SEED.default):
         self.learning_rate = learning_rate
         self.max_epochs = max_epochs
         self.seed = seed

@@ -29,6 +29,7 @@ from numpy.polynomial import legendre
 from mlbasics.basics.fitting import learning_curve, noisy_samples
 from mlbasics.basics.training import Callback, EarlyStopping, History, train
 from mlbasics.core import limits
+from mlbasics.core.seed import SEED
 from mlbasics.core.validation import check_positive_int
 
 #: The degree every remedy is tried on (over-fits 20 points).
@@ -70,7 +71,7 @@ def ridge_coefficients(features: np.ndarray, y: np.ndarray, strength: float) -> 
 
 
 def weight_decay_curve(strengths: Sequence[float], degree: int = DEGREE, n_train: int = 20, noise: float = 0.1,
-                       seed: int = 0) -> Curve:
+                       seed: int = SEED.default) -> Curve:
     """Errors of the degree-``degree`` fit for each L2 ``strength`` (0 is plain least squares)."""
     x_train, y_train, x_test, y_test = _data(n_train, noise, seed)
     f_train, f_test = legendre_features(x_train, degree), legendre_features(x_test, degree)
@@ -79,7 +80,8 @@ def weight_decay_curve(strengths: Sequence[float], degree: int = DEGREE, n_train
                  np.array([_mse(f_test, w, y_test) for w in fits]))
 
 
-def augmented(x: np.ndarray, y: np.ndarray, copies: int, jitter: float, seed: int = 0) -> tuple[np.ndarray, ...]:
+def augmented(x: np.ndarray, y: np.ndarray, copies: int, jitter: float, seed: int = SEED.default
+              ) -> tuple[np.ndarray, ...]:
     """``x, y`` plus ``copies`` copies of every point with ``x`` moved by ``N(0, jitter²)`` and ``y`` kept.
 
     It claims that a point a little to the side has (nearly) the same answer: true for a smooth
@@ -92,7 +94,7 @@ def augmented(x: np.ndarray, y: np.ndarray, copies: int, jitter: float, seed: in
 
 
 def augmentation_curve(copies: Sequence[int], jitter: float = 0.1, degree: int = DEGREE, n_train: int = 20,
-                       noise: float = 0.1, seed: int = 0) -> Curve:
+                       noise: float = 0.1, seed: int = SEED.default) -> Curve:
     """Errors of the plain least-squares fit trained on the 20 points plus ``k`` jittered copies, for
     each ``k`` in ``copies``. The training error is measured on the original points only."""
     x_train, y_train, x_test, y_test = _data(n_train, noise, seed)
@@ -106,7 +108,7 @@ def augmentation_curve(copies: Sequence[int], jitter: float = 0.1, degree: int =
     return Curve(np.asarray(copies, dtype=np.float64), np.array(train_errors), np.array(test_errors))
 
 
-def more_data_curve(sizes: Sequence[int], degree: int = DEGREE, noise: float = 0.1, seed: int = 0) -> Curve:
+def more_data_curve(sizes: Sequence[int], degree: int = DEGREE, noise: float = 0.1, seed: int = SEED.default) -> Curve:
     """Errors of the degree-``degree`` fit for each number of training points (the learning curve)."""
     train_errors, test_errors = learning_curve(degree, sizes, noise=noise, seed=seed)
     return Curve(np.asarray(sizes, dtype=np.float64), train_errors, test_errors)
@@ -121,7 +123,7 @@ class FeatureRegression:
     uses all features.
     """
 
-    def __init__(self, n_features: int, dropout: float = 0.0, seed: int = 0):
+    def __init__(self, n_features: int, dropout: float = 0.0, seed: int = SEED.default):
         self.dropout = limits.SHARE_OR_NONE.check("dropout", dropout)
         self.params: dict[str, np.ndarray] = {"w": np.zeros(check_positive_int("n_features", n_features))}
         self._rng = np.random.default_rng(seed)
@@ -169,7 +171,7 @@ class _RecordErrors(Callback):
 
 def descent_run(dropout: float = 0.0, epochs: int = 20000, learning_rate: float = 0.1, patience: int | None = None,
                 n_val: int = 20, record_every: int = 100, degree: int = DEGREE, n_train: int = 20, noise: float = 0.1,
-                seed: int = 0) -> DescentRun:
+                seed: int = SEED.default) -> DescentRun:
     """Train the degree-``degree`` polynomial on the 20 points by full-batch gradient descent.
 
     ``dropout``: the fraction of features dropped at each step (:class:`FeatureRegression`).

@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from mlbasics.core import limits
+from mlbasics.core.seed import SEED
 from mlbasics.core.validation import (
     check_array,
     check_positive_float,
@@ -145,7 +146,7 @@ def train(
     batch_size: int,
     learning_rate: float,
     shuffle: bool = True,
-    seed: int = 0,
+    seed: int = SEED.default,
     validation_split: float = 0.0,
     callbacks: Sequence[Callback] = (),
 ) -> History:

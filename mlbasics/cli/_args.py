@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import glob
-import inspect
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from mlbasics.core.errors import DataFileError
-from mlbasics.core.limits import Param, Range
+from mlbasics.core.limits import Choices, Param, Range
 from mlbasics.io.paths import require_regular_file
 from mlbasics.io.storage import is_remote
 
@@ -55,30 +54,6 @@ def _number(text: str, kind: Callable[[str], Any], what: str) -> Any:
     return value
 
 
-def positive_int(text: str) -> int:
-    """An integer >= 1 (counts, sizes, epochs)."""
-    value = _number(text, int, "an integer >= 1")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    """An integer >= 0 (seeds, counts where 0 means "none")."""
-    value = _number(text, int, "an integer >= 0")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """A finite number > 0 (learning rates, widths, distances)."""
-    value = _number(text, float, "a finite number > 0")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
-    return value
-
-
 def in_range(allowed: Range) -> Callable[[str], Any]:
     """The argparse type of an option whose values are ``allowed`` (declared in :mod:`mlbasics.core.limits`):
     ``--seed 2**64`` or ``--width 1e5`` is refused naming the flag, the interval and its reason."""
@@ -96,12 +71,16 @@ def in_range(allowed: Range) -> Callable[[str], Any]:
 
 def add_param(parser: argparse.ArgumentParser | argparse._ArgumentGroup, param: Param, **overrides: Any
               ) -> argparse.Action:
-    """The option ``param.flag`` with the declared interval as its type, the declared default and help:
+    """The option ``param.flag`` with the declared interval as its type (or its choices), default and help:
     the flag is the library's parameter by construction (``dest`` is ``param.name``). ``overrides`` go to
     ``add_argument`` (a ``default=None`` for an option whose default the library decides later, say)."""
-    options: dict[str, Any] = {"type": in_range(param.allowed), "default": param.default, "help": param.help,
-                               "dest": param.name, **overrides}
-    return parser.add_argument(param.flag, **options)
+    allowed: dict[str, Any] = ({"choices": param.allowed.values} if isinstance(param.allowed, Choices)
+                               else {"type": in_range(param.allowed)})
+    options: dict[str, Any] = {**allowed, "default": param.default, "help": param.help, "dest": param.name,
+                               **overrides}
+    action = parser.add_argument(param.flag, **options)
+    action.param = param  # type: ignore[attr-defined]  # the declaration it was made from (tests read it)
+    return action
 
 
 def existing_file(text: str) -> str:
@@ -145,26 +124,6 @@ def output_dir(text: str) -> str:
     if not is_remote(text) and Path(text).exists() and not Path(text).is_dir():
         raise argparse.ArgumentTypeError(f"is a file, expected a folder to write into: {text!r}")
     return text
-
-
-def default_of(function: Callable[..., Any], name: str) -> Any:
-    """The default of ``function``'s parameter ``name``: the CLI shows the library's own default, not a copy.
-
-    Works for dataclasses too (their ``__init__`` carries the field defaults).
-    """
-    default = inspect.signature(function).parameters[name].default
-    if default is inspect.Parameter.empty:
-        raise TypeError(f"{getattr(function, '__qualname__', function)}.{name} has no default")
-    return default
-
-
-def given(args: argparse.Namespace, *names: str) -> dict[str, Any]:
-    """The options among ``names`` that were given (not None), as keyword arguments.
-
-    For options that default to None so that the library's own default applies: used where reading the
-    default would import a heavy module (Beam) just to print ``--help``.
-    """
-    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
 def add_track(subparsers: argparse._SubParsersAction, name: str, help: str,

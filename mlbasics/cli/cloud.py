@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import time
 
-from mlbasics.cli._args import add_track, existing_dir, existing_file, in_range
-from mlbasics.cloud.emulator import GcsEmulator
+from mlbasics.cli._args import add_param, add_track, existing_dir, existing_file
+from mlbasics.cloud.emulator import PORT, GcsEmulator
 from mlbasics.cloud.job_spec import JobSpec, gcloud_command, gcloud_config, load_spec, save_spec
 from mlbasics.cloud.local_run import run_local
 from mlbasics.cloud.package import build_trainer_package
 from mlbasics.cloud.submit import submit
-from mlbasics.cloud.voc import upload_voc
-from mlbasics.core import limits
+from mlbasics.cloud.voc import COUNT, upload_voc
+from mlbasics.core.limits import params_of
 from mlbasics.io.storage import gs_copy_file
 
 
@@ -81,7 +81,7 @@ def _add_upload_voc(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("voc_root", type=existing_dir)
     p.add_argument("--out", required=True, help="gs://bucket/folder (or a local folder)")
     p.add_argument("--split", default="train", help="split to copy")
-    p.add_argument("--count", type=in_range(limits.COUNT), default=None, help="only the first COUNT images")
+    add_param(p, COUNT)
     p.set_defaults(func=_upload_voc)
 
 
@@ -116,10 +116,8 @@ def _add_spec(verbs: argparse._SubParsersAction) -> None:
                    "takes the mlbasics command's arguments: --trainer-args yolo train ...")
     p.add_argument("--machine-type", default="n1-standard-4", help="Compute Engine machine type")
     p.add_argument("--accelerator-type", default="NVIDIA_TESLA_T4", help="'' for none")
-    p.add_argument("--accelerator-count", type=in_range(limits.ACCELERATORS), default=1,
-                   help="accelerators per replica")
-    p.add_argument("--replica-count", type=in_range(limits.REPLICAS), default=1,
-                   help="machines: 1 chief + REPLICA_COUNT-1 workers, trained under MultiWorkerMirroredStrategy")
+    add_param(p, params_of(JobSpec)["accelerator_count"])
+    add_param(p, params_of(JobSpec)["replica_count"])
     p.add_argument("--region", default="us-central1", help="Vertex AI region")
     p.add_argument("--trainer-args", nargs=argparse.REMAINDER, default=[],
                    help="last option: everything after it is passed to the module")
@@ -150,7 +148,7 @@ def _add_submit(verbs: argparse._SubParsersAction) -> None:
 def _add_emulator(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("emulator", help="run a local GCS emulator until Ctrl-C")
     p.add_argument("--bucket", action="append", default=[], help="bucket to create (repeatable)")
-    p.add_argument("--port", type=in_range(limits.PORT), default=None, help="port to listen on (default: a free one)")
+    add_param(p, PORT)
     p.set_defaults(func=_emulator)
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from mlbasics.cli._args import add_track, in_range
-from mlbasics.core import limits
+from mlbasics.cli._args import add_param, add_track
 from mlbasics.data import cache_dir
-from mlbasics.pipelines.dask_cluster import start_cluster, stop_cluster
+from mlbasics.pipelines.dask_cluster import GRACE, WORKERS, start_cluster, stop_cluster
 
 
 def _state_dir(args: argparse.Namespace) -> str:
@@ -40,15 +39,14 @@ def _add_state_dir(parser: argparse.ArgumentParser) -> None:
 
 def _add_start(verbs: argparse._SubParsersAction) -> None:
     start = verbs.add_parser("start", help="start a dask scheduler and N workers on 127.0.0.1 (in the background)")
-    start.add_argument("--workers", type=in_range(limits.WORKERS), default=2, help="worker processes, one thread each")
+    add_param(start, WORKERS)
     _add_state_dir(start)
     start.set_defaults(func=_start)
 
 
 def _add_stop(verbs: argparse._SubParsersAction) -> None:
     stop = verbs.add_parser("stop", help="stop exactly the processes `mlbasics cluster start` started")
-    stop.add_argument("--grace", type=in_range(limits.SECONDS), default=5.0,
-                      help="seconds a process gets to exit after SIGTERM before SIGKILL")
+    add_param(stop, GRACE)
     _add_state_dir(stop)
     stop.set_defaults(func=_stop)
 

@@ -7,10 +7,10 @@ import importlib.util
 import json
 import sys
 
-from mlbasics.cli._args import existing_file, existing_path, given, in_range, output_dir
-from mlbasics.core import limits
+from mlbasics.cli._args import add_param, existing_file, existing_path, output_dir
 from mlbasics.core.errors import InputError
 from mlbasics.pipelines.runners import check_scheduler_reachable
+from mlbasics.pipelines.settings import BATCH_SIZE, IMAGE_SIZE, SHARDS
 from mlbasics.vision.cnn import embedding_model, load_classifier, save_keras
 
 #: Beam options the command passes through as they are (``--name value``).
@@ -64,8 +64,8 @@ def _embed(args: argparse.Namespace) -> int:
 
     check_runner_options(args)
     summary = run_embedding_pipeline(args.source, args.out, args.model, weights=args.weights,
-                                     beam_args=beam_args_from(args),
-                                     **given(args, "image_size", "batch_size", "shards"))
+                                     beam_args=beam_args_from(args), image_size=args.image_size,
+                                     batch_size=args.batch_size, shards=args.shards)
     print(json.dumps({**summary.to_dict(), "seconds": round(summary.seconds, 1)}, indent=2))
     return 1 if summary.embedded == 0 else 0
 
@@ -113,13 +113,8 @@ def _add_embed(subparsers: argparse._SubParsersAction) -> None:
                             "MobileNetV3Small, ...")
     embed.add_argument("--weights", choices=("imagenet",), default=None,
                        help="pretrained weights for a backbone by name (downloads them)")
-    # None: run_embedding_pipeline's own defaults apply (reading them here would import Beam for --help)
-    embed.add_argument("--image-size", type=in_range(limits.IMAGE_SIDE), default=None,
-                       help="input size of a backbone by name (default: the pipeline's image_size)")
-    embed.add_argument("--batch-size", type=in_range(limits.BATCH_SIZE), default=None,
-                       help="largest inference batch (default: the pipeline's batch_size)")
-    embed.add_argument("--shards", type=in_range(limits.SHARDS), default=None,
-                       help="parts the workers split the image list into (default: the pipeline's shards)")
+    for param in (IMAGE_SIZE, BATCH_SIZE, SHARDS):
+        add_param(embed, param)
     for name in BEAM_OPTIONS:
         if name == "runner":
             add_runner_options(embed)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mlbasics.cli._args import existing_file, in_range, output_dir
-from mlbasics.core import limits
+from mlbasics.cli._args import add_param, existing_file, output_dir
 from mlbasics.export.api import export_model, load_model, runner
 from mlbasics.export.formats import FORMATS, ExportError, ExportResult, size_of
 from mlbasics.export.onnx import OnnxRunner
-from mlbasics.export.parity import FLOAT32_TOLERANCE, check_parity, detector_decoder
+from mlbasics.export.parity import CHECK, FLOAT32_TOLERANCE, check_parity, detector_decoder
 from mlbasics.export.report import ExportRow, format_table
 from mlbasics.export.web import to_web
 from mlbasics.vision.yolo.spec import YoloSpec, config_path_for
@@ -86,6 +85,5 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
                         help="formats to write; web: a folder with a camera page for a detector (mlbasics serve); "
                              "full-integer int8 needs representative images: use the Python API (lesson 12)")
     export.add_argument("--out", type=output_dir, default="exported", help="folder for the exported files")
-    export.add_argument("--check", type=in_range(limits.EXPORT_CHECKS), default=8,
-                        help="random inputs compared against Keras")
+    add_param(export, CHECK)
     export.set_defaults(func=_export)

@@ -7,14 +7,14 @@ import dataclasses
 import json
 import sys
 
-from mlbasics.cli._args import existing_dir, existing_file, given, in_range, output_dir
+from mlbasics.cli._args import add_param, existing_dir, existing_file, output_dir
 from mlbasics.cli.embed import add_runner_options, beam_args_from, check_runner_options
-from mlbasics.core import limits
 from mlbasics.data import cache_dir
-from mlbasics.pipelines.faces.detection import DEFAULT_MIN_FACE_SIZE, DETECTORS, LOWEST_MIN_FACE_SIZE, DetectionPolicy
-from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD
+from mlbasics.pipelines.faces.detection import DETECTORS, MIN_FACE_SIZE, DetectionPolicy
+from mlbasics.pipelines.faces.matching import MATCH_THRESHOLD
 from mlbasics.pipelines.faces.state import load_state
 from mlbasics.pipelines.faces.workspace import run
+from mlbasics.pipelines.settings import SHARDS
 
 
 def _print(report: object) -> None:
@@ -44,7 +44,7 @@ def _identify(args: argparse.Namespace) -> int:
 
     check_runner_options(args)
     report = identify(args.images_dir, args.state, args.out, _cache(args), threshold=args.threshold,
-                      beam_args=beam_args_from(args), **given(args, "shards"))
+                      beam_args=beam_args_from(args), shards=args.shards)
     _print(report)
     return 0
 
@@ -73,17 +73,13 @@ def _add_cache_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_detection_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--min-face-size", type=in_range(limits.FACE_SIZE), default=DEFAULT_MIN_FACE_SIZE,
-                        metavar="PIXELS",
-                        help=f"smallest face to find, side of its box in pixels (>= {LOWEST_MIN_FACE_SIZE}; "
-                             f"default {DEFAULT_MIN_FACE_SIZE}): smaller finds more, larger is faster")
+    add_param(parser, MIN_FACE_SIZE, metavar="PIXELS")
     parser.add_argument("--detector", choices=DETECTORS, default="hog",
                         help="dlib's HOG detector (default) or its CNN detector (slower on a CPU)")
 
 
 def _add_threshold_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--threshold", type=in_range(limits.FACE_DISTANCE), default=DEFAULT_THRESHOLD,
-                        help="largest descriptor distance that counts as a match")
+    add_param(parser, MATCH_THRESHOLD)
 
 
 def _add_train(verbs: argparse._SubParsersAction) -> None:
@@ -102,8 +98,7 @@ def _add_identify(verbs: argparse._SubParsersAction) -> None:
     identify.add_argument("--out", type=output_dir, required=True, help="folder for the facebox JSON files")
     _add_threshold_option(identify)
     add_runner_options(identify)
-    identify.add_argument("--shards", type=in_range(limits.SHARDS), default=None,
-                          help="parts the workers split the images folder into (default: the pipeline's shards)")
+    add_param(identify, SHARDS)
     identify.add_argument("--beam-option", action="append", default=[], metavar="NAME=VALUE")
     _add_cache_option(identify)
     identify.set_defaults(func=_identify)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 
-from mlbasics.cli._args import existing_dir
+from mlbasics.cli._args import add_param, existing_dir
 from mlbasics.cli._signals import Stopped, stop_on_signals
-from mlbasics.export.web.server import CERTIFICATE_HOSTS_NOTE, make_server
+from mlbasics.export.web.server import CERTIFICATE_HOSTS_NOTE, PORT, make_server
 from mlbasics.io.files import owned_tempdir, remove_stale_owned
 
 #: What the certificate warning means, printed with --https.
@@ -18,16 +18,6 @@ Private"). The connection is still encrypted. Browsers give pages the camera onl
 context (https:// or localhost), which is why this is HTTPS at all. Check that the fingerprint the
 warning page shows (certificate details) is the one above, then choose Advanced -> Proceed (Chrome)
 or Show Details -> visit this website (Safari). Phone and computer must be on the same network."""
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be a port number 0-65535 (0: any free port), got {text!r}")
-    return value
 
 
 #: The certificate folder's name in the system's temporary folder: ``mlbasics-serve-<pid>.<random>``.
@@ -67,7 +57,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
                                   "--phone: over HTTPS to a phone on the same network")
     serve.add_argument("folder", type=existing_dir, help="the --out folder of `mlbasics export ... --formats web` "
                                                          "(or the page's own folder)")
-    serve.add_argument("--port", type=_port, default=8000, help="TCP port (0: any free port)")
+    add_param(serve, PORT)
     serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1: this machine only; "
                                                     "0.0.0.0: every network, which --phone implies)")
     serve.add_argument("--https", action="store_true", help="serve over HTTPS with a self-signed certificate made "

@@ -9,19 +9,17 @@ import sys
 from mlbasics.cli._args import (
     add_param,
     add_track,
-    default_of,
     existing_dir,
     existing_file,
-    in_range,
     output_dir,
     output_file,
 )
 from mlbasics.cli.yolo_data import add_verbs as _add_data_verbs
 from mlbasics.cloud.training_job import train_job, uses_cloud
 from mlbasics.cloud.voc import read_classes_anywhere, split_file_anywhere, voc_to_lines_anywhere, write_lines_anywhere
-from mlbasics.core import limits
 from mlbasics.core.batch import require_usable
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.core.seed import SEED
 from mlbasics.data.annotation_lines import (
     read_annotation_lines,
     read_classes,
@@ -34,15 +32,16 @@ from mlbasics.data.voc_folder import VAL_FRACTION
 from mlbasics.io.outputs import check_no_input_overwritten
 from mlbasics.io.paths import image_files
 from mlbasics.io.storage import gs_file_exists, is_remote
-from mlbasics.vision.cnn import train_backbone_classifier
-from mlbasics.vision.yolo.anchors import box_sizes, kmeans_anchors, mean_iou, write_anchors
+from mlbasics.vision.cnn import BACKBONE_WIDTH, CLASSIFIER_EPOCHS, CROP_SIZE, TRAIN_COUNT, train_backbone_classifier
+from mlbasics.vision.yolo.anchors import ANCHOR_COUNT, box_sizes, kmeans_anchors, mean_iou, write_anchors
 from mlbasics.vision.yolo.coco import COCO, coco_weights
 from mlbasics.vision.yolo.data import load_samples
 from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD
 from mlbasics.vision.yolo.detect import Detector, detect_files, output_names
 from mlbasics.vision.yolo.evaluate import evaluate_model
-from mlbasics.vision.yolo.fit import PRETRAINED_INPUT_SIZE, PRETRAINED_WIDTH, SCRATCH_INPUT_SIZE, SCRATCH_WIDTH, fit
-from mlbasics.vision.yolo.train import TrainConfig, train
+from mlbasics.vision.yolo.fit import PRETRAINED_INPUT_SIZE, SCRATCH_INPUT_SIZE, SCRATCH_WIDTH, fit
+from mlbasics.vision.yolo.pretrained import PRETRAINED_WIDTH
+from mlbasics.vision.yolo.train import TRAIN_PARAMS, TrainConfig, train
 from mlbasics.workbook import lessons
 
 
@@ -212,12 +211,9 @@ def _fit(args: argparse.Namespace) -> int:
 def _add_make_data(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("make-data", help="write the synthetic shapes set in VOC layout plus annotation lines")
     p.add_argument("--out", type=output_dir, required=True, help="folder to write into")
-    for split, count in lessons.SPLITS.items():  # the lessons' set unless told otherwise
-        p.add_argument(f"--{split}", type=in_range(limits.IMAGES_TO_WRITE), default=count,
-                       help=f"{split} images (0: no {split} split)")
-    p.add_argument("--image-size", type=in_range(limits.IMAGE_SIDE), default=lessons.INPUT_SIZE,
-                   help="image side in pixels")
-    p.add_argument("--seed", type=in_range(limits.SEED), default=0, help="random seed")
+    for param in (*lessons.SPLIT_SIZES.values(), lessons.IMAGE_SIZE):  # the lessons' set unless told otherwise
+        add_param(p, param)
+    add_param(p, SEED)
     p.set_defaults(func=_make_data)
 
 
@@ -241,28 +237,22 @@ def _add_anchors(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("anchors", help="k-means (1 - IoU) anchors from an annotation file")
     p.add_argument("annotations", type=existing_file)
     p.add_argument("--classes", type=existing_file, required=True)
-    p.add_argument("--k", type=in_range(limits.ANCHORS), default=6, help="6 for tiny YOLOv3, 9 for YOLOv3")
-    p.add_argument("--input-size", type=in_range(limits.INPUT_SIZE), default=None,
-                   help="scale boxes to the letterboxed input of this size first (default: keep image pixels)")
+    add_param(p, ANCHOR_COUNT)
+    add_param(p, TRAIN_PARAMS["input_size"], default=None,
+              help="scale boxes to the letterboxed input of this size first (default: keep image pixels)")
     p.add_argument("--out", type=output_file, default="anchors.txt", help="anchors file to write")
-    p.add_argument("--seed", type=in_range(limits.SEED), default=default_of(kmeans_anchors, "seed"), help="random seed")
+    add_param(p, SEED)
     p.set_defaults(func=_anchors)
 
 
 def _add_backbone(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("backbone", help="train lesson 05's classifier (the tiny-YOLOv3 backbone) on shape crops")
     p.add_argument("--out", type=output_file, required=True, help="where to save it (.keras)")
-    p.add_argument("--width", type=in_range(limits.WIDTH), default=lessons.WIDTH,
-                   help="fraction of the published filters")
-    p.add_argument("--input-size", type=in_range(limits.IMAGE_SIDE), default=lessons.CROP_SIZE,
-                   help="crop side in pixels")
-    p.add_argument("--epochs", type=in_range(limits.EPOCHS), default=default_of(train_backbone_classifier, "epochs"),
-                   help="training epochs")
-    p.add_argument("--train-count", type=in_range(limits.TRAIN_COUNT),
-                   default=default_of(train_backbone_classifier, "train_count"),
-                   help="training crops (classes in turn)")
-    p.add_argument("--seed", type=in_range(limits.SEED), default=default_of(train_backbone_classifier, "seed"),
-                   help="random seed")
+    # the lessons' backbone unless told (lesson 05's width and crop side, which lesson 07 builds on)
+    add_param(p, BACKBONE_WIDTH, default=lessons.WIDTH)
+    add_param(p, CROP_SIZE, default=lessons.CROP_SIZE)
+    for param in (CLASSIFIER_EPOCHS, TRAIN_COUNT, SEED):
+        add_param(p, param)
     p.set_defaults(func=_backbone)
 
 
@@ -286,26 +276,15 @@ def _add_train(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("--weights-stage", type=output_file,
                    help="weights after stage 1 (default JOB_DIR/trained_stage_1.weights.h5)")
     p.add_argument("--weights-final", type=output_file, help="final weights (default JOB_DIR/trained_final.weights.h5)")
-    p.add_argument("--model", choices=("tiny", "full"), default=default_of(TrainConfig, "model"),
-                   help="tiny YOLOv3 (2 scales) or YOLOv3 (3 scales)")
-    p.add_argument("--input-size", type=in_range(limits.INPUT_SIZE), default=default_of(TrainConfig, "input_size"),
-                   help="a multiple of 32")
-    p.add_argument("--width", type=in_range(limits.WIDTH), default=default_of(TrainConfig, "width"),
-                   help="fraction of the published filter counts")
-    p.add_argument("--batch-size", type=in_range(limits.BATCH_SIZE), default=default_of(TrainConfig, "batch_size"),
-                   help="images per step over all replicas (the global batch; each of N replicas takes 1/N)")
+    for name in ("model", "input_size", "width", "batch_size"):
+        add_param(p, TRAIN_PARAMS[name])
     # 0, not TrainConfig's default: a frozen stage needs --backbone, which is optional here
-    p.add_argument("--epochs-frozen", type=in_range(limits.EPOCHS_OR_NONE), default=0,
-                   help="stage-1 epochs (needs --backbone)")
-    p.add_argument("--epochs", type=in_range(limits.EPOCHS), default=default_of(TrainConfig, "epochs"),
-                   help="total epochs, both stages")
-    p.add_argument("--learning-rate-frozen", type=in_range(limits.LEARNING_RATE),
-                   default=default_of(TrainConfig, "learning_rate_frozen"), help="Adam learning rate of stage 1")
-    p.add_argument("--learning-rate", type=in_range(limits.LEARNING_RATE),
-                   default=default_of(TrainConfig, "learning_rate"),
-                   help="Adam learning rate of stage 2 (decays over it)")
+    add_param(p, TRAIN_PARAMS["epochs_frozen"], default=0, help=f"{TRAIN_PARAMS['epochs_frozen'].help} "
+                                                                 "(needs --backbone or --pretrained)")
+    for name in ("epochs", "learning_rate_frozen", "learning_rate"):
+        add_param(p, TRAIN_PARAMS[name])
     p.add_argument("--mixed-precision", action="store_true", help="mixed_bfloat16 (outputs stay float32)")
-    p.add_argument("--seed", type=in_range(limits.SEED), default=default_of(TrainConfig, "seed"), help="random seed")
+    add_param(p, TRAIN_PARAMS["seed"])
     p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="Keras fit: 2 = one line per epoch")
     p.set_defaults(func=_train)
 
@@ -321,17 +300,18 @@ def _add_fit(verbs: argparse._SubParsersAction) -> None:
                        help="start from random weights (default: from Darknet's published tiny-YOLOv3 trained on COCO)")
     start.add_argument("--pretrained", type=existing_file,
                        help="another Darknet .weights to start from, its .cfg (and .names, if any) beside it")
-    p.add_argument("--epochs", type=in_range(limits.EPOCHS),
-                   help="training epochs (default: chosen from the number of photos)")
-    p.add_argument("--input-size", type=in_range(limits.INPUT_SIZE),
-                   help=f"network input, a multiple of 32 (default {PRETRAINED_INPUT_SIZE}; {SCRATCH_INPUT_SIZE} "
-                        "from scratch)")
-    p.add_argument("--width", type=in_range(limits.WIDTH),
-                   help=f"fraction of the published filter counts (default {PRETRAINED_WIDTH}, what pretrained "
-                        f"weights need; {SCRATCH_WIDTH} from scratch)")
-    p.add_argument("--map-every", type=in_range(limits.EPOCHS_OR_NONE), default=default_of(fit, "map_every"),
-                   help="measure validation mAP@0.5 every N epochs (report.json's map_curve; 0: only at the end)")
-    p.add_argument("--seed", type=in_range(limits.SEED), default=default_of(fit, "seed"), help="random seed")
+    # None: fit chooses (from the number of photos, and whether it starts from COCO) unless told
+    add_param(p, TRAIN_PARAMS["epochs"], default=None,
+              help="training epochs (default: chosen from the number of photos)")
+    add_param(p, TRAIN_PARAMS["input_size"], default=None,
+              help=f"{TRAIN_PARAMS['input_size'].help} (default {PRETRAINED_INPUT_SIZE}; {SCRATCH_INPUT_SIZE} "
+                   "from scratch)")
+    add_param(p, TRAIN_PARAMS["width"], default=None,
+              help=f"{TRAIN_PARAMS['width'].help} (default {PRETRAINED_WIDTH}, what pretrained weights need; "
+                   f"{SCRATCH_WIDTH} from scratch)")
+    add_param(p, TRAIN_PARAMS["map_every"],
+              help="measure validation mAP@0.5 every N epochs (report.json's map_curve; 0: only at the end)")
+    add_param(p, TRAIN_PARAMS["seed"])
     add_param(p, VAL_FRACTION, help=f"{VAL_FRACTION.help}, when the folder has no ImageSets and no --split is given")
     p.add_argument("--split", type=existing_file,
                    help='JSON file {"val": [stems]} fixing the validation photos (e.g. datasets/splits/raccoon.json)')

@@ -9,8 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mlbasics.cli._args import existing_dir, existing_file, existing_path, in_range, output_dir, output_file
-from mlbasics.core import limits
+from mlbasics.cli._args import add_param, existing_dir, existing_file, existing_path, output_dir, output_file
 from mlbasics.core.errors import InputError
 from mlbasics.data.annotation_lines import read_classes
 from mlbasics.data.convert import READ_FORMATS, WRITE_FORMATS, check_output, read_annotations, write_annotations
@@ -18,7 +17,8 @@ from mlbasics.data.report import dataset_report
 from mlbasics.data.yolo_txt import yolo_dataset_folder
 from mlbasics.io.files import atomic_path, write_json
 from mlbasics.vision.yolo.anchors import read_anchors
-from mlbasics.vision.yolo.spec import MODELS, STRIDES, YoloSpec
+from mlbasics.vision.yolo.spec import STRIDES, YoloSpec
+from mlbasics.vision.yolo.train import TRAIN_PARAMS
 
 
 def _report_skipped(problems) -> None:
@@ -63,7 +63,7 @@ def _convert(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     import matplotlib
 
-    matplotlib.use("Agg")
+    matplotlib.use("Agg")  # this command owns its process (no display needed); library code switches nothing
     import matplotlib.pyplot as plt
 
     from mlbasics.workbook.viz.dataset import plot_dataset_report
@@ -124,9 +124,9 @@ def _add_report(verbs: argparse._SubParsersAction) -> None:
     p.add_argument("--val", type=existing_path, help="the validation annotations (same format): overlap with SOURCE")
     p.add_argument("--val-split", default="val", help="split of --val for a VOC or YOLO dataset")
     p.add_argument("--anchors", type=existing_file, help="anchors file (input pixels) to compare the boxes with")
-    p.add_argument("--input-size", type=in_range(limits.INPUT_SIZE),
-                   help="the network's input: box sizes letterboxed to it and compared with the strides")
-    p.add_argument("--model", choices=MODELS, default="tiny", help="whose strides (tiny: 32, 16; full: 32, 16, 8)")
+    add_param(p, TRAIN_PARAMS["input_size"], default=None,
+              help="the network's input: box sizes letterboxed to it and compared with the strides")
+    add_param(p, TRAIN_PARAMS["model"], help="whose strides (tiny: 32, 16; full: 32, 16, 8)")
     p.add_argument("--config", type=existing_file,
                    help="a trained detector's .config.json: its anchors, input size and strides (instead of the above)")
     p.add_argument("--out", type=output_dir, required=True, help="folder for report.json and report.png")

@@ -28,7 +28,9 @@ import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
+from mlbasics.core import limits
 from mlbasics.core.errors import MlbasicsError
+from mlbasics.core.limits import Param
 from mlbasics.io.storage import EMULATOR_ENV
 
 #: gcsfs's experimental zonal-bucket support makes each lookup wait 60 s on an emulator.
@@ -71,10 +73,16 @@ def _stop_process(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+#: None: a free one.
+PORT = Param("port", None, limits.PORT, "port to listen on (default: a free one)")
+
+
 class GcsEmulator:
     """One fake-gcs-server process on ``127.0.0.1:port`` holding ``buckets`` (created empty)."""
 
-    def __init__(self, buckets: Iterable[str] = (), *, port: int | None = None, startup_timeout: float = 15.0):
+    def __init__(self, buckets: Iterable[str] = (), *, port: int | None = PORT.default, startup_timeout: float = 15.0):
+        if port is not None:
+            PORT.check(port)
         self.buckets = list(buckets)
         self.port = port or _free_port()
         self.startup_timeout = startup_timeout

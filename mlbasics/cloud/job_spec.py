@@ -14,7 +14,9 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.core.limits import check_params, setting
 from mlbasics.io.files import write_json
 from mlbasics.io.storage import PathLike, gs_read_text
 
@@ -62,8 +64,9 @@ class JobSpec:
     args: tuple[str, ...] = ()
     machine_type: str = "n1-standard-4"
     accelerator_type: str | None = "NVIDIA_TESLA_T4"
-    accelerator_count: int = 1
-    replica_count: int = 1
+    accelerator_count: int = setting(1, limits.ACCELERATORS, "accelerators per replica")
+    replica_count: int = setting(1, limits.REPLICAS, "machines: 1 chief + REPLICA_COUNT-1 workers, trained under "
+                                                     "MultiWorkerMirroredStrategy")
     executor_image_uri: str = DEFAULT_IMAGE
     region: str = "us-central1"
     labels: dict[str, str] = field(default_factory=dict)
@@ -73,9 +76,7 @@ class JobSpec:
         if not self.display_name or len(self.display_name) > 128:
             raise InputError(f"display_name must be 1 to 128 characters, got {self.display_name!r}")
         _check_machine(self.machine_type, self.accelerator_type, self.accelerator_count)
-        if isinstance(self.replica_count, bool) or not isinstance(self.replica_count, int) or self.replica_count < 1:
-            raise InputError(f"replica_count must be an integer >= 1 (machines: the chief and the workers), "
-                             f"got {self.replica_count!r}")
+        check_params(self)
         if not self.package_uris:
             raise InputError("package_uris is empty: upload the trainer's sdist or wheel to gs:// and list it")
         for uri in self.package_uris:

@@ -10,12 +10,17 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from mlbasics.core import limits
 from mlbasics.core.batch import each_usable
 from mlbasics.core.errors import DataFileError
+from mlbasics.core.limits import Param
 from mlbasics.data.annotation_lines import classes_from_text, image_ids, voc_line
 from mlbasics.data.voc import read_voc_xml
 from mlbasics.io.storage import PathLike, gs_atomic_write, gs_copy_file, gs_read_many, gs_read_text, join
 from mlbasics.io.text import read_text
+
+#: None: every image of the split.
+COUNT = Param("count", None, limits.COUNT, "only the first COUNT images")
 
 
 def read_classes_anywhere(path: PathLike) -> list[str]:
@@ -57,9 +62,12 @@ def write_lines_anywhere(path: PathLike, lines: Sequence[str]) -> str:
     return str(path)
 
 
-def upload_voc(voc_root: str | os.PathLike[str], split: str, destination: str, count: int | None = None) -> list[str]:
+def upload_voc(voc_root: str | os.PathLike[str], split: str, destination: str, count: int | None = COUNT.default
+               ) -> list[str]:
     """Copy the first ``count`` images of ``split`` (all if None) of a local VOC folder to ``destination``
     in VOC layout (JPEG, XML, the split's id list and ``classes.txt``); return the image ids copied."""
+    if count is not None:
+        COUNT.check(count)
     ids_file = os.path.join(voc_root, "ImageSets", "Main", f"{split}.txt")
     # an id with .. or an absolute path would upload a file from outside the folder: refused before any copy
     ids = image_ids(read_text(ids_file, missing=f"no split {split!r} in this VOC folder"), ids_file, None)

@@ -19,7 +19,7 @@ object, like scikit-learn's ``_parameter_constraints`` and Ultralytics' one ``de
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from mlbasics.core.errors import InputError
@@ -28,7 +28,8 @@ from mlbasics.core.errors import InputError
 @dataclass(frozen=True)
 class Range:
     """``low <= value <= high`` (``low < value`` when ``low_open``, ``value < high`` when ``high_open``),
-    integers only when ``integer``, and multiples of ``multiple_of`` when it is given."""
+    integers only when ``integer``, and multiples of ``multiple_of`` when it is given. ``reason`` explains
+    the upper end, ``low_reason`` (if any) the lower one."""
 
     low: float
     high: float
@@ -37,6 +38,7 @@ class Range:
     low_open: bool = False
     high_open: bool = False
     multiple_of: int | None = None
+    low_reason: str = ""
 
     def describe(self) -> str:
         """``"an integer in 1..10,000"``, ``"a multiple of 32 in 32..2,048"`` or ``"a number in (0, 1)"``."""
@@ -52,7 +54,8 @@ class Range:
             return f"must be {self.describe()}, got {value!r}"
         too_low = value <= self.low if self.low_open else value < self.low
         if too_low:
-            return f"must be {self.describe()}, got {value!r}"
+            why = f" ({self.low_reason})" if self.low_reason else ""
+            return f"must be {self.describe()}{why}, got {value!r}"
         if value >= self.high if self.high_open else value > self.high:
             return f"must be {self.describe()} ({self.reason}), got {value!r}"
         if self.multiple_of and value % self.multiple_of:
@@ -68,13 +71,35 @@ class Range:
 
 
 @dataclass(frozen=True)
+class Choices:
+    """One of ``values`` (names such as ``"tiny"``, ``"full"``)."""
+
+    values: tuple[str, ...]
+
+    def describe(self) -> str:
+        """``"one of 'tiny', 'full'"``."""
+        return "one of " + ", ".join(repr(value) for value in self.values)
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is not allowed, or None."""
+        return None if value in self.values else f"must be {self.describe()}, got {value!r}"
+
+    def check(self, name: str, value: Any) -> Any:
+        """``value`` if allowed, else :class:`InputError` naming the parameter ``name``."""
+        problem = self.problem(value)
+        if problem:
+            raise InputError(f"{name} {problem}")
+        return value
+
+
+@dataclass(frozen=True)
 class Param:
     """A user-facing parameter, declared once: ``name`` (the Python keyword; the flag is ``--name`` with
-    dashes), ``default``, the ``allowed`` interval and the ``help`` the command line shows."""
+    dashes), ``default``, the ``allowed`` interval or choices and the ``help`` the command line shows."""
 
     name: str
     default: Any
-    allowed: Range
+    allowed: Range | Choices
     help: str
 
     @property
@@ -85,6 +110,31 @@ class Param:
     def check(self, value: Any) -> Any:
         """``value`` if allowed, else :class:`InputError` naming the parameter."""
         return self.allowed.check(self.name, value)
+
+
+def setting(default: Any, allowed: Range | Choices, help: str) -> Any:
+    """A dataclass field declared as a :class:`Param`: ``epochs: int = setting(20, EPOCHS, "total epochs")``.
+    The field keeps its default; its interval and help ride in the field's metadata, where
+    :func:`params_of` finds them."""
+    return field(default=default, metadata={"allowed": allowed, "help": help})
+
+
+def setting_of(param: Param) -> Any:
+    """A dataclass field declared as ``param`` (a parameter shared with functions, such as the seed)."""
+    return setting(param.default, param.allowed, param.help)
+
+
+def params_of(cls: type) -> dict[str, Param]:
+    """The :class:`Param` of every field of the dataclass ``cls`` declared with :func:`setting`, by name."""
+    return {f.name: Param(f.name, f.default, f.metadata["allowed"], f.metadata["help"])
+            for f in fields(cls) if "allowed" in f.metadata}
+
+
+def check_params(instance: Any) -> None:
+    """Each field of the dataclass ``instance`` declared with :func:`setting` against its interval or
+    choices; an :class:`InputError` names the field."""
+    for param in params_of(type(instance)).values():
+        param.check(getattr(instance, param.name))
 
 
 # --- shares and thresholds ------------------------------------------------------------------------------------
@@ -111,6 +161,14 @@ LEARNING_RATE = Range(0, 10, "larger steps make any of these networks diverge at
                       low_open=True)
 ANCHORS = Range(1, 100, "tiny YOLOv3 uses 6 and YOLOv3 9; every anchor adds outputs to every grid cell")
 TRAIN_COUNT = Range(1, 1_000_000, "the crops are made and held in memory")
+MOMENTUM = Range(0, 1, "an average with momentum 1 never leaves the first weights (0: no average)", integer=False,
+                high_open=True)
+IOU = Range(0, 1, "an intersection over union", integer=False)
+ZOOM = Range(0, 1, "zooming out by 100% would shrink a photo to nothing", integer=False, high_open=True)
+ANCHOR_IOU = Range(0, 1, "at IoU 1 no anchor but an exact copy of the box would qualify (0: the one best anchor)",
+                   integer=False, high_open=True)
+DECODE_SCALE = Range(1, 4, "photos are decoded at this many times the input side; memory grows with its square",
+                     integer=False)
 
 # --- images and data sets -------------------------------------------------------------------------------------
 IMAGE_SIDE = Range(1, 4096, "a side of 4096 pixels is already 16 megapixels per image in memory")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import random
 import sys
 
 import numpy as np
 
+from mlbasics.core import limits
+from mlbasics.core.limits import Param
+
+#: The lessons' seed.
 DEFAULT_SEED = 42
+#: The seed a command or library function uses unless told: the same run gives the same result.
+SEED = Param("seed", 0, limits.SEED, "random seed")
 
 
 def seed_everything(seed: int = DEFAULT_SEED, *, deterministic_tf: bool = False) -> np.random.Generator:
@@ -17,10 +22,10 @@ def seed_everything(seed: int = DEFAULT_SEED, *, deterministic_tf: bool = False)
     Returns a fresh ``numpy.random.Generator`` seeded with ``seed`` for code that takes
     an explicit generator. ``deterministic_tf=True`` also asks TensorFlow for
     deterministic kernels (slower; results equal run to run on the same machine).
+    Nothing is set in ``os.environ``: child processes (workers, jobs) inherit nothing from it.
     """
     random.seed(seed)
     np.random.seed(seed)
-    os.environ["PYTHONHASHSEED"] = str(seed)
     if "keras" in sys.modules or "tensorflow" in sys.modules:
         import keras
 

@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from mlbasics.core.errors import InputError
+from mlbasics.core.seed import SEED
 from mlbasics.core.validation import check_positive_int
 from mlbasics.data.voc_xml import voc_objects, write_voc
 from mlbasics.geometry.boxes import box_iou
@@ -113,7 +114,7 @@ def render_scene(rng: np.random.Generator, style: SceneStyle = SceneStyle()) -> 
     return np.clip(np.rint(pixels), 0, 255).astype(np.uint8), np.array(boxes, dtype=np.float32).reshape(-1, 5)
 
 
-def object_crops(count: int, size: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def object_crops(count: int, size: int = 64, seed: int = SEED.default) -> tuple[np.ndarray, np.ndarray]:
     """``count`` single-object images for a classifier: images ``(count, size, size, 3)`` ``uint8``
     and labels ``(count,)`` int (index into :data:`SHAPE_CLASSES`), classes balanced in turn.
 
@@ -133,7 +134,8 @@ def object_crops(count: int, size: int = 64, seed: int = 0) -> tuple[np.ndarray,
     return np.stack(images), np.array(labels)
 
 
-def write_object_crops(folder: str | os.PathLike[str], count: int, size: int = 64, seed: int = 0) -> list[Path]:
+def write_object_crops(folder: str | os.PathLike[str], count: int, size: int = 64, seed: int = SEED.default
+                       ) -> list[Path]:
     """Write :func:`object_crops` as JPEGs ``folder/<class>/<class>_NNNN.jpg``; return the paths.
 
     The same arguments always give the same files; files already there are left as they are.
@@ -170,7 +172,7 @@ def write_voc_dataset(
     root: str | os.PathLike[str],
     splits: dict[str, int] | None = None,
     style: SceneStyle = SceneStyle(),
-    seed: int = 0,
+    seed: int = SEED.default,
 ) -> VocDataset:
     """Write scenes in Pascal VOC layout under ``root``; return where things are.
 

@@ -31,6 +31,7 @@ import numpy as np
 from mlbasics.core import limits
 from mlbasics.core.batch import each_usable, require_usable
 from mlbasics.core.errors import DataFileError
+from mlbasics.core.seed import SEED
 from mlbasics.data.annotation_lines import Sample
 from mlbasics.data.converted import Converted
 from mlbasics.data.voc import parse_xml, read_voc_xml
@@ -146,13 +147,14 @@ def read_voc_folder(root: str | os.PathLike[str], classes: Sequence[str] | None 
     return VocFolder(Path(root), layout, names, records, _image_sets(Path(root)), skipped)
 
 
-def split_key(stem: str, seed: int = 0) -> float:
+def split_key(stem: str, seed: int = SEED.default) -> float:
     """A number in ``[0, 1)`` fixed by ``seed`` and ``stem`` alone (sha256), the same on every machine."""
     digest = hashlib.sha256(f"{seed}:{stem}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-def group_keys(stems: Sequence[str], seed: int = 0, groups: Sequence[Sequence[str]] = ()) -> dict[str, float]:
+def group_keys(stems: Sequence[str], seed: int = SEED.default, groups: Sequence[Sequence[str]] = ()
+               ) -> dict[str, float]:
     """Each stem's :func:`split_key`, except that every member of a group (copies of one photo) takes
     the group's smallest key: a split by these keys keeps copies on one side, never across."""
     keys = {stem: split_key(stem, seed) for stem in stems}
@@ -164,7 +166,7 @@ def group_keys(stems: Sequence[str], seed: int = 0, groups: Sequence[Sequence[st
     return keys
 
 
-def seeded_split(stems: Sequence[str], val_fraction: float = VAL_FRACTION.default, seed: int = 0,
+def seeded_split(stems: Sequence[str], val_fraction: float = VAL_FRACTION.default, seed: int = SEED.default,
                  groups: Sequence[Sequence[str]] = ()) -> tuple[list[str], list[str]]:
     """``(train stems, validation stems)``, both sorted: validation holds each stem whose key
     (:func:`group_keys`: copies share one) is below ``val_fraction`` (at least one when there are
@@ -178,7 +180,7 @@ def seeded_split(stems: Sequence[str], val_fraction: float = VAL_FRACTION.defaul
     return [s for s in ordered if s not in set(val)], val
 
 
-def fixed_count_split(stems: Sequence[str], val_count: int, seed: int = 0,
+def fixed_count_split(stems: Sequence[str], val_count: int, seed: int = SEED.default,
                       groups: Sequence[Sequence[str]] = ()) -> list[str]:
     """The ``val_count`` stems with the smallest :func:`split_key`, sorted, leaving out every photo
     that has a copy in ``groups`` (how a published split such as raccoon's 160/40 is fixed once and
@@ -197,7 +199,7 @@ def read_split(path: str | os.PathLike[str]) -> list[str]:
     return val
 
 
-def split_records(folder: VocFolder, *, val_fraction: float = VAL_FRACTION.default, seed: int = 0,
+def split_records(folder: VocFolder, *, val_fraction: float = VAL_FRACTION.default, seed: int = SEED.default,
                   val_stems: Sequence[str] | None = None, groups: Sequence[Sequence[str]] = ()
                   ) -> tuple[list[VocRecord], list[VocRecord], str]:
     """``(train, validation, how)``: by ``val_stems`` when given, else the folder's ``ImageSets``,

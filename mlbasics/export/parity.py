@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mlbasics.core import limits
+from mlbasics.core.limits import Param
 from mlbasics.geometry.boxes import box_iou
 from mlbasics.vision.yolo.decode import NMS_IOU, SCORE_THRESHOLD, detect_from_outputs
 
@@ -17,6 +19,9 @@ if TYPE_CHECKING:
 Runner = Callable[[np.ndarray], dict[str, np.ndarray]]
 #: Tolerance a float32 export must meet.
 FLOAT32_TOLERANCE = 1e-4
+
+#: How many random inputs ``mlbasics export`` runs through Keras and each exported file.
+CHECK = Param("check", 8, limits.EXPORT_CHECKS, "random inputs compared against Keras")
 
 
 def keras_outputs(model: Any, x: np.ndarray) -> dict[str, np.ndarray]:

@@ -32,11 +32,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import mlbasics
+from mlbasics.core import limits
 from mlbasics.core.errors import InputError
-from mlbasics.core.validation import check_positive_int
+from mlbasics.core.limits import Param
 from mlbasics.io.files import write_json
 
 CLUSTER_FILE = "cluster.json"
+WORKERS = Param("workers", 2, limits.WORKERS, "worker processes, one thread each")
+GRACE = Param("grace", 5.0, limits.SECONDS, "seconds a process gets to exit after SIGTERM before SIGKILL")
 #: Processes this Python process started, by pid: stopped and reaped through their ``Popen`` (a kernel or a
 #: test that starts and stops its own cluster), the others through their pid files.
 _STARTED: dict[int, subprocess.Popen] = {}
@@ -115,13 +118,14 @@ def _alive_pids(state: Path) -> list[int]:
     return [pid for pid in info.pids.values() if _is_ours(pid, state)]
 
 
-def start_cluster(state_dir: str | os.PathLike[str], workers: int = 2, *, timeout: float = 120.0) -> ClusterInfo:
+def start_cluster(state_dir: str | os.PathLike[str], workers: int = WORKERS.default, *,
+                  timeout: float = 120.0) -> ClusterInfo:
     """Start a scheduler and ``workers`` worker processes on 127.0.0.1; return once every worker has joined.
 
     Raises ``InputError`` when the state folder's cluster is still running, or when a process
     does not start (with the end of its log). Processes already started are stopped on failure.
     """
-    check_positive_int("workers", workers)
+    WORKERS.check(workers)
     state = Path(state_dir)
     if _alive_pids(state):
         raise InputError(f"a cluster started from {state} is still running: `mlbasics cluster stop` first")
@@ -221,12 +225,13 @@ def _stop(processes, grace: float) -> None:
             process.wait()
 
 
-def stop_cluster(state_dir: str | os.PathLike[str], *, grace: float = 5.0) -> list[int]:
+def stop_cluster(state_dir: str | os.PathLike[str], *, grace: float = GRACE.default) -> list[int]:
     """Stop the processes :func:`start_cluster` started from ``state_dir`` (workers first); return their pids.
 
     ``SIGTERM``, then ``SIGKILL`` for those still running after ``grace`` seconds. Pids that are
     gone or now belong to another program are skipped. ``InputError`` when no cluster was started there.
     """
+    GRACE.check(grace)
     state = Path(state_dir)
     info = read_cluster(state)
     order = [*info.worker_pids(), info.pids["scheduler"]] if "scheduler" in info.pids else info.worker_pids()

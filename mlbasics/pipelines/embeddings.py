@@ -57,7 +57,6 @@ from typing import Any
 
 import numpy as np
 
-from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError
 from mlbasics.io.files import remove_stale_temporaries
 from mlbasics.io.outputs import check_output_location
@@ -80,6 +79,7 @@ from mlbasics.pipelines.embeddings_io import (
 from mlbasics.pipelines.embeddings_map import MapProjection, embedding_map_png, fit_map_projection
 from mlbasics.pipelines.keras_handler import KerasModelHandler
 from mlbasics.pipelines.runners import IncompleteRunError, pipeline_options, run_to_completion
+from mlbasics.pipelines.settings import BATCH_SIZE, IMAGE_SIZE, SHARDS
 from mlbasics.pipelines.shards import shard_of
 
 with known_beam_noise_dropped():
@@ -454,9 +454,9 @@ def run_embedding_pipeline(
     model: str | os.PathLike[str],
     *,
     weights: str | None = None,
-    image_size: int = 224,
-    batch_size: int = 64,
-    shards: int = 8,
+    image_size: int = IMAGE_SIZE.default,
+    batch_size: int = BATCH_SIZE.default,
+    shards: int = SHARDS.default,
     beam_args: Sequence[str] = (),
 ) -> EmbedSummary:
     """Embed every image of ``source`` (folder, glob, or .txt/.csv list) with ``model`` into ``out_dir``.
@@ -473,8 +473,9 @@ def run_embedding_pipeline(
 
     from mlbasics.pipelines.keras_handler import load_embedder, model_image_size
 
-    limits.BATCH_SIZE.check("batch_size", batch_size)
-    limits.SHARDS.check("shards", shards)
+    IMAGE_SIZE.check(image_size)
+    BATCH_SIZE.check(batch_size)
+    SHARDS.check(shards)
     start = time.perf_counter()
     out = os.fspath(out_dir).rstrip("/") or "/"
     source = os.fspath(source)

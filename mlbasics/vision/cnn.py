@@ -15,13 +15,21 @@ from pathlib import Path
 
 import numpy as np
 
+from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.core.limits import Param
 from mlbasics.core.quiet import quiet_import
-from mlbasics.core.seed import seed_everything
+from mlbasics.core.seed import SEED, seed_everything
 from mlbasics.core.validation import check_array, check_positive_int
 from mlbasics.io.files import atomic_path
 from mlbasics.io.keras_models import load_keras_model
 from mlbasics.vision.yolo.model import backbone_layer_names, tiny_backbone
+
+#: What :func:`train_backbone_classifier` (``mlbasics yolo backbone``) trains unless told.
+BACKBONE_WIDTH = Param("width", 1.0, limits.WIDTH, "fraction of the published filters")
+CROP_SIZE = Param("input_size", 64, limits.IMAGE_SIDE, "crop side in pixels")
+TRAIN_COUNT = Param("train_count", 3000, limits.TRAIN_COUNT, "training crops (classes in turn)")
+CLASSIFIER_EPOCHS = Param("epochs", 8, limits.EPOCHS, "training epochs")
 
 
 @dataclass(frozen=True)
@@ -119,13 +127,13 @@ def save_keras(model, path: str | os.PathLike[str]) -> Path:
 def train_backbone_classifier(
     path: str | os.PathLike[str],
     *,
-    width: float = 1.0,
-    input_size: int = 64,
-    train_count: int = 3000,
+    width: float = BACKBONE_WIDTH.default,
+    input_size: int = CROP_SIZE.default,
+    train_count: int = TRAIN_COUNT.default,
     val_count: int = 400,
-    epochs: int = 8,
+    epochs: int = CLASSIFIER_EPOCHS.default,
     batch_size: int = 32,
-    seed: int = 0,
+    seed: int = SEED.default,
     callbacks: Sequence = (),
     verbose: int = 0,
 ) -> TrainedClassifier:
@@ -135,9 +143,12 @@ def train_backbone_classifier(
 
     from mlbasics.data.synthetic import SHAPE_CLASSES, object_crops
 
+    for param, value in ((BACKBONE_WIDTH, width), (CROP_SIZE, input_size), (TRAIN_COUNT, train_count),
+                         (CLASSIFIER_EPOCHS, epochs), (SEED, seed)):
+        param.check(value)
     seed_everything(seed)
     start = time.perf_counter()
-    images, labels = object_crops(check_positive_int("train_count", train_count), input_size, seed=seed)
+    images, labels = object_crops(train_count, input_size, seed=seed)
     val_images, val_labels = object_crops(check_positive_int("val_count", val_count), input_size, seed=seed + 1)
     model = build_backbone_classifier(input_size, len(SHAPE_CLASSES), width)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=2e-3), loss="sparse_categorical_crossentropy",

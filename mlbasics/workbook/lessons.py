@@ -15,6 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlbasics.core import limits
+from mlbasics.core.limits import Param
 from mlbasics.data import cache_dir
 from mlbasics.data.annotation_lines import read_annotation_lines, voc_to_lines, write_lines
 from mlbasics.data.cache import sha256_of
@@ -36,6 +38,10 @@ WIDTH = 0.25
 CROP_SIZE = 64
 #: Images per split; ``test`` is held out for the final mAP.
 SPLITS = {"train": 2000, "val": 200, "test": 240}
+#: ``mlbasics yolo make-data``'s options: the lessons' set unless told otherwise.
+SPLIT_SIZES = {split: Param(split, count, limits.IMAGES_TO_WRITE, f"{split} images (0: no {split} split)")
+               for split, count in SPLITS.items()}
+IMAGE_SIZE = Param("image_size", INPUT_SIZE, limits.IMAGE_SIDE, "image side in pixels")
 STYLE = SceneStyle(INPUT_SIZE, INPUT_SIZE)
 
 

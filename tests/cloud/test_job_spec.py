@@ -31,7 +31,7 @@ def test_cpu_only_spec(good_spec):
         ({"accelerator_type": "NVIDIA_TESLA_X"}, "not a Vertex AI accelerator"),
         ({"accelerator_count": -1}, "accelerator_count must be one of"),
         ({"accelerator_count": 3}, "accelerator_count must be one of"),
-        ({"replica_count": -1}, "replica_count must be an integer >= 1"),
+        ({"replica_count": -1}, "replica_count must be an integer in 1..1,000"),
         ({"replica_count": 0}, "replica_count"),
         ({"machine_type": "big-machine"}, "not a Compute Engine machine type"),
         ({"machine_type": "z9-standard-4"}, "family 'z9'"),

@@ -73,7 +73,7 @@ def test_phone_means_every_interface_and_https(page, capsys, tmp_path):
         server.httpd.server_close()
     with pytest.raises(SystemExit):
         build_parser().parse_args(["serve", str(page), "--port", "70000"])
-    assert "port number 0-65535" in capsys.readouterr().err
+    assert "argument --port: must be an integer in 0..65,535" in capsys.readouterr().err
 
 
 def test_page_folder_errors(tmp_path, page):

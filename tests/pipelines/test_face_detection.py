@@ -10,7 +10,7 @@ from mlbasics.cli import main
 from mlbasics.core.errors import InputError
 from mlbasics.data.dlib_xml import read_dlib_boxes, read_dlib_xml
 from mlbasics.pipelines.faces.analysis import AnalysisCache, analyse_file
-from mlbasics.pipelines.faces.detection import DEFAULT_MIN_FACE_SIZE, DetectionPolicy, scale_boxes, scaled_size
+from mlbasics.pipelines.faces.detection import MIN_FACE_SIZE, DetectionPolicy, scale_boxes, scaled_size
 from mlbasics.pipelines.faces.evaluation import face_sizes, match_faces
 
 
@@ -45,7 +45,8 @@ def test_the_command_line_refuses_bad_values_in_one_line(tmp_path, capsys):
     (tmp_path / "images").mkdir()
     args = ["faces", "identify", str(tmp_path / "images"), str(tmp_path / "state.json"), "--out", str(tmp_path / "o")]
     assert main([*args, "--min-face-size", "10"]) == 2
-    assert "min_face_size must be at least 20 px" in capsys.readouterr().err
+    assert "argument --min-face-size: must be an integer in 20..10,000 (below 20 px the image would be " \
+           "enlarged more than 4×), got '10'" in capsys.readouterr().err
     assert main([*args, "--detector", "yolo"]) == 2
     assert "invalid choice: 'yolo'" in capsys.readouterr().err
 
@@ -54,7 +55,7 @@ def test_each_policy_has_its_own_cache_entries(tmp_path, faces_root):
     photo = faces_root / "voc_faces" / "2008_001009.jpg"
     sha, default, _ = analyse_file(photo, None, AnalysisCache(tmp_path))
     assert AnalysisCache(tmp_path, DetectionPolicy(160)).get(sha) is None
-    assert len(AnalysisCache(tmp_path, DetectionPolicy(DEFAULT_MIN_FACE_SIZE)).get(sha)) == len(default)
+    assert len(AnalysisCache(tmp_path, DetectionPolicy(MIN_FACE_SIZE.default)).get(sha)) == len(default)
 
 
 def test_models_and_cache_of_different_policies_are_refused(tmp_path, faces_root):
@@ -104,7 +105,8 @@ def test_the_workspace_run_passes_the_policy_to_its_stages(tmp_path, capsys):
     with pytest.raises(InputError, match="at least 20 px"):
         run(tmp_path, min_face_size=10, use_dvc=False)
     assert main(["faces", "run", str(tmp_path), "--min-face-size", "10", "--no-dvc"]) == 2
-    assert "min_face_size must be at least 20 px" in capsys.readouterr().err
+    assert "argument --min-face-size: must be an integer in 20..10,000 (below 20 px the image would be " \
+           "enlarged more than 4×), got '10'" in capsys.readouterr().err
 
 
 def test_the_saved_hog_detector_is_dlibs_and_is_rebuilt_when_damaged(tmp_path, faces_root, monkeypatch):

@@ -39,9 +39,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from mlbasics.core.errors import InputError
+from mlbasics.core.limits import Param, Range
 from mlbasics.io.files import atomic_write
 
 LOCALHOST = "127.0.0.1"
+PORT = Param("port", 8000, Range(0, 65535, "TCP ports end at 65535"), "TCP port (0: any free port)")
 
 
 #: Seconds a connection may stay silent (TLS handshake, next request) before it is closed.
@@ -244,11 +246,12 @@ def page_folder(path: str | os.PathLike[str]) -> Path:
     raise InputError(f"{path}: several pages ({', '.join(p.name for p in pages)}); name the one to serve")
 
 
-def make_server(folder: str | os.PathLike[str], host: str = LOCALHOST, port: int = 8000, https: bool = False,
+def make_server(folder: str | os.PathLike[str], host: str = LOCALHOST, port: int = PORT.default, https: bool = False,
                 cert_dir: str | os.PathLike[str] | None = None) -> Server:
     """A server for the web page in ``folder`` (:func:`page_folder`) bound to ``host:port`` (port 0:
     any free one), not yet serving. ``https``: TLS with a fresh self-signed certificate written to
     ``cert_dir``."""
+    PORT.check(port)
     folder = page_folder(folder)
     handler = partial(_Handler, directory=str(folder))
     try:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.core.seed import SEED
 from mlbasics.geometry.camera import i420_to_rgb, rgb_to_ycbcr
 from mlbasics.io.files import atomic_write
 
@@ -78,7 +79,7 @@ def read_y4m(path: str | os.PathLike[str]) -> list[np.ndarray]:
     return frames
 
 
-def scene_video(path: str | os.PathLike[str], count: int, width: int = 320, height: int = 240, seed: int = 0,
+def scene_video(path: str | os.PathLike[str], count: int, width: int = 320, height: int = 240, seed: int = SEED.default,
                 fps: int = 10) -> tuple[Path, list[np.ndarray]]:
     """``count`` tagged synthetic scenes (:func:`mlbasics.data.synthetic.render_scene`) as a ``.y4m``;
     returns the path and each frame's true boxes ``(n, 5)`` (pixels, class id)."""

@@ -15,14 +15,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlbasics.core.errors import InputError
+from mlbasics.core.limits import Param, Range
 
 DETECTORS = ("hog", "cnn")
 #: Smallest face side (px) each dlib detector finds in the image it is given (dlib's docs: about 80 × 80).
 SMALLEST_FOUND = 80
-#: The default finds faces of about 40 px: the smallest hand-labelled faces of the VOC boxes are 37 px.
-DEFAULT_MIN_FACE_SIZE = 40
 #: Below this the image would be scaled up more than 4× (16× the pixels, memory and time).
 LOWEST_MIN_FACE_SIZE = 20
+#: The default finds faces of about 40 px: the smallest hand-labelled faces of the VOC boxes are 37 px.
+MIN_FACE_SIZE = Param("min_face_size", 40,
+                      Range(LOWEST_MIN_FACE_SIZE, 10_000, "pixels: no photo has a face this large",
+                            low_reason=f"below {LOWEST_MIN_FACE_SIZE} px the image would be enlarged more than "
+                                       f"{SMALLEST_FOUND // LOWEST_MIN_FACE_SIZE}×"),
+                      f"smallest face to find, side of its box in pixels (>= {LOWEST_MIN_FACE_SIZE}): smaller finds "
+                      "more, larger is faster")
 
 
 def check_detector(detector: object) -> str:
@@ -46,7 +52,7 @@ def check_min_face_size(min_face_size: object) -> int:
 class DetectionPolicy:
     """Find faces of at least ``min_face_size`` pixels (side of the box) with dlib's ``detector``."""
 
-    min_face_size: int = DEFAULT_MIN_FACE_SIZE
+    min_face_size: int = MIN_FACE_SIZE.default
     detector: str = "hog"
 
     def __post_init__(self) -> None:

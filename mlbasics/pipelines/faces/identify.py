@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError
 from mlbasics.data.cache import sha256_of
 from mlbasics.io.files import remove_stale_temporaries, write_json
@@ -38,7 +37,7 @@ from mlbasics.pipelines.beam_errors import errors_unwrapped
 from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
 from mlbasics.pipelines.faces.analysis import AnalysisCache, analyse_file
 from mlbasics.pipelines.faces.detection import DetectionPolicy
-from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD, facebox_result
+from mlbasics.pipelines.faces.matching import MATCH_THRESHOLD, facebox_result
 from mlbasics.pipelines.faces.models import FaceModels
 from mlbasics.pipelines.faces.records import (
     identified_path,
@@ -49,6 +48,7 @@ from mlbasics.pipelines.faces.records import (
 )
 from mlbasics.pipelines.faces.state import FaceState, load_state, state_checksum
 from mlbasics.pipelines.runners import IncompleteRunError, pipeline_options, run_to_completion
+from mlbasics.pipelines.settings import SHARDS
 from mlbasics.pipelines.shards import shard_of
 
 if TYPE_CHECKING:  # dlib is imported only when a photo is not in the cache
@@ -59,8 +59,6 @@ with known_beam_noise_dropped():
 
 REPORT = "report.json"
 RUN_FILE = ".run.json"
-#: Parts of the images folder that the workers list and identify, each on its own.
-DEFAULT_SHARDS = 8
 
 
 
@@ -181,7 +179,7 @@ def _finish(element: tuple[None, Iterable[tuple]], out_dir: str, shards: int, ru
 
 
 def identify(images_dir: str | os.PathLike[str], state_path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
-             cache: AnalysisCache, *, threshold: float = DEFAULT_THRESHOLD, shards: int = DEFAULT_SHARDS,
+             cache: AnalysisCache, *, threshold: float = MATCH_THRESHOLD.default, shards: int = SHARDS.default,
              beam_args: Sequence[str] = ()) -> IdentifyReport:
     """Bring ``out_dir`` up to date with the images of ``images_dir`` and the state file.
 
@@ -194,7 +192,7 @@ def identify(images_dir: str | os.PathLike[str], state_path: str | os.PathLike[s
     """
     import json
 
-    limits.SHARDS.check("shards", shards)
+    SHARDS.check(shards)
     check_output_location(out_dir, [images_dir])
     state = load_state(state_path)
     deps = f"state={state_checksum(state)};threshold={threshold};detection={cache.policy.tag()}"

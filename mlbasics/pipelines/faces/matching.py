@@ -6,12 +6,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from mlbasics.core import limits
+from mlbasics.core.limits import Param
 from mlbasics.core.validation import check_array, check_positive_float
 from mlbasics.pipelines.faces.models import Face
 from mlbasics.pipelines.faces.state import FaceState
 
 #: dlib's own advice: two descriptors closer than this are very likely the same person.
-DEFAULT_THRESHOLD = 0.6
+MATCH_THRESHOLD = Param("threshold", 0.6, limits.FACE_DISTANCE, "largest descriptor distance that counts as a match")
 
 
 def nearest(descriptors: np.ndarray, state: FaceState) -> tuple[np.ndarray, np.ndarray]:
@@ -24,7 +26,7 @@ def nearest(descriptors: np.ndarray, state: FaceState) -> tuple[np.ndarray, np.n
     return index, distances[np.arange(len(query)), index]
 
 
-def facebox_result(faces: Sequence[Face], state: FaceState, threshold: float = DEFAULT_THRESHOLD) -> dict:
+def facebox_result(faces: Sequence[Face], state: FaceState, threshold: float = MATCH_THRESHOLD.default) -> dict:
     """The facebox answer for one image: ``{"success", "facesCount", "faces": [...]}``.
 
     Each face has ``rect``, ``matched`` (distance below ``threshold``), ``name`` and ``id``
@@ -48,7 +50,7 @@ def facebox_result(faces: Sequence[Face], state: FaceState, threshold: float = D
     return {"success": True, "facesCount": len(entries), "faces": entries}
 
 
-def cluster_faces(descriptors: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> np.ndarray:
+def cluster_faces(descriptors: np.ndarray, threshold: float = MATCH_THRESHOLD.default) -> np.ndarray:
     """Group ``(n, 128)`` descriptors of unknown people: cluster label ``(n,)`` per face.
 
     dlib's Chinese-whispers graph clustering: faces closer than ``threshold`` are linked.

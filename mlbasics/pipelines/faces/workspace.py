@@ -26,8 +26,8 @@ from pathlib import Path
 
 from mlbasics.core.errors import InputError
 from mlbasics.io.files import atomic_write
-from mlbasics.pipelines.faces.detection import DEFAULT_MIN_FACE_SIZE, DetectionPolicy
-from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD
+from mlbasics.pipelines.faces.detection import MIN_FACE_SIZE, DetectionPolicy
+from mlbasics.pipelines.faces.matching import MATCH_THRESHOLD
 from mlbasics.pipelines.faces.state import load_state
 
 
@@ -66,7 +66,7 @@ class Workspace:
         return self.root / ".face-cache"
 
 
-def dvc_yaml(threshold: float = DEFAULT_THRESHOLD, policy: DetectionPolicy | None = None) -> str:
+def dvc_yaml(threshold: float = MATCH_THRESHOLD.default, policy: DetectionPolicy | None = None) -> str:
     """The three stages, with paths relative to the workspace; train and identify detect with ``policy``."""
     policy = DetectionPolicy() if policy is None else policy
     detect = f"--min-face-size {policy.min_face_size} --detector {policy.detector}"
@@ -94,7 +94,7 @@ stages:
 """
 
 
-def prepare(root: str | os.PathLike[str], threshold: float = DEFAULT_THRESHOLD,
+def prepare(root: str | os.PathLike[str], threshold: float = MATCH_THRESHOLD.default,
             policy: DetectionPolicy | None = None) -> Workspace:
     """Check the inputs exist, create ``images``/``labels`` if missing, write ``dvc.yaml``."""
     space = Workspace(Path(root))
@@ -131,7 +131,7 @@ def run_with_dvc(space: Workspace) -> str:
     return done.stdout
 
 
-def run_in_process(space: Workspace, threshold: float = DEFAULT_THRESHOLD,
+def run_in_process(space: Workspace, threshold: float = MATCH_THRESHOLD.default,
                    policy: DetectionPolicy | None = None) -> dict[str, object]:
     """The three stages in this process, each skipping images already done; returns their reports."""
     from mlbasics.pipelines.faces.analysis import AnalysisCache
@@ -147,8 +147,8 @@ def run_in_process(space: Workspace, threshold: float = DEFAULT_THRESHOLD,
     return {"train": trained, "identify": identified, "tag": tagged}
 
 
-def run(root: str | os.PathLike[str], *, threshold: float = DEFAULT_THRESHOLD,
-        min_face_size: int = DEFAULT_MIN_FACE_SIZE, detector: str = "hog", use_dvc: bool | None = None) -> object:
+def run(root: str | os.PathLike[str], *, threshold: float = MATCH_THRESHOLD.default,
+        min_face_size: int = MIN_FACE_SIZE.default, detector: str = "hog", use_dvc: bool | None = None) -> object:
     """Bring every output of the workspace up to date: DVC when installed (or ``use_dvc``), else in process.
 
     Faces of at least ``min_face_size`` pixels are found with dlib's ``detector`` (see ``detection``).

@@ -13,11 +13,17 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.core.limits import Param
+from mlbasics.core.seed import SEED
 from mlbasics.core.validation import check_array, check_positive_int
 from mlbasics.geometry.boxes import wh_iou
 from mlbasics.io.files import atomic_write
 from mlbasics.io.text import read_text
+
+#: Anchors k-means makes unless told: tiny YOLOv3 has 6 (3 per scale), YOLOv3 9.
+ANCHOR_COUNT = Param("k", 6, limits.ANCHORS, "anchors: 6 for tiny YOLOv3, 9 for YOLOv3")
 
 
 def mean_iou(wh: np.ndarray, anchors: np.ndarray) -> float:
@@ -52,14 +58,16 @@ def _one_run(wh: np.ndarray, k: int, rng: np.random.Generator, iterations: int) 
     return centres
 
 
-def kmeans_anchors(wh: np.ndarray, k: int, *, seed: int = 0, restarts: int = 5, iterations: int = 300) -> np.ndarray:
+def kmeans_anchors(wh: np.ndarray, k: int = ANCHOR_COUNT.default, *, seed: int = SEED.default, restarts: int = 5,
+                   iterations: int = 300) -> np.ndarray:
     """Cluster box sizes ``(n, 2)`` into ``k`` anchors ``(k, 2)`` (sorted by area).
 
     Distance 1 - IoU, cluster centres are medians (as in keras-yolo3's ``kmeans.py``), started
     k-means++ style; the best of ``restarts`` seeded runs by :func:`mean_iou` wins.
     """
     wh = check_array("wh", wh, shape=(None, 2), dtype_kind="iuf").astype(np.float64)
-    k = check_positive_int("k", k)
+    k = ANCHOR_COUNT.check(k)
+    SEED.check(seed)
     if np.any(wh <= 0):
         raise InputError("wh has boxes with zero or negative width/height; validate the annotations first")
     if len(np.unique(wh, axis=0)) < k:

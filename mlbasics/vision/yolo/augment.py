@@ -28,6 +28,7 @@ from PIL import Image
 from mlbasics.core import limits
 from mlbasics.core.errors import InputError
 from mlbasics.core.quiet import quiet_import
+from mlbasics.core.seed import SEED
 from mlbasics.vision.yolo.data import MAX_BOXES, MIN_BOX_PIXELS, LoadedSet
 from mlbasics.vision.yolo.spec import YoloSpec
 from mlbasics.vision.yolo.targets import assign_targets
@@ -52,7 +53,7 @@ class PhotoAugmentation:
     def __post_init__(self) -> None:
         for name in ("mosaic", "flip", "translate", "brightness", "saturation"):
             limits.PROBABILITY.check(name, getattr(self, name))
-        limits.SHARE_OR_NONE.check("scale", self.scale)
+        limits.ZOOM.check("scale", self.scale)
 
 
 def _valid(boxes: np.ndarray) -> np.ndarray:
@@ -151,7 +152,7 @@ class PhotoBatches:
     """
 
     def __init__(self, data: LoadedSet, spec: YoloSpec, batch_size: int, settings: PhotoAugmentation,
-                 seed: int = 0, anchor_threshold: float = 0.0) -> None:
+                 seed: int = SEED.default, anchor_threshold: float = 0.0) -> None:
         if data.images.shape[1] < spec.input_size:
             raise InputError(f"data: images are {data.images.shape[1]} pixels, smaller than the input size "
                              f"{spec.input_size}: decode them at least that large")

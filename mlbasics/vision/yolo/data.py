@@ -17,6 +17,7 @@ import numpy as np
 from mlbasics.core.batch import each_usable, require_usable
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.quiet import quiet_import
+from mlbasics.core.seed import SEED
 from mlbasics.data.annotation_lines import Sample
 from mlbasics.vision.yolo.spec import YoloSpec
 from mlbasics.vision.yolo.targets import assign_targets
@@ -100,7 +101,7 @@ def make_dataset(
     augment: bool = True,
     shuffle: bool = True,
     jitter: float = 0.3,
-    seed: int = 0,
+    seed: int = SEED.default,
 ) -> Any:
     """A ``tf.data.Dataset`` of ``(images, (target_0, ..., target_k, boxes))`` batches.
 

@@ -29,6 +29,7 @@ import numpy as np
 from mlbasics.core.batch import each_usable
 from mlbasics.core.errors import DataFileError, InputError
 from mlbasics.core.quiet import quiet_import
+from mlbasics.core.seed import SEED
 from mlbasics.data.annotation_lines import Sample, format_line, write_lines
 from mlbasics.data.cache import sha256_of
 from mlbasics.data.report import LOOK_ALIKE_BITS
@@ -41,9 +42,10 @@ from mlbasics.vision.yolo.coco import COCO, coco_files
 from mlbasics.vision.yolo.data import load_samples
 from mlbasics.vision.yolo.detect import Detector
 from mlbasics.vision.yolo.evaluate import evaluate_model
-from mlbasics.vision.yolo.pretrained import cfg_beside, darknet_anchors
+from mlbasics.vision.yolo.pretrained import PRETRAINED_WIDTH, cfg_beside, darknet_anchors
 from mlbasics.vision.yolo.spec import config_path_for
 from mlbasics.vision.yolo.train import (
+    TRAIN_PARAMS,
     TrainConfig,
     TrainingData,
     TrainSettings,
@@ -67,8 +69,6 @@ BOX_LOSS = "yolo"
 PRETRAINED_INPUT_SIZE = 320
 PRETRAINED_STEPS = 120
 FROZEN_LEARNING_RATE = 1e-3
-#: A pretrained start's width, as TrainConfig's: Darknet's weights have the published filter counts.
-PRETRAINED_WIDTH = 1.0
 #: From scratch: tiny YOLOv3 at half the published filter counts and 224 px, not TrainConfig's width 1.0
 #: at 416 px (keras-yolo3's network): about a fourteenth of the multiply-adds per photo (width² × side²),
 #: so :data:`TARGET_STEPS` steps take minutes on a 2-core CPU (docs/yolo.md: raccoon, mAP@0.5 0.82 with
@@ -89,7 +89,7 @@ def check_pretrained_width(width: float | None) -> None:
 
 
 def choose_settings(train_images: int, *, pretrained: bool = True, input_size: int | None = None,
-                    width: float | None = None, epochs: int | None = None, seed: int = 0) -> FitSettings:
+                    width: float | None = None, epochs: int | None = None, seed: int = SEED.default) -> FitSettings:
     """Settings for ``train_images`` photos on a small CPU (docs/yolo.md: measured); each ``None`` in
     :func:`fit`'s arguments is chosen here, and what is not set here is TrainConfig's default.
 
@@ -194,7 +194,7 @@ def write_split_lines(records: Sequence[tuple[Any, tuple[int, int]]], path: Path
                        for record, _ in records])
 
 
-def compute_anchors(records: Sequence[tuple[Any, tuple[int, int]]], input_size: int, seed: int = 0,
+def compute_anchors(records: Sequence[tuple[Any, tuple[int, int]]], input_size: int, seed: int = SEED.default,
                     k: int = 6) -> np.ndarray:
     """k-means anchors ``(k, 2)`` float32 of the training boxes as the letterboxed network sees them, in
     whole input pixels (what the anchors file holds)."""
@@ -254,10 +254,11 @@ def pretrained_files(pretrained: str | os.PathLike[str]) -> tuple[str, str, str]
 
 
 def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, epochs: int | None = None,
-        input_size: int | None = None, width: float | None = None, seed: int = 0,
+        input_size: int | None = None, width: float | None = None, seed: int = SEED.default,
         val_fraction: float = VAL_FRACTION.default,
         split: str | os.PathLike[str] | None = None, classes: Sequence[str] | None = None,
-        pretrained: str | os.PathLike[str] | None = "coco", map_every: int = 0, progress: bool = True,
+        pretrained: str | os.PathLike[str] | None = "coco", map_every: int = TRAIN_PARAMS["map_every"].default,
+        progress: bool = True,
         callbacks: Sequence[Any] = ()) -> FitReport:
     """Convert, split, check, compute anchors, train (or resume), evaluate; write ``out_dir/report.json``.
 
@@ -274,7 +275,8 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
     files are named in the report's ``skipped`` and left out; the run goes on.
     """
     check_output_location(out_dir, [voc_root])  # before anything is written: never among the user's photos
-    check_settings(epochs=epochs, input_size=input_size, width=width, seed=seed)  # before any photo is read
+    # before any photo is read
+    check_settings(epochs=epochs, input_size=input_size, width=width, seed=seed, map_every=map_every)
     VAL_FRACTION.check(val_fraction)
     if pretrained is not None:
         check_pretrained_width(width)  # before any photo is read

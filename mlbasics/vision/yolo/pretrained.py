@@ -44,6 +44,9 @@ from mlbasics.vision.yolo.darknet import (
 from mlbasics.vision.yolo.model import build_detector
 from mlbasics.vision.yolo.spec import DARKNET_BATCH_NORM_EPSILON, MASKS, YoloSpec, check_input_size, config_path_for
 
+#: The width a start from Darknet's weights needs: they have the published filter counts.
+PRETRAINED_WIDTH = 1.0
+
 #: The prediction layers (1x1, bias, linear): their filter count is ``3 * (5 + classes)``.
 OUTPUTS = {"tiny": ("output_stride32", "output_stride16"),
            "full": ("output_stride32", "output_stride16", "output_stride8")}

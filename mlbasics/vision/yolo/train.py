@@ -27,9 +27,9 @@ import numpy as np
 
 from mlbasics.core import limits
 from mlbasics.core.errors import DataFileError, InputError
+from mlbasics.core.limits import check_params, params_of, setting, setting_of
 from mlbasics.core.quiet import quiet_import
-from mlbasics.core.seed import seed_everything
-from mlbasics.core.validation import check_positive_float, check_positive_int
+from mlbasics.core.seed import SEED, seed_everything
 from mlbasics.data.annotation_lines import Sample, check_samples, read_annotation_lines, read_classes
 from mlbasics.io.files import remove_stale_temporaries, write_json
 from mlbasics.io.keras_models import load_keras_weights
@@ -39,13 +39,12 @@ from mlbasics.vision.yolo.data import LoadedSet, load_samples, make_dataset
 from mlbasics.vision.yolo.distribute import sharded, synchronize_batch_norm
 from mlbasics.vision.yolo.loss import BOX_LOSSES
 from mlbasics.vision.yolo.model import build_detector
-from mlbasics.vision.yolo.pretrained import cfg_beside, load_pretrained
+from mlbasics.vision.yolo.pretrained import PRETRAINED_WIDTH, cfg_beside, load_pretrained
 from mlbasics.vision.yolo.priors import set_objectness_prior
 from mlbasics.vision.yolo.spec import (
     DARKNET_BATCH_NORM_EPSILON,
+    MODELS,
     YoloSpec,
-    check_input_size,
-    check_model,
     config_path_for,
 )
 
@@ -72,21 +71,6 @@ class TrainingData:
     val: Sequence[Sample] = ()
 
 
-#: The interval of each numeric training setting (:mod:`mlbasics.core.limits`), shared by
-#: :class:`TrainConfig` and :func:`mlbasics.vision.yolo.fit.fit`, which checks before any photo is read.
-SETTING_LIMITS = {"input_size": limits.INPUT_SIZE, "width": limits.WIDTH, "batch_size": limits.BATCH_SIZE,
-                  "epochs": limits.EPOCHS, "seed": limits.SEED, "learning_rate": limits.LEARNING_RATE,
-                  "learning_rate_frozen": limits.LEARNING_RATE}
-
-
-def check_settings(**values: Any) -> None:
-    """Each given setting against :data:`SETTING_LIMITS` (``None``: not chosen yet, not checked); an
-    :class:`InputError` names the setting."""
-    for name, value in values.items():
-        if value is not None:
-            SETTING_LIMITS[name].check(name, value)
-
-
 @dataclass(frozen=True, kw_only=True)
 class TrainSettings:
     """How a detector learns, apart from what it is, what it learns from and where it writes: the numbers a
@@ -105,23 +89,27 @@ class TrainSettings:
     shape IoU with a box exceeds it responsible for the box (:func:`~mlbasics.vision.yolo.targets.assign_targets`).
     """
 
-    input_size: int = 416
-    width: float = 1.0
-    batch_size: int = 16
-    epochs_frozen: int = 2
-    epochs: int = 20
-    learning_rate_frozen: float = 2e-3
-    learning_rate: float = 2e-3
-    jitter: float = 0.3
-    seed: int = 0
-    mosaic: float = 0.5
-    translate: float = 0.1
-    decode_scale: float = 1.5
-    ema_momentum: float = 0.0
-    warmup_epochs: int = 0
+    input_size: int = setting(416, limits.INPUT_SIZE, "network input in pixels, a multiple of 32")
+    width: float = setting(1.0, limits.WIDTH, "fraction of the published filter counts")
+    batch_size: int = setting(16, limits.BATCH_SIZE,
+                              "images per step over all replicas (the global batch; each of N replicas takes 1/N)")
+    epochs_frozen: int = setting(2, limits.EPOCHS_OR_NONE,
+                                 "of the epochs, those that train only the new layers (stage 1)")
+    epochs: int = setting(20, limits.EPOCHS, "total epochs, both stages")
+    learning_rate_frozen: float = setting(2e-3, limits.LEARNING_RATE, "Adam learning rate of stage 1")
+    learning_rate: float = setting(2e-3, limits.LEARNING_RATE, "Adam learning rate of stage 2 (decays over it)")
+    jitter: float = setting(0.3, limits.ZOOM, "zoom range: images scaled by 1 ± jitter")
+    seed: int = setting_of(SEED)
+    mosaic: float = setting(0.5, limits.PROBABILITY, "probability of a four-photo mosaic (photos only)")
+    translate: float = setting(0.1, limits.PROBABILITY, "shift, as a share of the side (photos only)")
+    decode_scale: float = setting(1.5, limits.DECODE_SCALE,
+                                  "photos decoded at this many times the input size, to zoom into (photos only)")
+    ema_momentum: float = setting(0.0, limits.MOMENTUM, "momentum of the average of the weights (0: none)")
+    warmup_epochs: int = setting(0, limits.EPOCHS_OR_NONE, "epochs of linear learning-rate warm-up")
     objectness_prior: bool = False
-    anchor_threshold: float = 0.0
-    box_loss: str = "yolo"
+    anchor_threshold: float = setting(0.0, limits.ANCHOR_IOU,
+                                      "shape IoU above which an anchor is also responsible for a box (photos only)")
+    box_loss: str = setting("yolo", limits.Choices(BOX_LOSSES), "box loss")
 
 
 @dataclass(frozen=True)
@@ -147,42 +135,26 @@ class TrainConfig(TrainSettings):
     backbone: str = ""
     pretrained: str = ""
     pretrained_cfg: str = ""
-    model: str = "tiny"
-    final_learning_rate_fraction: float = 0.05
-    ignore_threshold: float = 0.5
+    model: str = setting("tiny", limits.Choices(MODELS), "tiny YOLOv3 (2 scales) or YOLOv3 (3 scales)")
+    final_learning_rate_fraction: float = setting(0.05, limits.PROBABILITY,
+                                                  "the cosine decay's last learning rate, as a share of the first")
+    ignore_threshold: float = setting(0.5, limits.IOU, "IoU with a box above which a prediction is not "
+                                                       "punished as background")
     mixed_precision: bool = False
-    map_every: int = 0
-    augment: str = "classic"
+    map_every: int = setting(0, limits.EPOCHS_OR_NONE, "measure validation mAP@0.5 every N epochs (0: never)")
+    augment: str = setting("classic", limits.Choices(AUGMENTS), "augmentation")
     pretrained_classes: str = ""
 
     def __post_init__(self) -> None:
-        check_model(self.model)
-        check_input_size(self.input_size)
-        check_positive_float("width", self.width)
-        check_positive_int("batch_size", self.batch_size)
-        check_positive_int("epochs", self.epochs)
-        # the upper ends too (a 2**30-pixel input, a 2**64 seed): the same intervals the command's flags have
-        check_settings(**{name: getattr(self, name) for name in SETTING_LIMITS})
+        check_params(self)  # every declared setting against its interval or choices (TRAIN_PARAMS)
         if not self.annotations:
             raise InputError("annotations must name an annotation-lines file to train on, got an empty string")
-        if self.epochs_frozen < 0 or self.epochs_frozen > self.epochs:
+        if self.epochs_frozen > self.epochs:
             raise InputError(f"epochs_frozen must be in 0..epochs ({self.epochs}), got {self.epochs_frozen}")
-        if self.augment not in AUGMENTS:
-            raise InputError(f"augment must be one of {AUGMENTS}, got {self.augment!r}")
-        if not 0.0 <= self.ema_momentum < 1.0:
-            raise InputError(f"ema_momentum must be in [0, 1) (0: no average of the weights), got {self.ema_momentum}")
-        if self.box_loss not in BOX_LOSSES:
-            raise InputError(f"box_loss must be one of {BOX_LOSSES}, got {self.box_loss!r}")
-        if not 0.0 <= self.anchor_threshold < 1.0:
-            raise InputError(f"anchor_threshold must be in [0, 1) (0: the one best anchor per box), "
-                             f"got {self.anchor_threshold}")
-        if self.decode_scale < 1.0:
-            raise InputError(f"decode_scale must be at least 1 (photos decoded at the input size or larger), "
-                             f"got {self.decode_scale}")
         if self.backbone and self.pretrained:
             raise InputError("give either a backbone (lesson 05's classifier) or pretrained Darknet weights, not both")
-        if self.pretrained and self.width != 1.0:
-            raise InputError(f"pretrained Darknet weights need width 1.0 (the published filter counts), "
+        if self.pretrained and self.width != PRETRAINED_WIDTH:
+            raise InputError(f"pretrained Darknet weights need width {PRETRAINED_WIDTH} (the published filter counts), "
                              f"got {self.width}")
         if self.pretrained_classes and not self.pretrained:
             raise InputError("pretrained_classes names the classes of pretrained Darknet weights: give pretrained too")
@@ -210,6 +182,20 @@ class TrainConfig(TrainSettings):
         job = Path(self.job_dir)
         return (Path(self.weights_stage or job / "trained_stage_1.weights.h5"),
                 Path(self.weights_final or job / "trained_final.weights.h5"))
+
+
+#: Every declared training setting (:func:`~mlbasics.core.limits.setting`) by name: the one schema of
+#: :class:`TrainSettings` and :class:`TrainConfig`, from which ``yolo train`` and ``yolo fit`` make their
+#: options and :func:`mlbasics.vision.yolo.fit.fit` checks its arguments before reading a photo.
+TRAIN_PARAMS = params_of(TrainConfig)
+
+
+def check_settings(**values: Any) -> None:
+    """Each given setting against :data:`TRAIN_PARAMS` (``None``: not chosen yet, not checked); an
+    :class:`InputError` names the setting."""
+    for name, value in values.items():
+        if value is not None:
+            TRAIN_PARAMS[name].check(value)
 
 
 @dataclass

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from mlbasics.pipelines.embeddings_map import nearest_neighbours
-from mlbasics.pipelines.faces.matching import DEFAULT_THRESHOLD, match_counts
+from mlbasics.pipelines.faces.matching import MATCH_THRESHOLD, match_counts
 from mlbasics.workbook.viz.plots import figure, show_images
 from mlbasics.workbook.widgets.common import panel, wire
 
@@ -48,7 +48,7 @@ def threshold_summary(distances: np.ndarray, same_person: np.ndarray, threshold:
 def threshold_panel(distances: np.ndarray, same_person: np.ndarray) -> widgets.VBox:
     """A slider for the match threshold over pair ``distances`` ``(n_pairs,)``: histogram and the counts it gives."""
     same = np.asarray(same_person, dtype=bool)
-    slider = widgets.FloatSlider(value=DEFAULT_THRESHOLD, min=0.2, max=1.0, step=0.02, description="threshold")
+    slider = widgets.FloatSlider(value=MATCH_THRESHOLD.default, min=0.2, max=1.0, step=0.02, description="threshold")
     summary, plot = widgets.HTML(), widgets.Output()
     bins = np.linspace(0, max(1.2, float(np.max(distances))), 40).tolist()
 
