@@ -8,12 +8,14 @@ much, with the YOLO track's metrics (mAP@0.5 and the share of true boxes found).
 
 :data:`PIPELINES` are the classic mistakes on whole frames; :data:`BUFFER_PIPELINES` start from
 a real camera buffer (NV12, full range, BT.601, rows padded to 64 bytes, sensor turned 90°, as
-an iPhone delivers it) and show what each wrong reading of it gives the network.
+an iPhone delivers it) and show what each wrong reading of it gives the network. :func:`camerax_image`
+makes the Android counterpart: a CameraX ``ImageProxy`` in ``YUV_420_888``, as plain data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -49,6 +51,46 @@ def camera_buffer(frame: np.ndarray, full_range: bool = True, matrix: str = "bt6
     stride = width + row_padding
     uv = np.stack([cb, cr], axis=-1).reshape(cb.shape[0], -1)
     return pad_rows(y, stride), pad_rows(uv, stride), width, height, stride
+
+
+@dataclass(frozen=True)
+class PlaneProxy:
+    """One plane of a CameraX ``ImageProxy``: ``buffer`` (flat uint8, as ``plane.buffer`` holds it),
+    ``row_stride`` and ``pixel_stride`` in bytes (``plane.rowStride``, ``plane.pixelStride``)."""
+
+    buffer: np.ndarray
+    row_stride: int
+    pixel_stride: int
+
+
+@dataclass(frozen=True)
+class ImageProxy:
+    """What CameraX's ``ImageAnalysis`` hands an analyzer, as plain data: ``width`` x ``height`` pixels as
+    the sensor sees them, ``planes`` Y, U, V in ``YUV_420_888``, and ``rotation_degrees``
+    (``imageInfo.rotationDegrees``: how far to turn the frame clockwise to make it upright)."""
+
+    width: int
+    height: int
+    planes: tuple[PlaneProxy, PlaneProxy, PlaneProxy]
+    rotation_degrees: int
+
+
+def camerax_image(frame: np.ndarray, full_range: bool = False, matrix: str = "bt601", row_padding: int = 32,
+                  rotation_degrees: int = 90) -> ImageProxy:
+    """The ``YUV_420_888`` image an Android phone's CameraX would hand over for the upright RGB ``frame``
+    ``(H, W, 3)`` uint8 (even sides): the sensor sees it turned ``rotation_degrees`` anticlockwise; rows
+    are padded by ``row_padding`` bytes; U and V are interleaved in one buffer with V first (NV21 in
+    memory, as most devices store it), so both have pixel stride 2 and the U plane's buffer starts one
+    byte after the V plane's."""
+    sensor = rotate(frame, (360 - rotation_degrees) % 360)
+    height, width = sensor.shape[:2]
+    y, cb, cr = rgb_to_ycbcr(sensor, full_range=full_range, matrix=matrix)
+    stride = width + row_padding
+    interleaved = pad_rows(np.stack([cr, cb], axis=-1).reshape(cb.shape[0], -1), stride)
+    length = stride * (cb.shape[0] - 1) + 2 * (cb.shape[1] - 1) + 1  # a plane ends at its last sample
+    planes = (PlaneProxy(pad_rows(y, stride), stride, 1), PlaneProxy(interleaved[1 : 1 + length], stride, 2),
+              PlaneProxy(interleaved[:length], stride, 2))
+    return ImageProxy(width, height, planes, rotation_degrees)
 
 
 def _buffer_pipeline(mistake: str) -> Callable[[np.ndarray], np.ndarray]:

@@ -5,9 +5,10 @@ What the workbook can check: the operations of the converted ML program (read fr
 iPhone, iPad or Mac, Core ML decides at load time, per operation, between CPU, GPU (Metal
 Performance Shaders / MPSGraph) and Neural Engine, depending on the chip, the OS version, the
 data types and shapes, and ``MLModelConfiguration.computeUnits``. Apple's ``MLComputePlan``
-(macOS 14+ / iOS 17+) reports that placement for a compiled model on the device itself; the
-lesson prints the Swift that asks it (:data:`COMPUTE_PLAN_SWIFT`). Nothing here is a claim about
-a device: Apple's frameworks do not run on Linux.
+(macOS 14.4+ / iOS 17.4+, per Apple's documentation) reports that placement for a compiled model on
+the device itself; the lesson prints the Swift that asks it (:data:`COMPUTE_PLAN_SWIFT`). That Swift
+was never compiled (no Apple SDK on Linux): it is written against Apple's documented signatures.
+Nothing here is a claim about a device: Apple's frameworks do not run on Linux.
 """
 
 from __future__ import annotations
@@ -41,17 +42,47 @@ OPERATIONS = {
 #: Operations that do no arithmetic on the device (constants, type casts).
 NOT_COMPUTED = {"const", "cast"}
 
-#: How to see the placement on a device: Swift for macOS 14+ / iOS 17+ (run it there, not here).
+#: The ``MLComputePlan`` API's availability (Apple's documentation: iOS 17.4, macOS 14.4).
+COMPUTE_PLAN_AVAILABLE = "macOS 14.4+ / iOS 17.4+"
+
+#: How to see the placement on a device, as a macOS command-line tool's ``main.swift``. Not compiled
+#: (Linux has no Apple SDK, and no Mac has built it for this workbook): written against Apple's documented API,
+#: ``MLComputePlan.load(contentsOf:configuration:)``, ``deviceUsage(for:) -> MLComputePlan.DeviceUsage?``
+#: (``preferred: MLComputeDevice``, an enum: ``.cpu``, ``.gpu``, ``.neuralEngine``) and
+#: ``estimatedCost(of:) -> MLComputePlan.Cost?`` (``weight: Double``).
 COMPUTE_PLAN_SWIFT = """\
+// main.swift of a macOS command-line tool. NOT COMPILED: written against Apple's Core ML documentation.
 import CoreML
-let config = MLModelConfiguration(); config.computeUnits = .all
-let url = try await MLModel.compileModel(at: URL(fileURLWithPath: "tiny_yolo3-coreml.mlpackage"))
-let plan = try await MLComputePlan.load(contentsOf: url, configuration: config)
-guard case let .program(program) = plan.modelStructure else { fatalError("not an ML program") }
-for op in program.functions["main"]!.block.operations {
-    let usage = plan.deviceUsage(for: op)        // preferred: CPU, GPU or Neural Engine
-    let cost = plan.estimatedCost(of: op)?.weight // share of the model's estimated cost
-    print(op.operatorName, usage?.preferred ?? "-", cost ?? 0)
+
+@available(macOS 14.4, iOS 17.4, *)
+func printComputePlan(of package: URL) async throws {
+    let configuration = MLModelConfiguration()
+    configuration.computeUnits = .all
+    let compiled = try await MLModel.compileModel(at: package)  // .mlpackage -> .mlmodelc
+    let plan = try await MLComputePlan.load(contentsOf: compiled, configuration: configuration)
+    guard case let .program(program) = plan.modelStructure, let main = program.functions["main"] else {
+        print("not an ML program with a main function")
+        return
+    }
+    func name(_ device: MLComputeDevice) -> String {
+        switch device {
+        case .cpu: return "CPU"
+        case .gpu: return "GPU"
+        case .neuralEngine: return "Neural Engine"
+        @unknown default: return "other"
+        }
+    }
+    for operation in main.block.operations {
+        let device = plan.deviceUsage(for: operation).map { name($0.preferred) } ?? "-"  // nil: not determined
+        let share = plan.estimatedCost(of: operation)?.weight ?? 0  // share of the model's estimated cost
+        print(operation.operatorName, device, share)
+    }
+}
+
+if #available(macOS 14.4, iOS 17.4, *) {
+    try await printComputePlan(of: URL(fileURLWithPath: "tiny_yolo3-coreml.mlpackage"))
+} else {
+    print("MLComputePlan needs macOS 14.4 or iOS 17.4")
 }"""
 
 

@@ -8,7 +8,7 @@ from mlbasics.cli import main
 from mlbasics.core.errors import InputError
 from mlbasics.export.camera import PIPELINES, compare_pipelines, detection_quality
 from mlbasics.export.formats import ExportResult
-from mlbasics.export.measure import median_latency_ms
+from mlbasics.export.measure import keras_calls, median_latency_ms
 from mlbasics.export.mps import operation_counts
 from mlbasics.export.report import HEADINGS, ExportRow, format_table
 from mlbasics.vision.yolo.decode import Detections
@@ -64,6 +64,19 @@ def test_latency_is_the_median_of_the_timed_runs_after_warmup():
     assert 0 < real < float("inf")
     with pytest.raises(InputError, match="repeats"):
         median_latency_ms(calls.append, np.ones(3), repeats=0)
+
+
+def test_every_keras_call_computes_the_same_grids(detector, images):
+    """The lesson times four ways of calling Keras as one model's overhead: they must compute the same thing."""
+    calls = keras_calls(detector)
+    assert list(calls) == ["model.predict(x)", "model(x), eager", "model.predict_on_batch(x)",
+                           "tf.function(jit_compile=True)"]
+    reference = [np.asarray(grid) for grid in detector.predict(images[:1], verbose=0)]
+    for name, call in calls.items():
+        grids = [np.asarray(grid) for grid in call(images[:1])]
+        assert len(grids) == len(reference), name
+        for got, want in zip(grids, reference):
+            np.testing.assert_allclose(got, want, atol=1e-4, err_msg=name)
 
 
 def test_table_shows_measured_columns_and_marks_the_rest():
