@@ -2,8 +2,9 @@
 
 :func:`fit` reads the folder (any layout :mod:`mlbasics.data.voc_folder` knows), splits it (its
 ``ImageSets``, a given split file, or a seeded split), decodes every photo once (a broken one is
-named and left out), picks settings for the data size (:func:`choose_settings`), computes anchors on
-the training boxes, trains with the photo recipe (:mod:`mlbasics.vision.yolo.augment`) on the photos,
+named and left out), picks the settings (:func:`choose_settings`: the start's recipe, with the epochs
+from the number of training photos), computes anchors on the training boxes, trains with the photo
+recipe (:mod:`mlbasics.vision.yolo.augment`) on the photos,
 boxes, anchors and classes in memory (:class:`~mlbasics.vision.yolo.train.TrainingData`), measures
 mAP@0.5 on the validation photos (also with the test-time flip) and writes ``OUT_DIR/report.json``.
 The weights and their ``.config.json`` are what ``detect``, ``evaluate`` and ``export`` take. Running it
@@ -56,7 +57,7 @@ from mlbasics.vision.yolo.train import (
 
 #: Optimizer steps (batches of 16) the recipe trains for; epochs follow from the number of photos.
 TARGET_STEPS = 600
-#: Bounds on the epochs chosen from the data size.
+#: Bounds on the epochs chosen from the number of training photos.
 EPOCH_RANGE = (10, 300)
 #: Every anchor whose shape IoU with a box exceeds this is responsible for it (more positives per box).
 ANCHOR_THRESHOLD = 0.3
@@ -91,7 +92,8 @@ def check_pretrained_width(width: float | None) -> None:
 def choose_settings(train_images: int, *, pretrained: bool = True, input_size: int | None = None,
                     width: float | None = None, epochs: int | None = None, seed: int = SEED.default) -> FitSettings:
     """Settings for ``train_images`` photos on a small CPU (docs/yolo.md: measured); each ``None`` in
-    :func:`fit`'s arguments is chosen here, and what is not set here is TrainConfig's default.
+    :func:`fit`'s arguments is chosen here, and what is not set here is TrainConfig's default. Only the
+    epochs depend on ``train_images``; every other setting depends on the start (``pretrained``) alone.
 
     From scratch: tiny YOLOv3 at :data:`SCRATCH_WIDTH` and :data:`SCRATCH_INPUT_SIZE` pixels, enough epochs
     for about :data:`TARGET_STEPS` steps (fewer photos, more epochs; 60 for raccoon's 160), every anchor
@@ -270,7 +272,8 @@ def fit(voc_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, ep
 
     ``split``: a JSON file ``{"val": [stems]}`` fixing the validation photos (else the folder's
     ``ImageSets``, else a split seeded by ``seed`` with ``val_fraction`` of the photos). ``None``
-    settings are chosen from the data size (:func:`choose_settings`). ``callbacks``: Keras callbacks
+    settings are chosen by :func:`choose_settings`: ``epochs`` from the number of training photos, the others
+    by the start alone. ``callbacks``: Keras callbacks
     for the training (e.g. a live plot). Broken photos and unusable XML
     files are named in the report's ``skipped`` and left out; the run goes on.
     """
