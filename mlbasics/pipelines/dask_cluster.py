@@ -10,6 +10,13 @@ checkout of ``mlbasics`` on its ``PYTHONPATH``, so the scheduler and the workers
 project code as the launcher (a ``LocalCluster`` would hide a scheduler that cannot: its
 processes inherit the launcher's ``sys.path``).
 
+On Python 3.11 before 3.11.9 the processes run with Dask's statistical profiler off (the
+dashboard's Profile page stays empty): it calls ``sys._current_frames()`` every 10 ms, which
+there can deadlock a process whose tasks start threads (CPython gh-106883, dask/distributed
+#8616). Lesson 09's 800 images read from ``gs://`` hung both workers this way on Python 3.11.7
+(7 Dec 2026): google-cloud-storage 3.17 starts short-lived threads to fetch bucket metadata
+(one worker's were numbered past 300 when it hung).
+
 The state folder holds ``cluster.json`` (address, dashboard link, the pids), the scheduler file
 and one log per process. :func:`stop_cluster` stops exactly the pids it lists, and only those
 whose command line still names this state folder's scheduler file (a pid the system reused for
@@ -37,6 +44,10 @@ from mlbasics.core.validation import check_positive_int
 from mlbasics.io.files import write_json
 
 CLUSTER_FILE = "cluster.json"
+#: Whether this Python can deadlock in ``sys._current_frames()`` (CPython gh-106883, fixed in 3.11.9).
+PROFILER_DEADLOCKS = (3, 11) <= sys.version_info[:3] < (3, 11, 9)
+#: Dask's setting that turns its per-thread profiler off, as an environment variable.
+PROFILER_OFF = {"DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
 #: Processes this Python process started, by pid: stopped and reaped through their ``Popen`` (a kernel or a
 #: test that starts and stops its own cluster), the others through their pid files.
 _STARTED: dict[int, subprocess.Popen] = {}
@@ -75,9 +86,10 @@ def dask_command() -> str:
 
 
 def _environment() -> dict[str, str]:
-    """This process's environment with the folder holding ``mlbasics`` first on ``PYTHONPATH``."""
+    """This process's environment with the folder holding ``mlbasics`` first on ``PYTHONPATH`` (and Dask's
+    profiler off where it can deadlock)."""
     root = str(Path(mlbasics.__file__).resolve().parents[1])
-    env = dict(os.environ)
+    env = {**os.environ, **(PROFILER_OFF if PROFILER_DEADLOCKS else {})}
     env["PYTHONPATH"] = os.pathsep.join([root, *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
     return env
 

@@ -43,6 +43,16 @@ def test_the_cluster_is_separate_processes_on_loopback_only(dask_cluster):
         assert listening and set(listening) == {"127.0.0.1"}  # the dashboards too
 
 
+def test_the_workers_profiler_is_off_where_it_can_deadlock(dask_cluster):
+    from distributed import Client
+
+    from mlbasics.pipelines.dask_cluster import PROFILER_DEADLOCKS
+
+    with Client(dask_cluster.address, timeout=30) as client:
+        profiling = client.run(lambda dask_worker: "profile" in dask_worker.periodic_callbacks)
+    assert list(profiling.values()) == [not PROFILER_DEADLOCKS] * 2
+
+
 def test_embed_on_the_cluster_gives_the_direct_runners_bytes_from_the_workers(dask_cluster, tiny_model, tmp_path):
     source = _inputs(tmp_path / "src")
     outs = {}
