@@ -406,3 +406,16 @@ def test_the_map_png_leaves_the_callers_matplotlib_alone():
     png = embedding_map_png(rng.normal(size=(12, 8)), ["a"] * 6 + ["b"] * 6)
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
     assert matplotlib.get_backend() == backend and plt.get_fignums() == figures
+
+
+def test_run_outputs_leaves_out_only_the_files_that_name_the_run(tmp_path, monkeypatch):
+    from mlbasics.pipelines.embeddings import run_outputs
+
+    files = {"index.csv": b"path\n", "embeddings/a-1.npy": b"\x93NUMPY", "shards/index-00000-of-00001.csv": b"x",
+             "shards/run.json": b"{}", "summary.json": b"{}", "embeddings/summary.json": b"kept: not the run's"}
+    for name, data in files.items():
+        (tmp_path / "out" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "out" / name).write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+    expected = {n: d for n, d in files.items() if n not in ("shards/run.json", "summary.json")}
+    assert run_outputs("out") == run_outputs(tmp_path / "out/") == expected
