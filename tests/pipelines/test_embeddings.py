@@ -196,6 +196,28 @@ def test_known_beam_noise_is_dropped_and_nothing_else(caplog):
     assert root.filters == before
 
 
+def test_the_anonymous_credentials_notice_is_dropped_only_while_an_emulator_stands_in(caplog, monkeypatch):
+    import logging
+
+    from mlbasics.io.storage import EMULATOR_ENV
+    from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
+
+    notice = ("Unable to find default credentials because the google-auth library is not available. Install the "
+              "gcp extra (apache_beam[gcp]) to use Google default credentials. Connecting anonymously.")
+    auth = logging.getLogger("apache_beam.internal.gcp.auth")
+    seen = []
+    for emulator in ("http://127.0.0.1:4443", None):
+        if emulator:
+            monkeypatch.setenv(EMULATOR_ENV, emulator)
+        else:
+            monkeypatch.delenv(EMULATOR_ENV, raising=False)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING), known_beam_noise_dropped():
+            auth.warning(notice)
+        seen.append(len(caplog.records))
+    assert seen == [0, 1]  # against Cloud Storage itself it is why access fails: it reaches the reader
+
+
 def _imports_in_a_fresh_python(module: str) -> dict[str, object]:
     """What importing ``module`` does in a new interpreter: Beam loaded? filters left on the root logger?"""
     import json
