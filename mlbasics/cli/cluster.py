@@ -7,7 +7,7 @@ import json
 
 from mlbasics.cli._args import add_param, add_track
 from mlbasics.data import cache_dir
-from mlbasics.pipelines.dask_cluster import GRACE, WORKERS, start_cluster, stop_cluster
+from mlbasics.pipelines.dask_cluster import GRACE, WORKERS, cluster_guide, start_cluster, stop_cluster
 
 
 def _state_dir(args: argparse.Namespace) -> str:
@@ -19,7 +19,7 @@ def _state_dir(args: argparse.Namespace) -> str:
 
 def _start(args: argparse.Namespace) -> int:
     info = start_cluster(_state_dir(args), args.workers)
-    print(f"scheduler: {info.address}\ndashboard: {info.dashboard}\n"
+    print(f"{cluster_guide(info)}\n"
           f"run on it: mlbasics embed ... --runner DaskRunner --dask-address {info.address}\n"
           f"stop it:   mlbasics cluster stop" + (f" --state-dir {args.state_dir}" if args.state_dir else ""))
     print(json.dumps({"address": info.address, "dashboard": info.dashboard, "pids": info.pids}))

@@ -234,6 +234,27 @@ def gs_copy_file(source: PathLike, destination: PathLike) -> None:
         shutil.copyfileobj(src, dst, length=1 << 20)
 
 
+def gs_copy_folder(source: str | os.PathLike[str], destination: PathLike) -> list[str]:
+    """Copy every file under the local folder ``source`` (at any depth) to the folder ``destination``, a
+    ``gs://`` URL or a local path, keeping their relative paths; return the copies' paths, sorted.
+
+    To a bucket the uploads run concurrently (gcsfs), each object appearing whole or not at all;
+    locally each file is copied by :func:`gs_copy_file`. ``DataFileError`` when ``source`` is not a folder.
+    """
+    folder = Path(source)
+    if not folder.is_dir():
+        raise DataFileError(source, "not a folder")
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    targets = [join(destination, *p.relative_to(folder).parts) for p in files]
+    if is_remote(destination):
+        fs, _ = filesystem(destination)
+        fs.put([str(p) for p in files], [t[len("gs://"):] for t in targets])
+    else:
+        for file, target in zip(files, targets):
+            gs_copy_file(file, target)
+    return sorted(targets)
+
+
 def gs_read_many(paths: list[str]) -> dict[str, bytes | DataFileError]:
     """Read many files at once (concurrently for ``gs://``). A file that cannot be read maps
     to a :class:`DataFileError` instead of stopping the others; paths may mix local and gs://."""

@@ -1,4 +1,4 @@
-"""Quiet three warnings Beam logs on every run here that say nothing about the reader's pipeline.
+"""Quiet the warnings Beam logs on every run here that say nothing about the reader's pipeline.
 
 * ``apitools not found, and bigquery client libraries are not available ...``: logged when
   ``apache_beam`` is imported without the ``[gcp]`` extra (BigQuery is not used here).
@@ -8,6 +8,10 @@
 * ``Dependencies required for Interactive Beam PCollection visualization are not available``:
   logged when a pipeline runs inside Jupyter without ``apache-beam[interactive]``, which only
   the Interactive Runner's plots need.
+* ``Unable to find default credentials because the google-auth library is not available ...
+  Connecting anonymously.``: logged when Beam opens ``gs://`` without the ``[gcp]`` extra. Dropped
+  only while ``STORAGE_EMULATOR_HOST`` names a GCS emulator, which takes no credentials; against
+  Cloud Storage itself it is the reason access fails, and it reaches the reader.
 
 Every other message, of Beam or of anyone, is left alone.
 
@@ -22,8 +26,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
+
+from mlbasics.io.storage import EMULATOR_ENV
 
 #: The start of each message dropped.
 KNOWN_NOISE = (
@@ -32,15 +39,21 @@ KNOWN_NOISE = (
     "Dependencies required for Interactive Beam PCollection visualization",
 )
 
-#: The loggers they come from: the root logger, and Interactive Beam's own.
-NOISY_LOGGERS = ("", "apache_beam.runners.interactive.interactive_environment")
+#: Dropped only while an emulator stands in for Cloud Storage (``STORAGE_EMULATOR_HOST`` is set).
+EMULATOR_NOISE = ("Unable to find default credentials because the google-auth library is not available",)
+
+#: The loggers they come from: the root logger, Interactive Beam's own, and Beam's GCP credentials'.
+NOISY_LOGGERS = ("", "apache_beam.runners.interactive.interactive_environment", "apache_beam.internal.gcp.auth")
 
 
 class DropKnownNoise(logging.Filter):
-    """A logging filter that drops records whose message starts with one of :data:`KNOWN_NOISE`."""
+    """A logging filter that drops records whose message starts with one of :data:`KNOWN_NOISE`, or of
+    :data:`EMULATOR_NOISE` while ``STORAGE_EMULATOR_HOST`` is set."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith(KNOWN_NOISE)
+        message = record.getMessage()
+        return not (message.startswith(KNOWN_NOISE) or (message.startswith(EMULATOR_NOISE)
+                                                        and bool(os.environ.get(EMULATOR_ENV))))
 
 
 @contextlib.contextmanager

@@ -10,6 +10,13 @@ checkout of ``mlbasics`` on its ``PYTHONPATH``, so the scheduler and the workers
 project code as the launcher (a ``LocalCluster`` would hide a scheduler that cannot: its
 processes inherit the launcher's ``sys.path``).
 
+On Python 3.11 before 3.11.9 the processes run with Dask's statistical profiler off (the
+dashboard's Profile page stays empty): it calls ``sys._current_frames()`` every 10 ms, which
+there can deadlock a process whose tasks start threads (CPython gh-106883, dask/distributed
+#8616). Lesson 09's 800 images read from ``gs://`` hung both workers this way on Python 3.11.7
+(7 Dec 2026): google-cloud-storage 3.17 starts short-lived threads to fetch bucket metadata
+(one worker's were numbered past 300 when it hung).
+
 The state folder holds ``cluster.json`` (address, dashboard link, the pids), the scheduler file
 and one log per process. :func:`stop_cluster` stops exactly the pids it lists, and only those
 whose command line still names this state folder's scheduler file (a pid the system reused for
@@ -40,6 +47,10 @@ from mlbasics.io.files import write_json
 CLUSTER_FILE = "cluster.json"
 WORKERS = Param("workers", 2, limits.WORKERS, "worker processes, one thread each")
 GRACE = Param("grace", 5.0, limits.SECONDS, "seconds a process gets to exit after SIGTERM before SIGKILL")
+#: Whether this Python can deadlock in ``sys._current_frames()`` (CPython gh-106883, fixed in 3.11.9).
+PROFILER_DEADLOCKS = (3, 11) <= sys.version_info[:3] < (3, 11, 9)
+#: Dask's setting that turns its per-thread profiler off, as an environment variable.
+PROFILER_OFF = {"DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
 #: Processes this Python process started, by pid: stopped and reaped through their ``Popen`` (a kernel or a
 #: test that starts and stops its own cluster), the others through their pid files.
 _STARTED: dict[int, subprocess.Popen] = {}
@@ -69,6 +80,24 @@ class ClusterInfo:
         return folders
 
 
+def cluster_guide(info: ClusterInfo) -> str:
+    """What ``mlbasics cluster start`` prints: where the scheduler listens and who can reach it, the dashboard,
+    where the workers' code comes from, and what a worker on another machine needs to join."""
+    host, port = info.address.removeprefix("tcp://").rsplit(":", 1)
+    off = "".join(f"{name}={value} " for name, value in PROFILER_OFF.items()) if PROFILER_DEADLOCKS else ""
+    root = Path(mlbasics.__file__).resolve().parents[1]
+    return "\n".join([
+        f"scheduler: {info.address} (listens on {host} only: processes on this machine reach it, no other machine)",
+        f"dashboard: {info.dashboard}",
+        f"workers:   {len(info.worker_pids())}, each importing mlbasics {mlbasics.__version__} from {root} (on its "
+        "PYTHONPATH)",
+        "a worker on another machine needs the same code installed: pip install '.[dask]' in a checkout of the "
+        "same commit, then",
+        f"           {off}dask worker tcp://SCHEDULER-HOST:{port}",
+        "           with a scheduler started on an address that machine reaches: dask scheduler --host SCHEDULER-HOST",
+    ])
+
+
 def dask_command() -> str:
     """The ``dask`` console script of this interpreter's environment (never another one on ``PATH``)."""
     command = Path(sys.executable).parent / "dask"
@@ -78,9 +107,10 @@ def dask_command() -> str:
 
 
 def _environment() -> dict[str, str]:
-    """This process's environment with the folder holding ``mlbasics`` first on ``PYTHONPATH``."""
+    """This process's environment with the folder holding ``mlbasics`` first on ``PYTHONPATH`` (and Dask's
+    profiler off where it can deadlock)."""
     root = str(Path(mlbasics.__file__).resolve().parents[1])
-    env = dict(os.environ)
+    env = {**os.environ, **(PROFILER_OFF if PROFILER_DEADLOCKS else {})}
     env["PYTHONPATH"] = os.pathsep.join([root, *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
     return env
 

@@ -61,7 +61,7 @@ from mlbasics.core.errors import DataFileError
 from mlbasics.io.files import remove_stale_temporaries
 from mlbasics.io.outputs import check_output_location
 from mlbasics.io.paths import display_path
-from mlbasics.io.storage import is_remote
+from mlbasics.io.storage import gs_read_many, gs_walk, is_remote
 from mlbasics.pipelines.beam_errors import errors_unwrapped
 from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
 from mlbasics.pipelines.embeddings_io import (
@@ -434,6 +434,23 @@ def check_outputs_complete(out_dir: str, embedded: int, failed: int) -> None:
     if (rows, dead) != (embedded, failed):
         raise IncompleteRunError(f"{out_dir}: index.csv has {rows} rows and dead_letter.csv {dead}, "
                                  f"the run reported {embedded} and {failed}")
+
+
+def run_outputs(out_dir: str | os.PathLike[str]) -> dict[str, bytes]:
+    """Every output file of a run in ``out_dir`` (local or ``gs://``) as ``{path relative to out_dir: bytes}``,
+    but the two that name the run itself: ``shards/run.json`` (its id and processes) and ``summary.json``
+    (its ``out_dir``). Two runs of the same inputs give equal dicts on any runner, from any folder or bucket
+    (the CSV files name the images by path, so the images must be at the same paths)."""
+    folder = os.fspath(out_dir).rstrip("/")
+    folder = folder if is_remote(folder) else os.path.abspath(folder)  # gs_walk names local files by absolute path
+    paths = [p for p in gs_walk(folder)
+             if p[len(folder) + 1:].replace(os.sep, "/") not in (f"{SHARDS_FOLDER}/{RUN_FILE}", "summary.json")]
+    read = gs_read_many(paths)
+    for value in read.values():
+        if isinstance(value, DataFileError):
+            raise value
+    return {path[len(folder) + 1:].replace(os.sep, "/"): value for path, value in read.items()
+            if isinstance(value, bytes)}
 
 
 def _source_folder(source: str) -> str | None:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mlbasics.io.storage import gs_copy_file, gs_open, gs_walk
+from mlbasics.io.storage import gs_copy_file, gs_copy_folder, gs_open
 
 
 def _read(path: str) -> bytes:
@@ -19,25 +19,17 @@ def _read(path: str) -> bytes:
         return handle.read()
 
 
-def _outputs(folder: str) -> dict[str, bytes]:
-    """Every output file under ``folder`` but the two that name the run itself (shards/run.json, summary.json)."""
-    names = [p.removeprefix(folder + "/") for p in gs_walk(folder)]
-    return {name: _read(f"{folder}/{name}") for name in sorted(names)
-            if name not in ("shards/run.json", "summary.json")}
-
-
 def test_embedding_pipeline_on_a_dask_cluster_from_and_to_a_bucket(bucket, tmp_path):
     import mlbasics
     from mlbasics.data.synthetic import write_object_crops
     from mlbasics.pipelines.dask_cluster import start_cluster, stop_cluster
-    from mlbasics.pipelines.embeddings import run_embedding_pipeline
+    from mlbasics.pipelines.embeddings import run_embedding_pipeline, run_outputs
     from mlbasics.vision.cnn import build_backbone_classifier, embedding_model, save_keras
 
     local = tmp_path / "images"
     write_object_crops(local, 10, size=24, seed=9)
     (local / "circle" / "notes.jpg").write_text("not an image")
-    for path in sorted(p for p in local.rglob("*") if p.is_file()):
-        gs_copy_file(path, f"{bucket}/images/{path.relative_to(local).as_posix()}")
+    gs_copy_folder(local, f"{bucket}/images")
     model = save_keras(embedding_model(build_backbone_classifier(32, 4, width=1 / 64)), tmp_path / "tiny.keras")
     gs_copy_file(model, f"{bucket}/models/tiny.keras")
     model.unlink()
@@ -65,7 +57,7 @@ def test_embedding_pipeline_on_a_dask_cluster_from_and_to_a_bucket(bucket, tmp_p
     assert list(launcher.iterdir()) == []
 
     run_embedding_pipeline(images, f"{bucket}/out-direct", model_url, batch_size=4)  # in this process
-    on_dask, direct = _outputs(out), _outputs(f"{bucket}/out-direct")
+    on_dask, direct = run_outputs(out), run_outputs(f"{bucket}/out-direct")
     assert sum(name.startswith("embeddings/") for name in direct) == 10
     assert on_dask.keys() == direct.keys()
     assert [name for name in direct if on_dask[name] != direct[name]] == []

@@ -35,6 +35,21 @@ def test_copy_between_local_and_bucket_and_open_image(root, tmp_path, bucket):
     np.testing.assert_array_equal(storage.gs_open_image(tmp_path / "back" / "x.png"), image)
 
 
+def test_copy_folder_keeps_every_files_relative_path_and_bytes(root, tmp_path):
+    source = tmp_path / "source"
+    files = {"a.jpg": b"\xff\xd8one", "circle/b.jpg": b"two", "circle/deep/c.txt": b"", "d e.png": b"\x00" * 3000}
+    for name, data in files.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_bytes(data)
+    (source / "empty-folder").mkdir()
+    target = storage.join(root, "copy")
+    copied = storage.gs_copy_folder(source, target)
+    assert copied == storage.gs_walk(target) == sorted(storage.join(target, *n.split("/")) for n in files)
+    assert storage.gs_read_many(copied) == {storage.join(target, *n.split("/")): d for n, d in files.items()}
+    with pytest.raises(DataFileError, match="not a folder"):
+        storage.gs_copy_folder(source / "a.jpg", target)
+
+
 def test_failed_write_leaves_nothing(root):
     path = storage.join(root, "half.bin")
     with pytest.raises(RuntimeError):

@@ -43,6 +43,29 @@ def test_the_cluster_is_separate_processes_on_loopback_only(dask_cluster):
         assert listening and set(listening) == {"127.0.0.1"}  # the dashboards too
 
 
+def test_the_workers_profiler_is_off_where_it_can_deadlock(dask_cluster):
+    from distributed import Client
+
+    from mlbasics.pipelines.dask_cluster import PROFILER_DEADLOCKS
+
+    with Client(dask_cluster.address, timeout=30) as client:
+        profiling = client.run(lambda dask_worker: "profile" in dask_worker.periodic_callbacks)
+    assert list(profiling.values()) == [not PROFILER_DEADLOCKS] * 2
+
+
+def test_the_guide_names_the_addresses_and_how_a_worker_on_another_machine_joins():
+    from mlbasics.pipelines.dask_cluster import PROFILER_DEADLOCKS, ClusterInfo, cluster_guide
+
+    info = ClusterInfo("tcp://127.0.0.1:41234", "http://127.0.0.1:8787/status", "state",
+                       {"scheduler": 1, "worker-0": 2, "worker-1": 3})
+    guide = cluster_guide(info)
+    assert "tcp://127.0.0.1:41234 (listens on 127.0.0.1 only" in guide and "http://127.0.0.1:8787/status" in guide
+    assert "workers:   2, each importing mlbasics" in guide and "pip install '.[dask]'" in guide
+    command = guide.split("dask worker ")[0].rsplit("\n", 1)[1].strip()  # what goes before `dask worker`
+    assert "dask worker tcp://SCHEDULER-HOST:41234\n" in guide
+    assert command == ("DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False" if PROFILER_DEADLOCKS else "")
+
+
 def test_embed_on_the_cluster_gives_the_direct_runners_bytes_from_the_workers(dask_cluster, tiny_model, tmp_path):
     source = _inputs(tmp_path / "src")
     outs = {}

@@ -196,6 +196,28 @@ def test_known_beam_noise_is_dropped_and_nothing_else(caplog):
     assert root.filters == before
 
 
+def test_the_anonymous_credentials_notice_is_dropped_only_while_an_emulator_stands_in(caplog, monkeypatch):
+    import logging
+
+    from mlbasics.io.storage import EMULATOR_ENV
+    from mlbasics.pipelines.beam_noise import known_beam_noise_dropped
+
+    notice = ("Unable to find default credentials because the google-auth library is not available. Install the "
+              "gcp extra (apache_beam[gcp]) to use Google default credentials. Connecting anonymously.")
+    auth = logging.getLogger("apache_beam.internal.gcp.auth")
+    seen = []
+    for emulator in ("http://127.0.0.1:4443", None):
+        if emulator:
+            monkeypatch.setenv(EMULATOR_ENV, emulator)
+        else:
+            monkeypatch.delenv(EMULATOR_ENV, raising=False)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING), known_beam_noise_dropped():
+            auth.warning(notice)
+        seen.append(len(caplog.records))
+    assert seen == [0, 1]  # against Cloud Storage itself it is why access fails: it reaches the reader
+
+
 def _imports_in_a_fresh_python(module: str) -> dict[str, object]:
     """What importing ``module`` does in a new interpreter: Beam loaded? filters left on the root logger?"""
     import json
@@ -406,3 +428,16 @@ def test_the_map_png_leaves_the_callers_matplotlib_alone():
     png = embedding_map_png(rng.normal(size=(12, 8)), ["a"] * 6 + ["b"] * 6)
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
     assert matplotlib.get_backend() == backend and plt.get_fignums() == figures
+
+
+def test_run_outputs_leaves_out_only_the_files_that_name_the_run(tmp_path, monkeypatch):
+    from mlbasics.pipelines.embeddings import run_outputs
+
+    files = {"index.csv": b"path\n", "embeddings/a-1.npy": b"\x93NUMPY", "shards/index-00000-of-00001.csv": b"x",
+             "shards/run.json": b"{}", "summary.json": b"{}", "embeddings/summary.json": b"kept: not the run's"}
+    for name, data in files.items():
+        (tmp_path / "out" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "out" / name).write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+    expected = {n: d for n, d in files.items() if n not in ("shards/run.json", "summary.json")}
+    assert run_outputs("out") == run_outputs(tmp_path / "out/") == expected
