@@ -67,6 +67,11 @@ def _options(parser: argparse.ArgumentParser, prog: str = "mlbasics"):
             yield prog, action
 
 
+#: Options with a number or named choices that are not a declared parameter, each with its reason.
+UNDECLARED = {
+    "--verbose",  # Keras's verbosity, passed through to Keras as it is
+    "--formats",  # a list: the command's three everyday formats, of the export's FORMATS
+}
 #: Options whose default is not their declaration's, each with its reason.
 OTHER_DEFAULT = {
     # fit chooses these from the number of photos and the start (COCO or scratch) unless told
@@ -88,9 +93,10 @@ def test_every_numeric_or_named_option_is_made_from_a_declaration():
     for prog, action in _options(build_parser()):
         param = getattr(action, "param", None)
         if param is None:
-            if action.type in (int, float) or getattr(action.type, "__name__", "") == "in_range":
-                if action.option_strings != ["--verbose"]:  # Keras's verbosity, passed through as it is
-                    numeric.append((prog, action.option_strings))
+            number = action.type in (int, float) or getattr(action.type, "__name__", "") == "in_range"
+            named_with_default = action.choices is not None and action.default is not None
+            if (number or named_with_default) and action.option_strings[0] not in UNDECLARED:
+                numeric.append((prog, action.option_strings))
             continue
         made.append((prog, param.flag))
         assert param.flag in action.option_strings and action.dest == param.name, (prog, param.flag)

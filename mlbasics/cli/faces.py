@@ -10,7 +10,7 @@ import sys
 from mlbasics.cli._args import add_param, existing_dir, existing_file, output_dir
 from mlbasics.cli.embed import add_runner_options, beam_args_from, check_runner_options
 from mlbasics.data import cache_dir
-from mlbasics.pipelines.faces.detection import DETECTORS, MIN_FACE_SIZE, DetectionPolicy
+from mlbasics.pipelines.faces.detection import DETECTOR, MIN_FACE_SIZE, DetectionPolicy
 from mlbasics.pipelines.faces.matching import MATCH_THRESHOLD
 from mlbasics.pipelines.faces.state import load_state
 from mlbasics.pipelines.faces.workspace import run
@@ -74,8 +74,7 @@ def _add_cache_option(parser: argparse.ArgumentParser) -> None:
 
 def _add_detection_options(parser: argparse.ArgumentParser) -> None:
     add_param(parser, MIN_FACE_SIZE, metavar="PIXELS")
-    parser.add_argument("--detector", choices=DETECTORS, default="hog",
-                        help="dlib's HOG detector (default) or its CNN detector (slower on a CPU)")
+    add_param(parser, DETECTOR)
 
 
 def _add_threshold_option(parser: argparse.ArgumentParser) -> None:

@@ -34,7 +34,7 @@ def test_boxes_found_in_the_scaled_image_map_back_and_are_clipped():
     ({"min_face_size": 40.5}, "whole number of pixels"),
     ({"min_face_size": True}, "whole number of pixels"),
     ({"min_face_size": "40"}, "whole number of pixels"),
-    ({"detector": "yolo"}, "detector must be one of hog, cnn, got 'yolo'"),
+    ({"detector": "yolo"}, "detector must be one of 'hog', 'cnn', got 'yolo'"),
 ])
 def test_bad_policies_are_refused_with_the_reason(kwargs, message):
     with pytest.raises(InputError, match=message):

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlbasics.core.errors import InputError
-from mlbasics.core.limits import Param, Range
+from mlbasics.core.limits import Choices, Param, Range
 
 DETECTORS = ("hog", "cnn")
+DETECTOR = Param("detector", "hog", Choices(DETECTORS),
+                 "dlib's HOG detector or its CNN detector (slower on a CPU)")
 #: Smallest face side (px) each dlib detector finds in the image it is given (dlib's docs: about 80 × 80).
 SMALLEST_FOUND = 80
 #: Below this the image would be scaled up more than 4× (16× the pixels, memory and time).
@@ -33,9 +35,7 @@ MIN_FACE_SIZE = Param("min_face_size", 40,
 
 def check_detector(detector: object) -> str:
     """``detector`` if it names one of :data:`DETECTORS`, else ``InputError``."""
-    if detector not in DETECTORS:
-        raise InputError(f"detector must be one of {', '.join(DETECTORS)}, got {detector!r}")
-    return str(detector)
+    return str(DETECTOR.check(detector))
 
 
 def check_min_face_size(min_face_size: object) -> int:
@@ -53,7 +53,7 @@ class DetectionPolicy:
     """Find faces of at least ``min_face_size`` pixels (side of the box) with dlib's ``detector``."""
 
     min_face_size: int = MIN_FACE_SIZE.default
-    detector: str = "hog"
+    detector: str = DETECTOR.default
 
     def __post_init__(self) -> None:
         check_min_face_size(self.min_face_size)

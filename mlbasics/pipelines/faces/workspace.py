@@ -26,7 +26,7 @@ from pathlib import Path
 
 from mlbasics.core.errors import InputError
 from mlbasics.io.files import atomic_write
-from mlbasics.pipelines.faces.detection import MIN_FACE_SIZE, DetectionPolicy
+from mlbasics.pipelines.faces.detection import DETECTOR, MIN_FACE_SIZE, DetectionPolicy
 from mlbasics.pipelines.faces.matching import MATCH_THRESHOLD
 from mlbasics.pipelines.faces.state import load_state
 
@@ -148,7 +148,8 @@ def run_in_process(space: Workspace, threshold: float = MATCH_THRESHOLD.default,
 
 
 def run(root: str | os.PathLike[str], *, threshold: float = MATCH_THRESHOLD.default,
-        min_face_size: int = MIN_FACE_SIZE.default, detector: str = "hog", use_dvc: bool | None = None) -> object:
+        min_face_size: int = MIN_FACE_SIZE.default, detector: str = DETECTOR.default,
+        use_dvc: bool | None = None) -> object:
     """Bring every output of the workspace up to date: DVC when installed (or ``use_dvc``), else in process.
 
     Faces of at least ``min_face_size`` pixels are found with dlib's ``detector`` (see ``detection``).
