@@ -318,7 +318,7 @@ class LoadReport:
 
     def summary(self) -> str:
         """One line: how many layers came from which file, and which were started afresh."""
-        text = (f"{len(self.loaded)} Keras layers from {self.weights} (Darknet weights version "
+        text = (f"{len(self.loaded)} Keras layers from {Path(self.weights).name} (Darknet weights version "
                 f"{'.'.join(map(str, self.version))}, {self.seen} training images seen)")
         return text + (f"; started afresh: {', '.join(self.reinitialised)}" if self.reinitialised else "")
 
