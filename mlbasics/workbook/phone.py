@@ -4,6 +4,7 @@ Python finds (and, for labelled photos, next to the labelled boxes)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,7 +13,7 @@ import numpy as np
 
 from mlbasics.core.errors import MlbasicsError
 from mlbasics.export.web import to_web
-from mlbasics.export.web.check import agreement, browser_missing, run_page, truth_hits
+from mlbasics.export.web.check import agreement, browser_missing, python_truth_hits, run_page, truth_hits
 from mlbasics.export.web.server import serving
 from mlbasics.export.web.y4m import TAG_BLOCK, read_y4m, tag_frame, write_y4m
 
@@ -73,19 +74,23 @@ def camera_page_on_photos(model: Any, spec: YoloSpec, photos: list[np.ndarray], 
                           phone: bool = True) -> dict[str, Any]:
     """:func:`try_camera_page` with photos as the camera's pictures (:func:`photo_frames`, 640x480) and
     their labelled ``boxes`` (photo pixels): the result also has ``"truth_hits"``, the share of processed
-    frames on which every labelled box has a page box at IoU >= 0.5, and ``"truth_frames"``."""
+    frames on which every labelled box has a page box at IoU >= 0.5, ``"truth_frames"``, and
+    ``"python_truth_hits"``, the same share for Python's boxes on the same frames (which frames the page
+    processes depends on its timing; on those frames it should find what Python finds)."""
     frames, placed = photo_frames(photos, boxes)
     result = _camera_page(model, spec, frames, Path(folder), page_frames, phone)
+    result["python_truth_hits"] = None
     if result["records"] is not None:
         result["truth_hits"], result["truth_frames"] = truth_hits(result["records"], placed)
+        settings = json.loads((result["page"] / "detector.json").read_text(encoding="utf-8"))
+        result["python_truth_hits"] = python_truth_hits(result["records"], read_y4m(Path(folder) / "camera.y4m"),
+                                                        placed, result["page"] / "model.onnx", spec, settings)
     return result
 
 
 def _camera_page(model: Any, spec: YoloSpec, frames: list[np.ndarray], root: Path, page_frames: int,
                  phone: bool) -> dict[str, Any]:
     """Export, tag ``frames`` into a ``.y4m``, run the page on it and compare with Python (see above)."""
-    import json
-
 
     result: dict[str, Any] = {"page": root / "tiny_yolo3-web", "screenshot": None, "fps": None, "camera_fps": None,
                               "infer_ms": None, "backend": None, "threads": None, "agreement": None, "boxes": 0,

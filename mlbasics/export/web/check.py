@@ -179,25 +179,11 @@ def agreement(records: list[dict[str, Any]], frames: list[np.ndarray], model_pat
     the same class at IoU >= ``iou_threshold`` on the other side (Python's side scoring at least the
     threshold - ``score_margin``), and how many boxes were compared. A box that Python scores within
     ``score_margin`` of the threshold may be drawn or not by the page: it is not compared."""
-    from mlbasics.geometry.letterbox import letterbox
-
-    run = OnnxRunner(model_path)
     threshold = float(settings["score_threshold"])
-    decode = detector_decoder(spec, max(threshold - score_margin, 0.0), settings["nms_iou"])
+    found = _python_boxes(records, frames, model_path, spec, max(threshold - score_margin, 0.0), settings["nms_iou"])
     matched = total = 0
-    cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for record in records:
-        tag = int(record["tag"])
-        if tag not in cache:
-            frame = frames[tag]
-            square, placement = letterbox(frame, spec.input_size)
-            found = decode(run(square[None].astype(np.float32) / 255))[0]
-            height, width = frame.shape[:2]
-            boxes = np.clip(placement.boxes_to_original(found.boxes), 0, [width, height, width, height]) \
-                if len(found) else np.zeros((0, 4))
-            visible = _visible(boxes)
-            cache[tag] = boxes[visible], found.classes[visible], found.scores[visible]
-        py_boxes, py_classes, py_scores = cache[tag]
+        py_boxes, py_classes, py_scores = found[int(record["tag"])]
         sure = py_scores >= threshold + score_margin
         page_boxes = np.asarray(record["boxes"], dtype=np.float64).reshape(-1, 4)
         page_classes = np.asarray(record["classes"], dtype=np.int64)
@@ -207,6 +193,38 @@ def agreement(records: list[dict[str, Any]], frames: list[np.ndarray], model_pat
         matched += _partnered(page_boxes, page_classes, py_boxes, py_classes, iou_threshold)
         total += int(sure.sum()) + len(page_boxes)
     return (matched / total if total else 1.0), total
+
+
+def _python_boxes(records: list[dict[str, Any]], frames: list[np.ndarray], model_path: str | os.PathLike[str],
+                  spec: YoloSpec, score_threshold: float, nms_iou: float
+                  ) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """For each frame ``frames[tag]`` a record names: Python's visible boxes ``(n, 4)`` (frame pixels), classes
+    and scores, from onnxruntime on the page's ``model.onnx``, letterboxed as the page does."""
+    from mlbasics.geometry.letterbox import letterbox
+
+    run = OnnxRunner(model_path)
+    decode = detector_decoder(spec, score_threshold, nms_iou)
+    found: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for tag in sorted({int(record["tag"]) for record in records}):
+        frame = frames[tag]
+        square, placement = letterbox(frame, spec.input_size)
+        detections = decode(run(square[None].astype(np.float32) / 255))[0]
+        height, width = frame.shape[:2]
+        boxes = np.clip(placement.boxes_to_original(detections.boxes), 0, [width, height, width, height]) \
+            if len(detections) else np.zeros((0, 4))
+        visible = _visible(boxes)
+        found[tag] = boxes[visible], detections.classes[visible], detections.scores[visible]
+    return found
+
+
+def python_truth_hits(records: list[dict[str, Any]], frames: list[np.ndarray], truths: Sequence[np.ndarray],
+                      model_path: str | os.PathLike[str], spec: YoloSpec, settings: dict[str, Any],
+                      iou_threshold: float = 0.5) -> float:
+    """:func:`truth_hits` of Python's boxes (onnxruntime, the page's threshold) on the same processed frames:
+    what the page should find there, whichever frames its timing let it process."""
+    found = _python_boxes(records, frames, model_path, spec, float(settings["score_threshold"]), settings["nms_iou"])
+    as_page = [{"tag": record["tag"], "boxes": found[int(record["tag"])][0]} for record in records]
+    return truth_hits(as_page, truths, iou_threshold)[0]
 
 
 def truth_hits(records: list[dict[str, Any]], truths: Sequence[np.ndarray], iou_threshold: float = 0.5
