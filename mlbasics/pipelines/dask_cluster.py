@@ -85,12 +85,11 @@ def cluster_guide(info: ClusterInfo) -> str:
     where the workers' code comes from, and what a worker on another machine needs to join."""
     host, port = info.address.removeprefix("tcp://").rsplit(":", 1)
     off = "".join(f"{name}={value} " for name, value in PROFILER_OFF.items()) if PROFILER_DEADLOCKS else ""
-    root = Path(mlbasics.__file__).resolve().parents[1]
     return "\n".join([
         f"scheduler: {info.address} (listens on {host} only: processes on this machine reach it, no other machine)",
         f"dashboard: {info.dashboard}",
-        f"workers:   {len(info.worker_pids())}, each importing mlbasics {mlbasics.__version__} from {root} (on its "
-        "PYTHONPATH)",
+        f"workers:   {len(info.worker_pids())}, each importing mlbasics {mlbasics.__version__} from the launcher's "
+        "checkout (on their PYTHONPATH)",
         "a worker on another machine needs the same code installed: pip install '.[dask]' in a checkout of the "
         "same commit, then",
         f"           {off}dask worker tcp://SCHEDULER-HOST:{port}",
